@@ -1,0 +1,2 @@
+export { run, buildProgram } from './program.js';
+export { benchMatmul, type MatmulBenchResult, type MatmulBenchReport } from './commands/bench-matmul.js';

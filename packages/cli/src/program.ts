@@ -1,0 +1,45 @@
+import { Command, CommanderError, Option } from 'commander';
+import { isRRError } from '@rr/tensor';
+import { BACKENDS } from './backends.js';
+import { benchMatmul, formatMatmulReport } from './commands/bench-matmul.js';
+import { positiveInt, positiveIntList } from './flags.js';
+
+export function buildProgram(out: (s: string) => void = (s) => process.stdout.write(s)): Command {
+  const program = new Command('rr')
+    .description('Retrofitted recurrence for pretrained Llama-family models.')
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: out });
+
+  const bench = program.command('bench').description('Measure the speed of kernels and training steps.');
+  bench
+    .command('matmul')
+    .description('f32 matmul throughput (GFLOP/s) for square sizes M = N = K.')
+    .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
+    .option('--sizes <list>', 'comma-separated sizes', positiveIntList, [256, 512, 1024])
+    .option('--threads <n>', 'threads for the CPU backend (default: all cores)', positiveInt)
+    .option('--seconds <s>', 'minimum measuring time per size', Number, 0.5)
+    .option('--json', 'print one JSON object instead of a table')
+    .action(async (opts: { backend: string; sizes: number[]; threads?: number; seconds: number; json?: boolean }) => {
+      const progress = opts.json || !process.stderr.isTTY ? undefined : (msg: string) => process.stderr.write(`\r${msg}\x1b[K`);
+      const report = await benchMatmul({ ...opts, progress });
+      if (progress) process.stderr.write('\r\x1b[K');
+      out(opts.json ? `${JSON.stringify(report)}\n` : formatMatmulReport(report));
+    });
+  return program;
+}
+
+/** Runs the CLI; returns the exit code. RRErrors print their message and code, not a stack. */
+export async function run(argv: string[]): Promise<number> {
+  const program = buildProgram().exitOverride();
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return 0;
+  } catch (e) {
+    if (e instanceof CommanderError) return e.exitCode;
+    if (isRRError(e)) {
+      process.stderr.write(`rr: ${e.message} [${e.code}]\n`);
+      return 1;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,64 @@
+import type { BinaryOp, UnaryOp } from '../../backend.js';
+import { type FloatArray, like } from './types.js';
+
+const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
+
+const UNARY: Record<UnaryOp, (x: number) => number> = {
+  neg: (x) => -x,
+  abs: Math.abs,
+  sqrt: Math.sqrt,
+  rsqrt: (x) => 1 / Math.sqrt(x),
+  square: (x) => x * x,
+  exp: Math.exp,
+  log: Math.log,
+  reciprocal: (x) => 1 / x,
+  sigmoid,
+  silu: (x) => x * sigmoid(x),
+  sign: Math.sign,
+};
+
+const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
+  add: (a, b) => a + b,
+  sub: (a, b) => a - b,
+  mul: (a, b) => a * b,
+  div: (a, b) => a / b,
+  max: Math.max,
+  min: Math.min,
+};
+
+export function unary(op: UnaryOp, x: FloatArray): FloatArray {
+  const f = UNARY[op];
+  const out = like(x, x.length);
+  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+  return out;
+}
+
+/** Equal lengths, or one side of length 1 broadcast. */
+export function binary(op: BinaryOp, a: FloatArray, b: FloatArray): FloatArray {
+  const f = BINARY[op];
+  const n = Math.max(a.length, b.length);
+  const out = like(a, n);
+  if (a.length === b.length) for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
+  else if (b.length === 1) for (let i = 0, s = b[0]!; i < n; i++) out[i] = f(a[i]!, s);
+  else for (let i = 0, s = a[0]!; i < n; i++) out[i] = f(s, b[i]!);
+  return out;
+}
+
+export function affine(x: FloatArray, scale: number, shift: number): FloatArray {
+  const out = like(x, x.length);
+  for (let i = 0; i < x.length; i++) out[i] = x[i]! * scale + shift;
+  return out;
+}
+
+/** Kahan-compensated sum in f64, so that long f32 reductions keep their accuracy. */
+export function sum(x: FloatArray): number {
+  let s = 0;
+  let c = 0;
+  for (let i = 0; i < x.length; i++) {
+    const y = x[i]! - c;
+    const t = s + y;
+    c = t - s - y;
+    s = t;
+  }
+  return s;
+}

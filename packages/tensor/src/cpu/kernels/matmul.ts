@@ -1,0 +1,47 @@
+import { type FloatArray } from './types.js';
+
+export interface MatmulShape {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  /** false: one b for every batch entry. */
+  bBatched: boolean;
+}
+
+/**
+ * Plain TypeScript matmul: the reference path (f64, and f32 where WebAssembly is unavailable).
+ * Accumulates each output row in f64. With transB the inner loop is a contiguous dot product;
+ * without, a contiguous axpy over a row of b.
+ */
+export function matmulPlain(a: FloatArray, b: FloatArray, out: FloatArray, s: MatmulShape): void {
+  const { batch, m, n, k, transA, transB, bBatched } = s;
+  const acc = new Float64Array(n);
+  for (let z = 0; z < batch; z++) {
+    const aOff = z * m * k;
+    const bOff = bBatched ? z * k * n : 0;
+    const oOff = z * m * n;
+    for (let i = 0; i < m; i++) {
+      if (transB) {
+        for (let j = 0; j < n; j++) {
+          let dot = 0;
+          const bRow = bOff + j * k;
+          if (transA) for (let p = 0; p < k; p++) dot += a[aOff + p * m + i]! * b[bRow + p]!;
+          else for (let p = 0, aRow = aOff + i * k; p < k; p++) dot += a[aRow + p]! * b[bRow + p]!;
+          out[oOff + i * n + j] = dot;
+        }
+      } else {
+        acc.fill(0);
+        for (let p = 0; p < k; p++) {
+          const aip = transA ? a[aOff + p * m + i]! : a[aOff + i * k + p]!;
+          if (aip === 0) continue;
+          const bRow = bOff + p * n;
+          for (let j = 0; j < n; j++) acc[j] += aip * b[bRow + j]!;
+        }
+        for (let j = 0; j < n; j++) out[oOff + i * n + j] = acc[j]!;
+      }
+    }
+  }
+}

@@ -1,0 +1,10 @@
+export * from './elementwise.js';
+export { matmul } from './matmul.js';
+export { reshape, transpose, concat, slice } from './shape.js';
+export { sum, mean } from './reduce.js';
+export { rmsnorm } from './rmsnorm.js';
+export { rope, ropeInverseFrequencies } from './rope.js';
+export { swiglu } from './swiglu.js';
+export { embedding } from './embedding.js';
+export { attention } from './attention.js';
+export { crossEntropy } from './cross-entropy.js';

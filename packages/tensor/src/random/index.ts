@@ -1,0 +1,1 @@
+export { Rng, type MutableArrayLike } from './rng.js';
