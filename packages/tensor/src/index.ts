@@ -7,3 +7,18 @@ export { grad, noGrad, detach, requireGrad, isGradEnabled, type GradNode } from 
 export * as ops from './ops/index.js';
 export { ropeInverseFrequencies } from './ops/rope.js';
 export { CpuBackend, createCpuBackend, type CpuBackendOptions } from './cpu/backend.js';
+export {
+  openSafetensors,
+  parseSafetensors,
+  serializeSafetensors,
+  writeSafetensors,
+  type SafetensorsFile,
+  type SafetensorsDType,
+  type TensorInfo,
+  type TensorToWrite,
+  type RawTensor,
+} from './io/safetensors.js';
+export { openModelWeights, writeShardedSafetensors, type TensorSource, type ShardedWriteOptions } from './io/sharded.js';
+export { f16ToF32, f32ToF16, bf16ToF32, f32ToBf16 } from './io/dtype-conversion.js';
+export { writeFileAtomically } from './io/atomic-write.js';
+export { Rng } from './random/index.js';

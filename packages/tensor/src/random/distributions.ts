@@ -12,6 +12,60 @@ export interface UniformSource {
 }
 
 const SQRT_2PI = Math.sqrt(2 * Math.PI);
+const HALF_PI = 0.5 * Math.PI;
+
+/*
+ * cos(2*pi*u) and sin(2*pi*u) for the Box-Muller angle. Math.cos/Math.sin cost about as much as
+ * generating the uniforms; here the turn is split into a quarter-turn count q and a remainder
+ * t in [-pi/4, pi/4] (both exact: 4u - round(4u) loses nothing), and t goes through the
+ * polynomial kernels of fdlibm (Sun Microsystems, freely redistributable; FreeBSD msun
+ * k_sin.c / k_cos.c, coefficients S1..S6 and C1..C6 below), accurate to under 1 ulp on that
+ * range. Pure arithmetic, so these values are the same on every IEEE-754 platform.
+ */
+const S1 = -1.66666666666666324348e-1;
+const S2 = 8.33333333332248946124e-3;
+const S3 = -1.98412698298579493134e-4;
+const S4 = 2.75573137070700676789e-6;
+const S5 = -2.50507602534068634195e-8;
+const S6 = 1.58969099521155010221e-10;
+const C1 = 4.16666666666666019037e-2;
+const C2 = -1.38888888888741095749e-3;
+const C3 = 2.48015872894767294178e-5;
+const C4 = -2.75573143513906633035e-7;
+const C5 = 2.0875723212981748279e-9;
+const C6 = -1.13596475577881948265e-11;
+
+/** Output of `turnCosSin`: [cos(2*pi*u), sin(2*pi*u)]. Module scratch avoids an allocation per call. */
+export const cosSin = new Float64Array(2);
+
+/** Writes cos(2*pi*u) and sin(2*pi*u) to `cosSin`, for u in [0, 1). */
+export function turnCosSin(u: number): void {
+  const v = 4 * u;
+  const q = Math.round(v);
+  const t = (v - q) * HALF_PI;
+  const z = t * t;
+  const sin = t + z * t * (S1 + z * (S2 + z * (S3 + z * (S4 + z * (S5 + z * S6)))));
+  const hz = 0.5 * z;
+  const w = 1 - hz;
+  const cos = w + (1 - w - hz + z * z * (C1 + z * (C2 + z * (C3 + z * (C4 + z * (C5 + z * C6))))));
+  switch (q & 3) {
+    case 0:
+      cosSin[0] = cos;
+      cosSin[1] = sin;
+      break;
+    case 1:
+      cosSin[0] = -sin;
+      cosSin[1] = cos;
+      break;
+    case 2:
+      cosSin[0] = -cos;
+      cosSin[1] = -sin;
+      break;
+    default:
+      cosSin[0] = sin;
+      cosSin[1] = -cos;
+  }
+}
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
@@ -24,9 +78,9 @@ const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
  * - interval in one tail (reflected to a >= 0): uniform proposal accepted with
  *   exp((a^2 - z^2)/2) when the interval is short, otherwise Robert's translated exponential
  *   with the optimal rate.
- * Every branch accepts with probability above about 1/3 whatever a and b are (also far in the
- * tail, where plain rejection would never finish), and the result is exact, not an
- * inverse-CDF approximation. The number of uniforms consumed varies with the draws.
+ * Every branch accepts with probability of at least about 0.49 whatever a and b are (also far
+ * in the tail, where plain rejection would practically never finish), and the result is exact,
+ * not an inverse-CDF approximation. The number of uniforms consumed varies with the draws.
  */
 export function truncatedStandardNormal(src: UniformSource, a: number, b: number): number {
   if (b <= 0) return -truncatedStandardNormal(src, -b, -a);
@@ -69,8 +123,8 @@ export function truncatedStandardNormal(src: UniformSource, a: number, b: number
  * CDF; expected lambda + 1 steps). lambda >= 10: PTRS, the transformed rejection with squeeze of
  * W. Hörmann, "The transformed rejection method for generating Poisson random variables",
  * Insurance: Mathematics and Economics 12 (1993), constants as published (and as in NumPy's
- * `random_poisson_ptrs`); O(1) expected time for any lambda, two uniforms per trial, acceptance
- * above 0.9 per trial.
+ * `random_poisson_ptrs`); O(1) expected time for any lambda, two uniforms per trial, and
+ * acceptance per trial of about 0.75 at lambda = 10 rising to 0.89 for large lambda.
  */
 export function poisson(src: UniformSource, lambda: number): number {
   if (lambda === 0) return 0;

@@ -66,6 +66,74 @@ export function philox4x32_10(
   out[o + 3] = c3;
 }
 
+/**
+ * Writes `count` consecutive blocks of one stream to out[o..o + 4*count): block j has counter
+ * [(first + j) mod 2^32, floor((first + j) / 2^32), s0, s1] and key [k0, k1]. Same words as
+ * calling philox4x32_10 per block; it runs two blocks interleaved because one block's rounds
+ * form a serial dependency chain that leaves most of the CPU's multipliers idle (measured
+ * about 1.5x faster in V8).
+ */
+export function philoxBlocks(
+  first: number,
+  s0: number,
+  s1: number,
+  k0: number,
+  k1: number,
+  out: Uint32Array,
+  o: number,
+  count: number,
+): void {
+  const end = first + count;
+  let block = first;
+  for (; block + 1 < end; block += 2, o += 8) {
+    let x0 = block >>> 0;
+    let x1 = (block / 4294967296) | 0;
+    let x2 = s0;
+    let x3 = s1;
+    let y0 = (block + 1) >>> 0;
+    let y1 = ((block + 1) / 4294967296) | 0;
+    let y2 = s0;
+    let y3 = s1;
+    let j0 = k0;
+    let j1 = k1;
+    for (let round = 0; round < 10; round++) {
+      if (round > 0) {
+        j0 = (j0 + W0) | 0;
+        j1 = (j1 + W1) | 0;
+      }
+      const a0 = x0 >>> 0;
+      const a2 = x2 >>> 0;
+      const b0 = y0 >>> 0;
+      const b2 = y2 >>> 0;
+      const ahi0 = Math.floor((a0 * M0_HI + Math.floor(a0 * M0_LO * TWO_M16)) * TWO_M16);
+      const ahi1 = Math.floor((a2 * M1_HI + Math.floor(a2 * M1_LO * TWO_M16)) * TWO_M16);
+      const bhi0 = Math.floor((b0 * M0_HI + Math.floor(b0 * M0_LO * TWO_M16)) * TWO_M16);
+      const bhi1 = Math.floor((b2 * M1_HI + Math.floor(b2 * M1_LO * TWO_M16)) * TWO_M16);
+      const alo0 = Math.imul(M0, x0);
+      const alo1 = Math.imul(M1, x2);
+      const blo0 = Math.imul(M0, y0);
+      const blo1 = Math.imul(M1, y2);
+      x0 = ahi1 ^ x1 ^ j0;
+      x1 = alo1;
+      x2 = ahi0 ^ x3 ^ j1;
+      x3 = alo0;
+      y0 = bhi1 ^ y1 ^ j0;
+      y1 = blo1;
+      y2 = bhi0 ^ y3 ^ j1;
+      y3 = blo0;
+    }
+    out[o] = x0;
+    out[o + 1] = x1;
+    out[o + 2] = x2;
+    out[o + 3] = x3;
+    out[o + 4] = y0;
+    out[o + 5] = y1;
+    out[o + 6] = y2;
+    out[o + 7] = y3;
+  }
+  if (block < end) philox4x32_10(block >>> 0, (block / 4294967296) | 0, s0, s1, k0, k1, out, o);
+}
+
 /*
  * Stream keys. A stream is identified by a 64-bit id derived from a path of parts (numbers and
  * strings). The id is built by absorbing one 32-bit word at a time with Philox itself used as a

@@ -1,5 +1,5 @@
 import { RRError } from '../errors.js';
-import { poisson, truncatedStandardNormal } from './distributions.js';
+import { cosSin, poisson, truncatedStandardNormal, turnCosSin } from './distributions.js';
 import {
   TAG_NUMBER_HI,
   TAG_NUMBER_LO,
@@ -8,13 +8,14 @@ import {
   absorbInteger,
   absorbString,
   philox4x32_10,
+  philoxBlocks,
 } from './philox.js';
 
 /**
  * A seeded, counter-based random number generator.
  *
  * Model. `Rng.fromSeed(seed)` names a family of streams; `rng.stream(...parts)` names one stream
- * of it by a path such as ('sampler', step) or ('init:layers.3.q_proj'). Stream j's output is
+ * of it by a path such as ('sampler', step) or ('init:layers.3.q_proj'). A stream's output is
  * the sequence of Philox4x32-10 blocks
  *
  *   block i = philox(counter = [i mod 2^32, floor(i / 2^32), id0, id1], key = [key0, key1])
@@ -37,10 +38,12 @@ import {
  * - truncatedNormal, poisson (lambda >= 10), logNormal via normal: rejection samplers consume
  *   a data-dependent number of words.
  *
- * Portability. The integer stream (nextUint32, uniform, integer, shuffle) is bit-exact on every
- * platform and engine. Values that go through Math.log/exp/sin/cos (normal and everything built
- * on it, poisson) are deterministic for a given engine; V8 uses fdlibm ports for these on all
- * architectures, so Node gives the same bits on x64 and arm64.
+ * Portability. The integer stream (nextUint32, uniform, integer, shuffle, permutation,
+ * categorical, fillUniform) is bit-exact on every platform and engine. The other samplers also
+ * call Math.log (normal) and Math.exp (truncatedNormal, logNormal, poisson); the Box-Muller
+ * angle uses our own polynomial sine/cosine. ECMAScript does not pin log/exp to the last bit,
+ * but V8 uses the same fdlibm port on every architecture, so Node gives the same bits on x64 and
+ * arm64; the golden test (rng.test.ts) would catch a difference.
  *
  * Not thread-safe in the sense that an instance has mutable position; give each worker its own
  * `stream(...)` instead of sharing one.
@@ -119,8 +122,8 @@ export class Rng {
   normal(mean = 0, std = 1): number {
     if (mean !== 0 || std !== 1) checkMeanStd('Rng.normal', mean, std, false);
     const u1 = this.uniform();
-    const u2 = this.uniform();
-    return mean + std * (Math.sqrt(-2 * Math.log(1 - u1)) * Math.cos(TWO_PI * u2));
+    turnCosSin(this.uniform());
+    return mean + std * (Math.sqrt(-2 * Math.log(1 - u1)) * cosSin[0]);
   }
 
   /**
@@ -261,11 +264,12 @@ export class Rng {
         const w = 4 * p;
         const u1 = ((words[w] >>> 5) * 67108864 + (words[w + 1] >>> 6)) * TWO_M53;
         const u2 = ((words[w + 2] >>> 5) * 67108864 + (words[w + 3] >>> 6)) * TWO_M53;
-        const r = std * Math.sqrt(-2 * Math.log(1 - u1));
-        const theta = TWO_PI * u2;
+        const r = Math.sqrt(-2 * Math.log(1 - u1));
+        turnCosSin(u2);
         const i = start + 2 * p;
-        out[i] = mean + r * Math.cos(theta);
-        if (i + 1 < n) out[i + 1] = mean + r * Math.sin(theta);
+        // Same operation order as normal(), so even elements match it bit for bit.
+        out[i] = mean + std * (r * cosSin[0]);
+        if (i + 1 < n) out[i + 1] = mean + std * (r * cosSin[1]);
       }
       start += 2 * pairs;
     }
@@ -305,12 +309,12 @@ export class Rng {
   private fillWords(dst: Uint32Array, n: number): void {
     let i = 0;
     while (i < n && this.used < 4) dst[i++] = this.buf[this.used++];
-    const { k0, k1, s0, s1 } = this;
-    let block = this.block;
-    for (; n - i >= 4; i += 4, block++) {
-      philox4x32_10(block >>> 0, (block / TWO_32) | 0, s0, s1, k0, k1, dst, i);
+    const whole = (n - i) >> 2;
+    if (whole > 0) {
+      philoxBlocks(this.block, this.s0, this.s1, this.k0, this.k1, dst, i, whole);
+      this.block += whole;
+      i += 4 * whole;
     }
-    this.block = block;
     if (i < n) {
       this.refill();
       while (i < n) dst[i++] = this.buf[this.used++];
@@ -327,7 +331,6 @@ export interface MutableArrayLike {
 const TWO_32 = 4294967296;
 const TWO_53 = 9007199254740992;
 const TWO_M53 = 1 / TWO_53;
-const TWO_PI = 2 * Math.PI;
 
 // Shared scratch for the fill loops: JavaScript is single-threaded per realm and the loops do not
 // re-enter, so one buffer per module instance (per worker) is enough.

@@ -1,0 +1,33 @@
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createCpuBackend } from '@rr/tensor';
+import { generate } from './generate.js';
+import { loadModel } from './loaders/load.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from './testing/shared-data.js';
+
+const data = sharedDataDir();
+const GOLDEN =
+  'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.';
+
+describe.skipIf(!data)(`stories260K golden generation${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
+  const backend = createCpuBackend();
+  afterAll(() => backend.destroy());
+  const formats = {
+    'Hugging Face folder': () => join(data!, 'models/stories260K-hf'),
+    'llama2.c checkpoint': () => join(data!, 'models/stories260K/stories260K.bin'),
+  };
+  for (const [format, path] of Object.entries(formats)) {
+    for (const useCache of [true, false]) {
+      it(`${format}, ${useCache ? 'with' : 'without'} KV cache: the first 100 tokens match llama2.c's greedy output`, async () => {
+        const { model, tokenizer } = loadModel(path(), backend);
+        const [out] = await generate(model, tokenizer!, [[1]], { maxNewTokens: 100, useCache });
+        expect(out!.tokens).toHaveLength(100);
+        const text = out!.text;
+        const shared = Math.min(text.length, GOLDEN.length);
+        expect(text.slice(0, shared)).toBe(GOLDEN.slice(0, shared));
+        expect(shared).toBeGreaterThan(150);
+        model.dispose();
+      });
+    }
+  }
+});

@@ -1,0 +1,13 @@
+export { type ModelConfig, type Architecture, parseHfConfig, toHfConfig } from './config.js';
+export { type LayerNames, layerNames, expectedTensors, EMBED, FINAL_NORM, LM_HEAD, ADAPTER } from './names.js';
+export { decoderLayer, type LayerCacheSlot } from './layer.js';
+export { RecurrentLM, type RecurrenceStructure, type ForwardOptions, S0_STD, staticStructure } from './recurrent-lm.js';
+export { KVCache } from './kv-cache.js';
+export { generate, type GenerateOptions, type Generation } from './generate.js';
+export { type TextTokenizer } from './tokenizer/tokenizer.js';
+export { HfTokenizer } from './tokenizer/hf.js';
+export { Llama2cTokenizer } from './tokenizer/llama2c.js';
+export { loadHfModel, type LoadedModel, type LoadOptions, type RrSection } from './loaders/hf.js';
+export { loadLlama2cModel } from './loaders/llama2c.js';
+export { uploadWeights } from './loaders/weights.js';
+export { loadModel } from './loaders/load.js';

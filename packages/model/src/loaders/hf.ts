@@ -1,0 +1,87 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { type Backend, RRError, openModelWeights } from '@rr/tensor';
+import { type ModelConfig, parseHfConfig } from '../config.js';
+import { LM_HEAD, expectedTensors } from '../names.js';
+import { type RecurrenceStructure, RecurrentLM, S0_STD } from '../recurrent-lm.js';
+import { HfTokenizer } from '../tokenizer/hf.js';
+import type { TextTokenizer } from '../tokenizer/tokenizer.js';
+import { uploadWeights } from './weights.js';
+
+export interface LoadedModel {
+  model: RecurrentLM;
+  tokenizer: TextTokenizer | undefined;
+  /** The raw config.json (with its `rr` section for recurrent checkpoints). */
+  rawConfig: Record<string, unknown>;
+  source: string;
+}
+
+export interface LoadOptions {
+  dtype?: 'f32' | 'f64';
+  /** Seed of the model's s0 stream. */
+  seed?: number;
+}
+
+/**
+ * A Hugging Face model folder: config.json, model.safetensors or the sharded index, and (when
+ * present) tokenizer.json. A config with an `rr` section is a retrofitted recurrent model.
+ */
+export function loadHfModel(dir: string, backend: Backend, options: LoadOptions = {}): LoadedModel {
+  const configPath = join(dir, 'config.json');
+  if (!statSync(dir, { throwIfNoEntry: false })?.isDirectory()) {
+    throw new RRError('FILE_NOT_FOUND', `${dir}: not a model folder (expected a directory with config.json and model.safetensors).`);
+  }
+  let raw: Record<string, unknown>;
+  try {
+    raw = JSON.parse(readFileSync(configPath, 'utf8')) as Record<string, unknown>;
+  } catch (e) {
+    throw new RRError('CONFIG_INVALID', `${configPath}: cannot read the model config (${(e as Error).message}).`, {}, { cause: e });
+  }
+  const config = parseHfConfig(raw, configPath);
+  const structure = raw.rr === undefined ? undefined : parseRrSection(raw.rr, config, configPath);
+  const weights = openModelWeights(dir);
+  try {
+    const expected = expectedTensors(config, { adapter: structure !== undefined });
+    const optional = new Set(config.tieWordEmbeddings ? [LM_HEAD] : []);
+    const params = uploadWeights(weights, expected, backend, { dtype: options.dtype, origin: dir, optional });
+    const tokenizerPath = join(dir, 'tokenizer.json');
+    const tokenizer = statSync(tokenizerPath, { throwIfNoEntry: false })
+      ? HfTokenizer.fromDirectory(dir, { bos: config.bosTokenId, eos: config.eosTokenId })
+      : undefined;
+    return { model: new RecurrentLM(config, params, structure, { seed: options.seed }), tokenizer, rawConfig: raw, source: dir };
+  } finally {
+    weights.close();
+  }
+}
+
+/** The `rr` section surgery writes into config.json. */
+export interface RrSection {
+  plan: { prelude: number[]; block: number[]; coda: number[] };
+  /** Index in the base model of each stored layer. */
+  origin: number[];
+  s0_std: number;
+  init_scale: number;
+  adapter_init?: string;
+  base_model?: string;
+}
+
+function parseRrSection(value: unknown, config: ModelConfig, source: string): RecurrenceStructure {
+  const s = value as Partial<RrSection>;
+  const list = (v: unknown, name: string): number[] => {
+    if (!Array.isArray(v) || v.some((i) => !Number.isInteger(i) || i < 0 || i >= config.numLayers)) {
+      throw new RRError('CONFIG_INVALID', `${source}: rr.plan.${name} must be a list of layer indices in [0, ${config.numLayers}).`);
+    }
+    return v as number[];
+  };
+  const plan = s.plan ?? ({} as RrSection['plan']);
+  const structure = {
+    prelude: list(plan.prelude, 'prelude'),
+    block: list(plan.block, 'block'),
+    coda: list(plan.coda, 'coda'),
+    s0Std: typeof s.s0_std === 'number' ? s.s0_std : S0_STD,
+    initScale: typeof s.init_scale === 'number' ? s.init_scale : 1,
+  };
+  if (structure.block.length === 0) throw new RRError('CONFIG_INVALID', `${source}: rr.plan.block is empty; a recurrent model needs at least one block layer.`);
+  return structure;
+}
+

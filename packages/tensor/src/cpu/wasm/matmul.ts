@@ -1,0 +1,400 @@
+/**
+ * Synchronous f32 matmul on WebAssembly SIMD128, shared across worker threads.
+ *
+ * The kernel (matmul.wat) works on one shared wasm memory. A call copies the inputs
+ * into that memory, writes a job descriptor, wakes the helper workers through
+ * Atomics, computes on the calling thread too, blocks in Atomics.wait until the
+ * helpers are done and copies the result out. Work is handed out in chunks
+ * (rectangles of C) from an atomic counter inside the wasm module, so the threads
+ * balance themselves and a worker that is still starting up is simply not used.
+ */
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { MATMUL_WASM_BASE64 } from './matmul-wasm.generated.js';
+import { workerLoop, type WorkerInit } from './worker-loop.js';
+
+export interface MatmulArgs {
+  /** [batch, m, k], or [batch, k, m] when transA. */
+  a: Float32Array;
+  /** [batch, k, n] (or [k, n] when !bBatched); [.., n, k] when transB. */
+  b: Float32Array;
+  /** [batch, m, n]. */
+  out: Float32Array;
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  /** a is stored [batch, k, m] instead of [batch, m, k]. */
+  transA: boolean;
+  /** b is stored [batch, n, k] instead of [batch, k, n]. */
+  transB: boolean;
+  /** false: b is a single matrix shared by every batch entry (a linear layer's weight). */
+  bBatched: boolean;
+  /** true: out += a @ b instead of out = a @ b. */
+  accumulate?: boolean;
+}
+
+export interface WasmMatmul {
+  run(args: MatmulArgs): void;
+  /** Threads used for large problems: the calling thread plus `threads - 1` workers. */
+  readonly threads: number;
+  /** Terminates the workers. The instance must not be used afterwards. */
+  destroy(): void;
+}
+
+/** What createWasmMatmul returns: a WasmMatmul that can also report worker start-up. */
+export interface WasmMatmulPool extends WasmMatmul {
+  /**
+   * Resolves once every worker has started (or failed to), with the number of
+   * threads `run` can use from then on. Optional: `run` works before that and just
+   * leaves not-yet-started workers out.
+   */
+  ready(): Promise<number>;
+}
+
+// ----- layout shared with matmul.wat ----------------------------------------------
+
+/** Byte address of the job descriptor (fields documented at `run` in matmul.wat). */
+const JOB = 0;
+const F = {
+  next: 0,
+  chunks: 64,
+  rowChunks: 68,
+  colChunks: 72,
+  rowsPerChunk: 76,
+  colsPerChunk: 80,
+  m: 84,
+  n: 88,
+  k: 92,
+  a: 96,
+  aRow: 100,
+  aK: 104,
+  aBatch: 108,
+  b: 112,
+  bK: 116,
+  bCol: 120,
+  bBatch: 124,
+  c: 128,
+  cRow: 132,
+  cBatch: 136,
+  accumulate: 140,
+} as const;
+/** First workspace; workspaces are `workspace_bytes` apart (rounded to 64). */
+const WS_BASE = 4096;
+const PAGE = 65536;
+const MAX_PAGES = 65536;
+
+// ----- control words (Int32 indices in a separate SharedArrayBuffer) ---------------
+
+const CTL_DONE = 0;
+const CTL_ERROR = 1;
+/** Each worker gets its own 64-byte line: wake counter, then state. */
+const CTL_WORKER = 16;
+const CTL_STRIDE = 16;
+
+// ----- tuning ------------------------------------------------------------------------
+
+/** Below this many multiply-adds (batch*m*n*k) the calling thread works alone: waking
+ *  a worker costs tens of microseconds, about what ~1M flops take on one core. */
+const PARALLEL_MIN_MACS = 1 << 19;
+/** Chunks per participating thread; more balance better, fewer repack less. */
+const CHUNKS_PER_THREAD = 4;
+/** Smallest chunk extents worth splitting down to (columns: multiple of 16). */
+const MIN_CHUNK_COLS = 64;
+const MIN_CHUNK_ROWS = 32;
+/** Worker polls before sleeping; ~tens of microseconds of spinning. */
+const WORKER_SPIN = 20000;
+/** Polls of the done counter by the calling thread before it sleeps. */
+const MAIN_SPIN = 20000;
+
+// ----- module ----------------------------------------------------------------------
+
+let compiled: WebAssembly.Module | undefined;
+let available: boolean | undefined;
+
+function wasmBytes(): Uint8Array {
+  if (typeof Buffer === 'function') return Buffer.from(MATMUL_WASM_BASE64, 'base64');
+  const bin = atob(MATMUL_WASM_BASE64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  return bytes;
+}
+
+function wasmModule(): WebAssembly.Module {
+  compiled ??= new WebAssembly.Module(wasmBytes());
+  return compiled;
+}
+
+/** Whether WebAssembly SIMD128, wasm threads and SharedArrayBuffer are usable here. */
+export function wasmMatmulAvailable(): boolean {
+  if (available === undefined) {
+    try {
+      available =
+        typeof WebAssembly === 'object' &&
+        typeof SharedArrayBuffer === 'function' &&
+        typeof Atomics === 'object' &&
+        WebAssembly.validate(wasmBytes());
+    } catch {
+      available = false;
+    }
+  }
+  return available;
+}
+
+function createMemory(pages: number): WebAssembly.Memory {
+  // The module accepts any maximum up to 4 GiB; a smaller one is tried where the
+  // 4 GiB address-space reservation is refused.
+  let lastError: unknown;
+  for (const maximum of [MAX_PAGES, 16384, 4096]) {
+    if (maximum < pages) break;
+    try {
+      return new WebAssembly.Memory({ initial: pages, maximum, shared: true });
+    } catch (err) {
+      lastError = err;
+    }
+  }
+  throw lastError ?? new RangeError('wasm matmul: cannot allocate shared memory');
+}
+
+// ----- workers ---------------------------------------------------------------------
+
+/**
+ * Starts a worker. The built package ships `dist/cpu/matmul-worker.js` next to
+ * `dist/index.js`, so a file worker is used when that file exists relative to this
+ * module. Otherwise (running the TypeScript sources, e.g. under vitest, where Node
+ * 20 cannot load a .ts worker, or after re-bundling) the worker runs the same
+ * `workerLoop` function from source via `eval: true`.
+ */
+function spawnWorker(init: WorkerInit): Worker {
+  for (const rel of ['./cpu/matmul-worker.js', './matmul-worker.js']) {
+    let url: URL;
+    try {
+      url = new URL(rel, import.meta.url);
+    } catch {
+      break;
+    }
+    if (url.protocol === 'file:' && existsSync(fileURLToPath(url))) {
+      return new Worker(url, { workerData: init });
+    }
+  }
+  const source =
+    `const { workerData } = require('node:worker_threads');\n` +
+    `(${workerLoop.toString()})(workerData);\n`;
+  return new Worker(source, { eval: true, workerData: init });
+}
+
+// ----- planning ----------------------------------------------------------------------
+
+interface Plan {
+  rowsPerChunk: number;
+  colsPerChunk: number;
+  rowChunks: number;
+  colChunks: number;
+}
+
+/**
+ * Splits each batch entry's m x n output into rectangles, enough of them for
+ * dynamic balancing across `threads`. Columns are split first: each column chunk
+ * packs only its own slice of B, while row chunks would each repack the same B.
+ */
+function planChunks(batch: number, m: number, n: number, threads: number): Plan {
+  let rows = m;
+  let cols = n;
+  if (threads > 1) {
+    const want = Math.ceil((threads * CHUNKS_PER_THREAD) / batch);
+    const count = () => Math.ceil(m / rows) * Math.ceil(n / cols);
+    while (count() < want) {
+      if (cols >= 2 * MIN_CHUNK_COLS) cols = Math.ceil(cols / 32) * 16;
+      else if (rows >= 2 * MIN_CHUNK_ROWS) rows = Math.ceil(rows / 4) * 2;
+      else break;
+    }
+  }
+  return { rowsPerChunk: rows, colsPerChunk: cols, rowChunks: Math.ceil(m / rows), colChunks: Math.ceil(n / cols) };
+}
+
+function checkDim(name: string, v: number): void {
+  if (!Number.isInteger(v) || v < 0) throw new RangeError(`wasm matmul: ${name} must be a non-negative integer, got ${v}`);
+}
+
+function align64(x: number): number {
+  return Math.ceil(x / 64) * 64;
+}
+
+// ----- driver -------------------------------------------------------------------------
+
+interface WorkerSlot {
+  worker: Worker;
+  wake: number;
+  state: number;
+}
+
+export function createWasmMatmul(options: { threads?: number } = {}): WasmMatmulPool {
+  if (!wasmMatmulAvailable()) throw new Error('wasm matmul: WebAssembly SIMD/threads or SharedArrayBuffer unavailable');
+  const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+  const module = wasmModule();
+
+  const wsProbe = new WebAssembly.Instance(module, { env: { memory: createMemory(1) } });
+  const wsBytes = align64((wsProbe.exports.workspace_bytes as () => number)());
+  const dataBase = align64(WS_BASE + threads * wsBytes);
+
+  const memory = createMemory(Math.ceil(dataBase / PAGE) + 1);
+  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
+  const runChunks = exports.run as (job: number, ws: number) => void;
+  let f32 = new Float32Array(memory.buffer);
+  let i32 = new Int32Array(memory.buffer);
+
+  const control = new SharedArrayBuffer((CTL_WORKER + CTL_STRIDE * threads) * 4);
+  const ctl = new Int32Array(control);
+  const slots: WorkerSlot[] = [];
+  let destroyed = false;
+
+  for (let w = 0; w < threads - 1; w++) {
+    const wake = CTL_WORKER + CTL_STRIDE * w;
+    const state = wake + 1;
+    const init: WorkerInit = {
+      kind: 'rr-wasm-matmul',
+      module,
+      memory,
+      control,
+      wakeIndex: wake,
+      stateIndex: state,
+      doneIndex: CTL_DONE,
+      errorIndex: CTL_ERROR,
+      job: JOB,
+      workspace: WS_BASE + (w + 1) * wsBytes,
+      spin: WORKER_SPIN,
+    };
+    try {
+      const worker = spawnWorker(init);
+      worker.unref();
+      // Asynchronous, so only seen between runs; a worker that never became ready
+      // was never handed work, and one that dies later is never handed work again.
+      worker.on('error', () => Atomics.store(ctl, state, -1));
+      worker.on('exit', () => Atomics.store(ctl, state, -1));
+      slots.push({ worker, wake, state });
+    } catch {
+      // No workers in this environment: run on the calling thread only.
+      break;
+    }
+  }
+
+  function ensureBytes(end: number): void {
+    if (end > MAX_PAGES * PAGE) throw new RangeError('wasm matmul: operands exceed the 4 GiB wasm memory');
+    const have = memory.buffer.byteLength;
+    if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
+    if (f32.buffer.byteLength !== memory.buffer.byteLength) {
+      f32 = new Float32Array(memory.buffer);
+      i32 = new Int32Array(memory.buffer);
+    }
+  }
+
+  function set(field: number, value: number): void {
+    i32[(JOB + field) >> 2] = value; // addresses >= 2^31 wrap; wasm reads them unsigned
+  }
+
+  function run(args: MatmulArgs): void {
+    if (destroyed) throw new Error('wasm matmul: used after destroy()');
+    const { a, b, out, batch, m, n, k, transA, transB, bBatched } = args;
+    const accumulate = args.accumulate === true;
+    checkDim('batch', batch);
+    checkDim('m', m);
+    checkDim('n', n);
+    checkDim('k', k);
+    const aLen = batch * m * k;
+    const bLen = (bBatched ? batch : 1) * k * n;
+    const cLen = batch * m * n;
+    if (a.length < aLen) throw new RangeError(`wasm matmul: a has ${a.length} elements, needs ${aLen}`);
+    if (b.length < bLen) throw new RangeError(`wasm matmul: b has ${b.length} elements, needs ${bLen}`);
+    if (out.length < cLen) throw new RangeError(`wasm matmul: out has ${out.length} elements, needs ${cLen}`);
+    if (cLen === 0) return;
+    if (k === 0) {
+      if (!accumulate) out.fill(0, 0, cLen);
+      return;
+    }
+
+    // A shared B with row-major A is one tall matrix: [batch*m, k] @ [k, n].
+    const fold = !bBatched && !transA && batch > 1;
+    const eBatch = fold ? 1 : batch;
+    const eM = fold ? batch * m : m;
+
+    const aOff = dataBase;
+    const bOff = align64(aOff + aLen * 4);
+    const cOff = align64(bOff + bLen * 4);
+    ensureBytes(cOff + cLen * 4);
+    f32.set(a.length === aLen ? a : a.subarray(0, aLen), aOff / 4);
+    f32.set(b.length === bLen ? b : b.subarray(0, bLen), bOff / 4);
+    if (accumulate) f32.set(out.length === cLen ? out : out.subarray(0, cLen), cOff / 4);
+
+    const ready: WorkerSlot[] = [];
+    if (batch * m * n * k >= PARALLEL_MIN_MACS) {
+      for (const s of slots) if (Atomics.load(ctl, s.state) === 1) ready.push(s);
+    }
+    const plan = planChunks(eBatch, eM, n, ready.length + 1);
+
+    set(F.next, 0);
+    set(F.chunks, eBatch * plan.rowChunks * plan.colChunks);
+    set(F.rowChunks, plan.rowChunks);
+    set(F.colChunks, plan.colChunks);
+    set(F.rowsPerChunk, plan.rowsPerChunk);
+    set(F.colsPerChunk, plan.colsPerChunk);
+    set(F.m, eM);
+    set(F.n, n);
+    set(F.k, k);
+    set(F.a, aOff);
+    set(F.aRow, transA ? 4 : k * 4);
+    set(F.aK, transA ? m * 4 : 4);
+    set(F.aBatch, m * k * 4);
+    set(F.b, bOff);
+    set(F.bK, transB ? 4 : n * 4);
+    set(F.bCol, transB ? k * 4 : 4);
+    set(F.bBatch, bBatched ? k * n * 4 : 0);
+    set(F.c, cOff);
+    set(F.cRow, n * 4);
+    set(F.cBatch, m * n * 4);
+    set(F.accumulate, accumulate ? 1 : 0);
+
+    Atomics.store(ctl, CTL_DONE, 0);
+    Atomics.store(ctl, CTL_ERROR, 0);
+    for (const s of ready) {
+      // Kept in [0, 2^30) so it can never reach the exit value -1.
+      Atomics.store(ctl, s.wake, (Atomics.load(ctl, s.wake) + 1) & 0x3fffffff);
+      Atomics.notify(ctl, s.wake);
+    }
+    try {
+      runChunks(JOB, WS_BASE);
+    } finally {
+      // Even if this thread failed, the helpers must be finished with the memory
+      // before the next job rewrites it.
+      let d = Atomics.load(ctl, CTL_DONE);
+      for (let i = 0; d < ready.length && i < MAIN_SPIN; i++) d = Atomics.load(ctl, CTL_DONE);
+      while (d < ready.length) {
+        Atomics.wait(ctl, CTL_DONE, d);
+        d = Atomics.load(ctl, CTL_DONE);
+      }
+    }
+    if (Atomics.load(ctl, CTL_ERROR) !== 0) throw new Error('wasm matmul: a worker thread failed');
+    out.set(f32.subarray(cOff / 4, cOff / 4 + cLen));
+  }
+
+  function destroy(): void {
+    if (destroyed) return;
+    destroyed = true;
+    for (const s of slots) {
+      Atomics.store(ctl, s.wake, -1);
+      Atomics.notify(ctl, s.wake);
+      void s.worker.terminate();
+    }
+  }
+
+  async function ready(): Promise<number> {
+    for (;;) {
+      const states = slots.map((s) => Atomics.load(ctl, s.state));
+      if (states.every((st) => st !== 0)) return 1 + states.filter((st) => st === 1).length;
+      await new Promise((resolve) => setTimeout(resolve, 5));
+    }
+  }
+
+  return { run, threads: slots.length + 1, destroy, ready };
+}

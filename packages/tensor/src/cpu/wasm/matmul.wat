@@ -1,0 +1,437 @@
+;; f32 matrix multiply, C (+)= A @ B, in WebAssembly SIMD128 (no relaxed-simd).
+;;
+;; Compiled to bytes at build time by scripts/build-wasm.mjs (wabt); see matmul.ts
+;; for the JavaScript side (copy-in, thread fan-out, copy-out).
+;;
+;; Structure (GotoBLAS/BLIS style, adapted to what V8 generates well):
+;;
+;;   run                 claims work chunks (rectangles of C of one batch entry) off a
+;;                       shared atomic counter, so the calling thread and any number of
+;;                       workers can share one job and balance themselves.
+;;   gemm_block          the usual loop nest over one rectangle of C:
+;;                         jc (NC columns) > pc (KC of k, B block packed into L2)
+;;                         > ic (MC rows of A) > jr (16-column panel, stays in L1)
+;;                         > ir (2-row strip of A) > kernel.
+;;   kernel_2x16         the register-blocked micro-kernel: a 2 x 16 tile of C held in
+;;                       eight v128 accumulators.
+;;
+;; Why 2 x 16: V8's TurboFan hoists every load of a loop iteration ahead of the
+;; arithmetic, so all B vectors and all A broadcasts of one k step are live at once,
+;; on top of the accumulators and one product temporary. x64 gives V8 15 usable xmm
+;; registers. 2 x 16 needs 8 accumulators + 4 B + 2 A + 1 temp = 15 and runs
+;; without spills; 4 x 12 or 6 x 8 spill accumulators to the stack every iteration
+;; and measured markedly slower. Between 2 x 16 and 4 x 8 (also 15 registers),
+;; 2 x 16 issues fewer address computations per step and was ~20% faster.
+;; For the same reason the k loop is not unrolled: unrolling lets the scheduler hoist
+;; twice the loads and spill.
+;;
+;; Memory is one shared linear memory imported from JavaScript. All strides below are
+;; in BYTES. Addresses are treated as unsigned 32-bit values.
+;;
+;; Layout used by the JavaScript driver:
+;;   [JOB, JOB+128)             job descriptor (fields listed at $run)
+;;   workspace per thread       $workspace_bytes each, 64-byte aligned:
+;;     +0                       edge tile: a 2 x 16 result tile, row pitch 64 bytes
+;;     +256                     packed B block: KC x NC floats (256 KiB)
+;;     +256 + KC*NC*4           packed A block (transposed A only): MC x KC floats (128 KiB)
+;;   data                       A, B, C as copied in by the driver.
+
+(module
+  (import "env" "memory" (memory 1 65536 shared))
+
+  ;; Cache blocking (elements). KC x 16 floats of B (16 KiB) form the panel reused from
+  ;; L1 across a whole column of 2-row strips; the KC x NC packed B block (256 KiB) and an
+  ;; MC x KC block of A (128 KiB) stay in the 1 MiB L2 of current x64 cores.
+  ;; These literals are repeated where used (constants fold better than global.get).
+  ;;   KC = 256, NC = 256, MC = 128
+  (func (export "workspace_bytes") (result i32)
+    ;; 256 + 256*256*4 + 128*256*4
+    (i32.const 393472))
+
+  ;; ---------------------------------------------------------------------------------
+  ;; Micro-kernel: the 2 x 16 tile at $pc (row pitch $ldc) gets
+  ;;   sum over p < $kc of A(row r, p) * Bpanel(p, 0..15),  r = 0, 1
+  ;; A(0, p) is at $pa + p*$aps and A(1, p) at $pa + $ars + p*$aps, which serves both
+  ;; A read in place (row-major: $ars = lda*4, $aps = 4) and packed A ($ars = 4,
+  ;; $aps = 8). Passing $ars = 0 duplicates row 0, used for a last odd row so that no
+  ;; address past the end of A is ever formed.
+  ;; Bpanel is a packed panel: 16 contiguous floats per p.
+  ;; $add = 0 stores the tile, $add = 1 adds it to what is in C. $kc >= 1.
+  ;; ---------------------------------------------------------------------------------
+  (func $kernel_2x16
+    (param $pa i32) (param $ars i32) (param $aps i32)
+    (param $pb i32) (param $kc i32)
+    (param $pc i32) (param $ldc i32) (param $add i32)
+    (local $pa1 i32)
+    (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c03 v128)
+    (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local $a0 v128) (local $a1 v128)
+    (local.set $pa1 (i32.add (local.get $pa) (local.get $ars)))
+    (loop $k
+      (local.set $b0 (v128.load offset=0 (local.get $pb)))
+      (local.set $b1 (v128.load offset=16 (local.get $pb)))
+      (local.set $b2 (v128.load offset=32 (local.get $pb)))
+      (local.set $b3 (v128.load offset=48 (local.get $pb)))
+      ;; load32_splat becomes a single vbroadcastss from memory.
+      (local.set $a0 (v128.load32_splat (local.get $pa)))
+      (local.set $a1 (v128.load32_splat (local.get $pa1)))
+      (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $a0) (local.get $b0))))
+      (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $a0) (local.get $b1))))
+      (local.set $c02 (f32x4.add (local.get $c02) (f32x4.mul (local.get $a0) (local.get $b2))))
+      (local.set $c03 (f32x4.add (local.get $c03) (f32x4.mul (local.get $a0) (local.get $b3))))
+      (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $a1) (local.get $b0))))
+      (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $a1) (local.get $b1))))
+      (local.set $c12 (f32x4.add (local.get $c12) (f32x4.mul (local.get $a1) (local.get $b2))))
+      (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $a1) (local.get $b3))))
+      (local.set $pa (i32.add (local.get $pa) (local.get $aps)))
+      (local.set $pa1 (i32.add (local.get $pa1) (local.get $aps)))
+      (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
+      (br_if $k (local.tee $kc (i32.sub (local.get $kc) (i32.const 1)))))
+    (if (local.get $add)
+      (then
+        (local.set $c00 (f32x4.add (local.get $c00) (v128.load offset=0 (local.get $pc))))
+        (local.set $c01 (f32x4.add (local.get $c01) (v128.load offset=16 (local.get $pc))))
+        (local.set $c02 (f32x4.add (local.get $c02) (v128.load offset=32 (local.get $pc))))
+        (local.set $c03 (f32x4.add (local.get $c03) (v128.load offset=48 (local.get $pc))))))
+    (v128.store offset=0 (local.get $pc) (local.get $c00))
+    (v128.store offset=16 (local.get $pc) (local.get $c01))
+    (v128.store offset=32 (local.get $pc) (local.get $c02))
+    (v128.store offset=48 (local.get $pc) (local.get $c03))
+    (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+    (if (local.get $add)
+      (then
+        (local.set $c10 (f32x4.add (local.get $c10) (v128.load offset=0 (local.get $pc))))
+        (local.set $c11 (f32x4.add (local.get $c11) (v128.load offset=16 (local.get $pc))))
+        (local.set $c12 (f32x4.add (local.get $c12) (v128.load offset=32 (local.get $pc))))
+        (local.set $c13 (f32x4.add (local.get $c13) (v128.load offset=48 (local.get $pc))))))
+    (v128.store offset=0 (local.get $pc) (local.get $c10))
+    (v128.store offset=16 (local.get $pc) (local.get $c11))
+    (v128.store offset=32 (local.get $pc) (local.get $c12))
+    (v128.store offset=48 (local.get $pc) (local.get $c13)))
+
+  ;; Copies the top-left $rows x $cols of an edge tile (row pitch 64) into C, storing
+  ;; or adding. Edge tiles are computed whole into the workspace so the kernel never
+  ;; needs masked stores; only this scalar copy knows about ragged edges.
+  (func $tile_to_c
+    (param $tile i32) (param $c i32) (param $ldc i32)
+    (param $rows i32) (param $cols i32) (param $add i32)
+    (local $j i32) (local $v f32)
+    (loop $row
+      (local.set $j (i32.const 0))
+      (loop $col
+        (local.set $v (f32.load (i32.add (local.get $tile) (i32.shl (local.get $j) (i32.const 2)))))
+        (if (local.get $add)
+          (then (local.set $v (f32.add (local.get $v)
+            (f32.load (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))))))))
+        (f32.store (i32.add (local.get $c) (i32.shl (local.get $j) (i32.const 2))) (local.get $v))
+        (br_if $col (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (local.get $cols))))
+      (local.set $tile (i32.add (local.get $tile) (i32.const 64)))
+      (local.set $c (i32.add (local.get $c) (local.get $ldc)))
+      (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
+
+  ;; ---------------------------------------------------------------------------------
+  ;; Packing of B. The kb x nb block of B with element (p, j) at $src + p*$rs + j*$cs
+  ;; becomes 16-column panels: panel q (kb*64 bytes at $dst + q*kb*64) holds, for each
+  ;; p in order, B(p, 16q .. 16q+15), zero-filled past column nb. Zero padding lets the
+  ;; kernel run full width on the last panel; the junk columns are dropped by tile_to_c.
+  ;; ---------------------------------------------------------------------------------
+
+  ;; Full panel, rows contiguous ($cs = 4: B not transposed): a 64-byte copy per p.
+  (func $pack_b_rows (param $src i32) (param $rs i32) (param $kb i32) (param $dst i32)
+    (loop $p
+      (v128.store offset=0 (local.get $dst) (v128.load offset=0 (local.get $src)))
+      (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))
+      (v128.store offset=32 (local.get $dst) (v128.load offset=32 (local.get $src)))
+      (v128.store offset=48 (local.get $dst) (v128.load offset=48 (local.get $src)))
+      (local.set $src (i32.add (local.get $src) (local.get $rs)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+      (br_if $p (local.tee $kb (i32.sub (local.get $kb) (i32.const 1))))))
+
+  ;; Full panel, columns contiguous ($rs = 4: B transposed, i.e. stored [n, k], the
+  ;; linear-layer weight case). Reads 4 columns x 4 k-steps as four vectors and
+  ;; transposes them in registers, so both reads and writes stay vector-wide.
+  (func $pack_b_cols (param $src i32) (param $cs i32) (param $kb i32) (param $dst i32)
+    (local $g i32) (local $p i32) (local $d i32)
+    (local $s0 i32) (local $s1 i32) (local $s2 i32) (local $s3 i32)
+    (local $r0 v128) (local $r1 v128) (local $r2 v128) (local $r3 v128)
+    (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128)
+    (loop $group   ;; 4 groups of 4 columns
+      (local.set $s0 (i32.add (local.get $src) (i32.mul (i32.shl (local.get $g) (i32.const 2)) (local.get $cs))))
+      (local.set $s1 (i32.add (local.get $s0) (local.get $cs)))
+      (local.set $s2 (i32.add (local.get $s1) (local.get $cs)))
+      (local.set $s3 (i32.add (local.get $s2) (local.get $cs)))
+      (local.set $d (i32.add (local.get $dst) (i32.shl (local.get $g) (i32.const 4))))
+      (local.set $p (i32.const 0))
+      (block $tail
+        (loop $quad
+          (br_if $tail (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $kb)))
+          ;; r_c = column c, k-steps p..p+3
+          (local.set $r0 (v128.load (local.get $s0)))
+          (local.set $r1 (v128.load (local.get $s1)))
+          (local.set $r2 (v128.load (local.get $s2)))
+          (local.set $r3 (v128.load (local.get $s3)))
+          ;; 4x4 transpose: interleave pairs of columns, then pairs of pairs.
+          (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+          (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+          (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+          (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+          (v128.store offset=0 (local.get $d)
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+          (v128.store offset=64 (local.get $d)
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+          (v128.store offset=128 (local.get $d)
+            (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+          (v128.store offset=192 (local.get $d)
+            (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+          (local.set $s0 (i32.add (local.get $s0) (i32.const 16)))
+          (local.set $s1 (i32.add (local.get $s1) (i32.const 16)))
+          (local.set $s2 (i32.add (local.get $s2) (i32.const 16)))
+          (local.set $s3 (i32.add (local.get $s3) (i32.const 16)))
+          (local.set $d (i32.add (local.get $d) (i32.const 256)))
+          (local.set $p (i32.add (local.get $p) (i32.const 4)))
+          (br $quad)))
+      ;; kb not a multiple of 4: the last few k-steps one by one.
+      (block $done
+        (loop $one
+          (br_if $done (i32.ge_u (local.get $p) (local.get $kb)))
+          (f32.store offset=0 (local.get $d) (f32.load (local.get $s0)))
+          (f32.store offset=4 (local.get $d) (f32.load (local.get $s1)))
+          (f32.store offset=8 (local.get $d) (f32.load (local.get $s2)))
+          (f32.store offset=12 (local.get $d) (f32.load (local.get $s3)))
+          (local.set $s0 (i32.add (local.get $s0) (i32.const 4)))
+          (local.set $s1 (i32.add (local.get $s1) (i32.const 4)))
+          (local.set $s2 (i32.add (local.get $s2) (i32.const 4)))
+          (local.set $s3 (i32.add (local.get $s3) (i32.const 4)))
+          (local.set $d (i32.add (local.get $d) (i32.const 64)))
+          (local.set $p (i32.add (local.get $p) (i32.const 1)))
+          (br $one)))
+      (br_if $group (i32.lt_u (local.tee $g (i32.add (local.get $g) (i32.const 1))) (i32.const 4)))))
+
+  ;; Any strides, $w <= 16 valid columns; used for the ragged last panel and for
+  ;; strides that fit neither fast path. Scalar, but it touches at most one panel
+  ;; per KC x NC block.
+  (func $pack_b_any
+    (param $src i32) (param $rs i32) (param $cs i32)
+    (param $kb i32) (param $w i32) (param $dst i32)
+    (local $j i32) (local $s i32)
+    (loop $p
+      (local.set $j (i32.const 0))
+      (local.set $s (local.get $src))
+      (loop $col
+        (f32.store (local.get $dst)
+          (if (result f32) (i32.lt_u (local.get $j) (local.get $w))
+            (then (f32.load (local.get $s)))
+            (else (f32.const 0))))
+        (local.set $s (i32.add (local.get $s) (local.get $cs)))
+        (local.set $dst (i32.add (local.get $dst) (i32.const 4)))
+        (br_if $col (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 1))) (i32.const 16))))
+      (local.set $src (i32.add (local.get $src) (local.get $rs)))
+      (br_if $p (local.tee $kb (i32.sub (local.get $kb) (i32.const 1))))))
+
+  ;; Packs a whole kb x nb block (nb >= 1, kb >= 1) into consecutive panels.
+  (func $pack_b
+    (param $src i32) (param $rs i32) (param $cs i32)
+    (param $kb i32) (param $nb i32) (param $dst i32)
+    (local $j i32) (local $w i32) (local $s i32)
+    (loop $panel
+      (local.set $w (i32.sub (local.get $nb) (local.get $j)))
+      (local.set $s (i32.add (local.get $src) (i32.mul (local.get $j) (local.get $cs))))
+      (if (i32.ge_u (local.get $w) (i32.const 16))
+        (then
+          (if (i32.eq (local.get $cs) (i32.const 4))
+            (then (call $pack_b_rows (local.get $s) (local.get $rs) (local.get $kb) (local.get $dst)))
+            (else
+              (if (i32.eq (local.get $rs) (i32.const 4))
+                (then (call $pack_b_cols (local.get $s) (local.get $cs) (local.get $kb) (local.get $dst)))
+                (else (call $pack_b_any (local.get $s) (local.get $rs) (local.get $cs)
+                                        (local.get $kb) (i32.const 16) (local.get $dst)))))))
+        (else (call $pack_b_any (local.get $s) (local.get $rs) (local.get $cs)
+                                (local.get $kb) (local.get $w) (local.get $dst))))
+      (local.set $dst (i32.add (local.get $dst) (i32.shl (local.get $kb) (i32.const 6))))
+      (br_if $panel (i32.lt_u (local.tee $j (i32.add (local.get $j) (i32.const 16))) (local.get $nb)))))
+
+  ;; ---------------------------------------------------------------------------------
+  ;; Packing of A, only for transposed A (stored [k, m], element (i, p) at
+  ;; $src + i*4 + p*$cs). Read in place, such A would make the kernel step a whole
+  ;; row of A^T per k-step, and with power-of-two m those rows alias into a few L1
+  ;; sets. Packed layout: 2-row strips of kb*8 bytes, strip s at $dst + s*kb*8 holding
+  ;; A(2s, p), A(2s+1, p) for each p; an odd last row is paired with zeros.
+  ;; Row-major A needs no packing: the kernel streams two of its rows directly.
+  ;; ---------------------------------------------------------------------------------
+  (func $pack_a_t
+    (param $src i32) (param $cs i32) (param $kb i32) (param $mb i32) (param $dst i32)
+    (local $s i32) (local $d i32) (local $i i32) (local $strip i32)
+    (local.set $strip (i32.shl (local.get $kb) (i32.const 3)))
+    (loop $p
+      (local.set $s (local.get $src))
+      (local.set $d (local.get $dst))
+      (local.set $i (i32.const 2))
+      (block $pairs_done
+        (loop $pair
+          (br_if $pairs_done (i32.gt_u (local.get $i) (local.get $mb)))
+          (i64.store (local.get $d) (i64.load (local.get $s)))
+          (local.set $s (i32.add (local.get $s) (i32.const 8)))
+          (local.set $d (i32.add (local.get $d) (local.get $strip)))
+          (local.set $i (i32.add (local.get $i) (i32.const 2)))
+          (br $pair)))
+      (if (i32.and (local.get $mb) (i32.const 1))
+        (then
+          (f32.store offset=0 (local.get $d) (f32.load (local.get $s)))
+          (f32.store offset=4 (local.get $d) (f32.const 0))))
+      (local.set $src (i32.add (local.get $src) (local.get $cs)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 8)))
+      (br_if $p (local.tee $kb (i32.sub (local.get $kb) (i32.const 1))))))
+
+  ;; ---------------------------------------------------------------------------------
+  ;; C (+)= A @ B for one m x n rectangle (m, n, k >= 1).
+  ;;   A(i, p) at $a + i*$ars + p*$acs;  B(p, j) at $b + p*$brs + j*$bcs;
+  ;;   C(i, j) at $c + i*$ldc + j*4.
+  ;; $accum = 1 adds to the existing C; otherwise the first k block stores and later
+  ;; k blocks add.
+  ;; ---------------------------------------------------------------------------------
+  (func $gemm_block
+    (param $a i32) (param $ars i32) (param $acs i32)
+    (param $b i32) (param $brs i32) (param $bcs i32)
+    (param $c i32) (param $ldc i32)
+    (param $m i32) (param $n i32) (param $k i32)
+    (param $accum i32) (param $ws i32)
+    (local $tile i32) (local $wsb i32) (local $wsa i32) (local $packa i32)
+    (local $jc i32) (local $nb i32) (local $pc i32) (local $kb i32) (local $add i32)
+    (local $ic i32) (local $mb i32) (local $jr i32) (local $cols i32) (local $ir i32) (local $rows i32)
+    (local $abase i32) (local $kars i32) (local $kaps i32) (local $strip i32)
+    (local $pb i32) (local $pa i32) (local $cp i32)
+    (local.set $tile (local.get $ws))
+    (local.set $wsb (i32.add (local.get $ws) (i32.const 256)))
+    (local.set $wsa (i32.add (local.get $ws) (i32.const 262400)))   ;; 256 + KC*NC*4
+    ;; A whose k direction is not contiguous gets packed (see $pack_a_t); that is only
+    ;; ever the transposed layout, where the row stride is 4.
+    (local.set $packa (i32.and (i32.ne (local.get $acs) (i32.const 4))
+                               (i32.eq (local.get $ars) (i32.const 4))))
+    (loop $jc_loop
+      (local.set $nb (select (i32.const 256) (i32.sub (local.get $n) (local.get $jc))
+                             (i32.gt_u (i32.sub (local.get $n) (local.get $jc)) (i32.const 256))))
+      (local.set $pc (i32.const 0))
+      (loop $pc_loop
+        (local.set $kb (select (i32.const 256) (i32.sub (local.get $k) (local.get $pc))
+                               (i32.gt_u (i32.sub (local.get $k) (local.get $pc)) (i32.const 256))))
+        (call $pack_b
+          (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $brs))
+                                           (i32.mul (local.get $jc) (local.get $bcs))))
+          (local.get $brs) (local.get $bcs) (local.get $kb) (local.get $nb) (local.get $wsb))
+        (local.set $add (i32.or (local.get $accum) (i32.ne (local.get $pc) (i32.const 0))))
+        (local.set $ic (i32.const 0))
+        (loop $ic_loop
+          (local.set $mb (select (i32.const 128) (i32.sub (local.get $m) (local.get $ic))
+                                 (i32.gt_u (i32.sub (local.get $m) (local.get $ic)) (i32.const 128))))
+          (if (local.get $packa)
+            (then
+              (call $pack_a_t
+                (i32.add (local.get $a) (i32.add (i32.shl (local.get $ic) (i32.const 2))
+                                                 (i32.mul (local.get $pc) (local.get $acs))))
+                (local.get $acs) (local.get $kb) (local.get $mb) (local.get $wsa))
+              (local.set $abase (local.get $wsa))
+              (local.set $kars (i32.const 4))
+              (local.set $kaps (i32.const 8))
+              (local.set $strip (i32.shl (local.get $kb) (i32.const 3))))
+            (else
+              (local.set $abase (i32.add (local.get $a)
+                (i32.add (i32.mul (local.get $ic) (local.get $ars))
+                         (i32.mul (local.get $pc) (local.get $acs)))))
+              (local.set $kars (local.get $ars))
+              (local.set $kaps (local.get $acs))
+              (local.set $strip (i32.shl (local.get $ars) (i32.const 1)))))
+          (local.set $jr (i32.const 0))
+          (local.set $pb (local.get $wsb))
+          (loop $jr_loop
+            (local.set $cols (select (i32.const 16) (i32.sub (local.get $nb) (local.get $jr))
+                                     (i32.gt_u (i32.sub (local.get $nb) (local.get $jr)) (i32.const 16))))
+            (local.set $pa (local.get $abase))
+            (local.set $cp (i32.add (local.get $c)
+              (i32.add (i32.mul (local.get $ic) (local.get $ldc))
+                       (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))))
+            (local.set $ir (i32.const 0))
+            (loop $ir_loop
+              (local.set $rows (select (i32.const 2) (i32.const 1)
+                                       (i32.ge_u (i32.sub (local.get $mb) (local.get $ir)) (i32.const 2))))
+              (if (i32.and (i32.eq (local.get $rows) (i32.const 2)) (i32.eq (local.get $cols) (i32.const 16)))
+                (then
+                  (call $kernel_2x16 (local.get $pa) (local.get $kars) (local.get $kaps)
+                                     (local.get $pb) (local.get $kb)
+                                     (local.get $cp) (local.get $ldc) (local.get $add)))
+                (else
+                  (call $kernel_2x16 (local.get $pa)
+                                     (select (local.get $kars) (i32.const 0) (i32.eq (local.get $rows) (i32.const 2)))
+                                     (local.get $kaps)
+                                     (local.get $pb) (local.get $kb)
+                                     (local.get $tile) (i32.const 64) (i32.const 0))
+                  (call $tile_to_c (local.get $tile) (local.get $cp) (local.get $ldc)
+                                   (local.get $rows) (local.get $cols) (local.get $add))))
+              (local.set $pa (i32.add (local.get $pa) (local.get $strip)))
+              (local.set $cp (i32.add (local.get $cp) (i32.shl (local.get $ldc) (i32.const 1))))
+              (br_if $ir_loop (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 2))) (local.get $mb))))
+            (local.set $pb (i32.add (local.get $pb) (i32.shl (local.get $kb) (i32.const 6))))
+            (br_if $jr_loop (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 16))) (local.get $nb))))
+          (br_if $ic_loop (i32.lt_u (local.tee $ic (i32.add (local.get $ic) (i32.const 128))) (local.get $m))))
+        (br_if $pc_loop (i32.lt_u (local.tee $pc (i32.add (local.get $pc) (i32.const 256))) (local.get $k))))
+      (br_if $jc_loop (i32.lt_u (local.tee $jc (i32.add (local.get $jc) (i32.const 256))) (local.get $n)))))
+
+  ;; ---------------------------------------------------------------------------------
+  ;; Runs chunks of the job at $job until none are left, using workspace $ws.
+  ;; Every participating thread calls this with the same $job and its own $ws.
+  ;;
+  ;; Job descriptor (i32 fields, byte offsets; strides in bytes):
+  ;;   0  next chunk (atomic counter, alone on its cache line)
+  ;;   64 chunk count   68 row chunks per batch entry   72 column chunks per entry
+  ;;   76 rows per chunk   80 columns per chunk
+  ;;   84 m   88 n   92 k
+  ;;   96 A   100 A row stride   104 A k stride   108 A batch stride
+  ;;   112 B   116 B k stride   120 B column stride   124 B batch stride (0: shared B)
+  ;;   128 C   132 C row stride   136 C batch stride
+  ;;   140 accumulate (0/1)
+  ;; Chunk t covers batch entry t / (rc*cc), row chunk (t mod rc*cc) / cc and column
+  ;; chunk t mod cc, so consecutive chunks share A rows.
+  ;; ---------------------------------------------------------------------------------
+  (func (export "run") (param $job i32) (param $ws i32)
+    (local $t i32) (local $per i32) (local $bi i32) (local $r i32) (local $ci i32) (local $cj i32)
+    (local $i0 i32) (local $j0 i32) (local $mlen i32) (local $nlen i32)
+    (local.set $per (i32.mul (i32.load offset=68 (local.get $job)) (i32.load offset=72 (local.get $job))))
+    (loop $next
+      (local.set $t (i32.atomic.rmw.add (local.get $job) (i32.const 1)))
+      (if (i32.ge_u (local.get $t) (i32.load offset=64 (local.get $job))) (then (return)))
+      (local.set $bi (i32.div_u (local.get $t) (local.get $per)))
+      (local.set $r (i32.sub (local.get $t) (i32.mul (local.get $bi) (local.get $per))))
+      (local.set $ci (i32.div_u (local.get $r) (i32.load offset=72 (local.get $job))))
+      (local.set $cj (i32.sub (local.get $r) (i32.mul (local.get $ci) (i32.load offset=72 (local.get $job)))))
+      (local.set $i0 (i32.mul (local.get $ci) (i32.load offset=76 (local.get $job))))
+      (local.set $j0 (i32.mul (local.get $cj) (i32.load offset=80 (local.get $job))))
+      (local.set $mlen (i32.sub (i32.load offset=84 (local.get $job)) (local.get $i0)))
+      (if (i32.gt_u (local.get $mlen) (i32.load offset=76 (local.get $job)))
+        (then (local.set $mlen (i32.load offset=76 (local.get $job)))))
+      (local.set $nlen (i32.sub (i32.load offset=88 (local.get $job)) (local.get $j0)))
+      (if (i32.gt_u (local.get $nlen) (i32.load offset=80 (local.get $job)))
+        (then (local.set $nlen (i32.load offset=80 (local.get $job)))))
+      (call $gemm_block
+        ;; A rectangle origin
+        (i32.add (i32.load offset=96 (local.get $job))
+          (i32.add (i32.mul (local.get $bi) (i32.load offset=108 (local.get $job)))
+                   (i32.mul (local.get $i0) (i32.load offset=100 (local.get $job)))))
+        (i32.load offset=100 (local.get $job))
+        (i32.load offset=104 (local.get $job))
+        ;; B rectangle origin
+        (i32.add (i32.load offset=112 (local.get $job))
+          (i32.add (i32.mul (local.get $bi) (i32.load offset=124 (local.get $job)))
+                   (i32.mul (local.get $j0) (i32.load offset=120 (local.get $job)))))
+        (i32.load offset=116 (local.get $job))
+        (i32.load offset=120 (local.get $job))
+        ;; C rectangle origin
+        (i32.add (i32.load offset=128 (local.get $job))
+          (i32.add (i32.mul (local.get $bi) (i32.load offset=136 (local.get $job)))
+            (i32.add (i32.mul (local.get $i0) (i32.load offset=132 (local.get $job)))
+                     (i32.shl (local.get $j0) (i32.const 2)))))
+        (i32.load offset=132 (local.get $job))
+        (local.get $mlen) (local.get $nlen) (i32.load offset=92 (local.get $job))
+        (i32.load offset=140 (local.get $job))
+        (local.get $ws))
+      (br $next)))
+)

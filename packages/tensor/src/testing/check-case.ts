@@ -1,0 +1,114 @@
+import type { Backend } from '../backend.js';
+import type { FloatDType } from '../dtype.js';
+import type { Rng } from '../random/index.js';
+import type { Tensor } from '../tensor.js';
+import { grad, requireGrad } from '../autograd/tape.js';
+import { scope } from '../scope.js';
+import type { ConformanceCase } from './cases.js';
+import { finiteDifferenceGradient } from './finite-difference.js';
+import { drawInputs } from './inputs.js';
+import { referenceOps, tensorOps } from './op-set.js';
+import type { RefTensor } from './reference.js';
+import { relativeError } from './relative-error.js';
+
+/**
+ * One case, checked once, on one backend in one dtype. These return measurements rather than
+ * asserting, so the same checks serve the vitest suite and tests of the suite itself (a
+ * deliberately broken backend must produce large errors).
+ *
+ * The reference always sees the inputs as the backend stored them (read back after upload), so
+ * the rounding of inputs to f32/f16 is not counted as the op's error.
+ */
+
+export interface ForwardReport {
+  shape: readonly number[];
+  expectedShape: readonly number[];
+  /** ||out - ref|| / ||ref||. */
+  error: number;
+  /** Storages alive after the check minus before (should be 0). */
+  leaked: number;
+}
+
+export interface BackwardReport {
+  /** Per differentiable input: relative error of its gradient against finite differences of the reference. */
+  inputs: { name: string; error: number; shape: readonly number[]; expectedShape: readonly number[] }[];
+  leaked: number;
+}
+
+export async function checkForward(backend: Backend, c: ConformanceCase, dtype: FloatDType, rng: Rng): Promise<ForwardReport> {
+  const before = backend.memory().storages;
+  const values = drawInputs(c.inputs, rng);
+  const { inputs, out } = scope(() => {
+    const inputs = uploadInputs(backend, c, dtype, values);
+    return { inputs, out: c.compute(tensorOps, inputs) };
+  });
+  let report: Omit<ForwardReport, 'leaked'>;
+  try {
+    const stored = await readAll(inputs);
+    const expected = c.compute(referenceOps, asRef(c, stored));
+    const actual = Float64Array.from(await out.read());
+    report = { shape: out.shape, expectedShape: expected.shape, error: compare(actual, out.shape, expected) };
+  } finally {
+    for (const t of [...inputs, out]) t.dispose();
+  }
+  return { ...report, leaked: backend.memory().storages - before };
+}
+
+/**
+ * loss = sum(out * G) for a random upstream gradient G; the backend's gradients (via `grad`) are
+ * compared with central finite differences of the reference forward's sum(ref_out * G).
+ */
+export async function checkBackward(backend: Backend, c: ConformanceCase, dtype: FloatDType, rng: Rng): Promise<BackwardReport> {
+  const before = backend.memory().storages;
+  const values = drawInputs(c.inputs, rng);
+  const wrt = c.inputs.flatMap((spec, i) => (spec.integer ? [] : [i]));
+  const { inputs, out, upstream, grads } = scope(() => {
+    const inputs = uploadInputs(backend, c, dtype, values);
+    const params = wrt.map((i) => requireGrad(inputs[i]!));
+    const out = c.compute(tensorOps, inputs);
+    const upstream = backend.upload(rng.fillNormal(new Float64Array(out.size)), out.shape, dtype);
+    return { inputs, out, upstream, grads: grad(out, params, upstream) };
+  });
+  let results: BackwardReport['inputs'];
+  try {
+    const stored = await readAll(inputs);
+    const g = Float64Array.from(await upstream.read());
+    const loss = (xs: readonly Float64Array[]): number => dot(c.compute(referenceOps, asRef(c, xs)).data, g);
+    const expected = finiteDifferenceGradient(loss, stored, { wrt });
+    const actual = await readAll(grads);
+    results = wrt.map((i, j) => {
+      const spec = c.inputs[i]!;
+      const ref = { shape: spec.shape, data: expected[j]! };
+      return { name: spec.name, shape: grads[j]!.shape, expectedShape: spec.shape, error: compare(actual[j]!, grads[j]!.shape, ref) };
+    });
+  } finally {
+    for (const t of [...inputs, out, upstream, ...grads]) t.dispose();
+  }
+  return { inputs: results, leaked: backend.memory().storages - before };
+}
+
+/** Uploads drawn values: float inputs in `dtype`, integer inputs (ids, labels) as i32. */
+export function uploadInputs(backend: Backend, c: Pick<ConformanceCase, 'inputs'>, dtype: FloatDType, values: readonly Float64Array[]): Tensor[] {
+  return c.inputs.map((spec, i) => backend.upload(values[i]!, spec.shape, spec.integer ? 'i32' : dtype));
+}
+
+async function readAll(ts: readonly Tensor[]): Promise<Float64Array[]> {
+  return Promise.all(ts.map(async (t) => Float64Array.from(await t.read())));
+}
+
+/** Views (no copies: finite differences perturb these arrays in place). */
+function asRef(c: ConformanceCase, xs: readonly Float64Array[]): RefTensor[] {
+  return xs.map((data, i) => ({ shape: c.inputs[i]!.shape, data }));
+}
+
+/** A wrong shape is an infinite error, whatever the values. */
+function compare(actual: Float64Array, shape: readonly number[], expected: RefTensor): number {
+  const sameShape = shape.length === expected.shape.length && shape.every((d, i) => d === expected.shape[i]);
+  return sameShape ? relativeError(actual, expected.data) : Infinity;
+}
+
+function dot(a: Float64Array, b: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < a.length; i++) s += a[i]! * b[i]!;
+  return s;
+}
