@@ -11,3 +11,4 @@ export { loadHfModel, type LoadedModel, type LoadOptions, type RrSection } from 
 export { loadLlama2cModel } from './loaders/llama2c.js';
 export { uploadWeights } from './loaders/weights.js';
 export { loadModel } from './loaders/load.js';
+export { initializeWeights } from './init.js';

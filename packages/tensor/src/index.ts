@@ -14,6 +14,7 @@ export {
   writeSafetensors,
   type SafetensorsFile,
   type SafetensorsDType,
+  type SafetensorsFormatDType,
   type TensorInfo,
   type TensorToWrite,
   type RawTensor,

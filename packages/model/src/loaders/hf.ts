@@ -5,6 +5,7 @@ import { type ModelConfig, parseHfConfig } from '../config.js';
 import { LM_HEAD, expectedTensors } from '../names.js';
 import { type RecurrenceStructure, RecurrentLM, S0_STD } from '../recurrent-lm.js';
 import { HfTokenizer } from '../tokenizer/hf.js';
+import { Llama2cTokenizer } from '../tokenizer/llama2c.js';
 import type { TextTokenizer } from '../tokenizer/tokenizer.js';
 import { uploadWeights } from './weights.js';
 
@@ -44,14 +45,21 @@ export function loadHfModel(dir: string, backend: Backend, options: LoadOptions 
     const expected = expectedTensors(config, { adapter: structure !== undefined });
     const optional = new Set(config.tieWordEmbeddings ? [LM_HEAD] : []);
     const params = uploadWeights(weights, expected, backend, { dtype: options.dtype, origin: dir, optional });
-    const tokenizerPath = join(dir, 'tokenizer.json');
-    const tokenizer = statSync(tokenizerPath, { throwIfNoEntry: false })
-      ? HfTokenizer.fromDirectory(dir, { bos: config.bosTokenId, eos: config.eosTokenId })
-      : undefined;
+    const tokenizer = loadTokenizer(dir, config);
     return { model: new RecurrentLM(config, params, structure, { seed: options.seed }), tokenizer, rawConfig: raw, source: dir };
   } finally {
     weights.close();
   }
+}
+
+/** tokenizer.json (Hugging Face), else tokenizer.bin (llama2.c, as surgery copies it), else none. */
+function loadTokenizer(dir: string, config: ModelConfig): TextTokenizer | undefined {
+  if (statSync(join(dir, 'tokenizer.json'), { throwIfNoEntry: false })) {
+    return HfTokenizer.fromDirectory(dir, { bos: config.bosTokenId, eos: config.eosTokenId });
+  }
+  const bin = join(dir, 'tokenizer.bin');
+  if (statSync(bin, { throwIfNoEntry: false })) return Llama2cTokenizer.fromFile(bin, config.vocabSize);
+  return undefined;
 }
 
 /** The `rr` section surgery writes into config.json. */
@@ -63,6 +71,8 @@ export interface RrSection {
   init_scale: number;
   adapter_init?: string;
   base_model?: string;
+  /** The plan in base-model layer indices (for reports). */
+  base_plan?: { prelude: number[]; block: number[]; coda: number[] };
 }
 
 function parseRrSection(value: unknown, config: ModelConfig, source: string): RecurrenceStructure {
