@@ -15,3 +15,19 @@ export function positiveInt(value: string): number {
   if (value.trim() === '' || !Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive integer.`);
   return n;
 }
+
+export function nonNegativeNumber(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`"${value}" is not a non-negative number.`);
+  return n;
+}
+
+/** "1,403,407" -> token ids (non-negative integers). */
+export function tokenList(value: string): number[] {
+  const parts = value.split(',').map((s) => s.trim());
+  const ids = parts.map(Number);
+  if (parts.some((p, i) => p === '' || !Number.isInteger(ids[i]) || ids[i]! < 0)) {
+    throw new InvalidArgumentError(`"${value}" is not a comma-separated list of token ids (e.g. 1,403,407).`);
+  }
+  return ids;
+}

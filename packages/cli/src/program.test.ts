@@ -1,16 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { buildProgram } from './program.js';
+import { run } from './program.js';
 
-async function cli(args: string[]): Promise<{ out: string; code: number }> {
+/** Runs the CLI in-process and captures what it prints. */
+export async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
   let out = '';
-  const program = buildProgram((s) => (out += s)).exitOverride();
-  program.commands.forEach((c) => c.exitOverride().commands.forEach((cc) => cc.exitOverride().configureOutput({ writeOut: (s) => (out += s), writeErr: (s) => (out += s) })));
-  try {
-    await program.parseAsync(args, { from: 'user' });
-    return { out, code: 0 };
-  } catch (e) {
-    return { out: out + String((e as Error).message), code: (e as { exitCode?: number }).exitCode ?? 1 };
-  }
+  let err = '';
+  const code = await run(args, { out: (s) => (out += s), err: (s) => (err += s) });
+  return { out, err, code };
 }
 
 describe('rr bench matmul', () => {
@@ -36,16 +32,27 @@ describe('rr bench matmul', () => {
   it('rejects bad flags with a message naming the flag', async () => {
     const sizes = await cli(['bench', 'matmul', '--sizes', '256,abc']);
     expect(sizes.code).not.toBe(0);
-    expect(sizes.out).toMatch(/--sizes/);
+    expect(sizes.err).toMatch(/--sizes/);
     const backend = await cli(['bench', 'matmul', '--backend', 'tpu']);
     expect(backend.code).not.toBe(0);
-    expect(backend.out).toMatch(/--backend/);
+    expect(backend.err).toMatch(/--backend/);
   });
+});
 
-  it('has --help on every command', async () => {
-    for (const args of [['--help'], ['bench', '--help'], ['bench', 'matmul', '--help']]) {
-      const { out } = await cli(args);
-      expect(out).toMatch(/Usage: rr/);
+describe('--help', () => {
+  it('exists on every command', async () => {
+    const { buildProgram } = await import('./program.js');
+    const paths: string[][] = [];
+    const walk = (c: ReturnType<typeof buildProgram>, path: string[]): void => {
+      paths.push([...path, '--help']);
+      for (const sub of c.commands) walk(sub, [...path, sub.name()]);
+    };
+    walk(buildProgram(), []);
+    expect(paths.length).toBeGreaterThan(4);
+    for (const args of paths) {
+      const { out, code } = await cli(args);
+      expect(code, args.join(' ')).toBe(0);
+      expect(out, args.join(' ')).toMatch(/Usage: rr/);
     }
   });
 });

@@ -3,12 +3,20 @@ import { isRRError } from '@rr/tensor';
 import { BACKENDS } from './backends.js';
 import { benchMatmul, formatMatmulReport } from './commands/bench-matmul.js';
 import { positiveInt, positiveIntList } from './flags.js';
+import { registerModelCommands } from './commands/model-commands.js';
 
-export function buildProgram(out: (s: string) => void = (s) => process.stdout.write(s)): Command {
+export interface CliIO {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const processIO: CliIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
+
+export function buildProgram(io: CliIO = processIO): Command {
+  const out = io.out;
   const program = new Command('rr')
     .description('Retrofitted recurrence for pretrained Llama-family models.')
-    .showHelpAfterError('(run with --help for usage)')
-    .configureOutput({ writeOut: out });
+    .showHelpAfterError('(run with --help for usage)');
 
   const bench = program.command('bench').description('Measure the speed of kernels and training steps.');
   bench
@@ -20,24 +28,31 @@ export function buildProgram(out: (s: string) => void = (s) => process.stdout.wr
     .option('--seconds <s>', 'minimum measuring time per size', Number, 0.5)
     .option('--json', 'print one JSON object instead of a table')
     .action(async (opts: { backend: string; sizes: number[]; threads?: number; seconds: number; json?: boolean }) => {
-      const progress = opts.json || !process.stderr.isTTY ? undefined : (msg: string) => process.stderr.write(`\r${msg}\x1b[K`);
+      const progress = opts.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
       const report = await benchMatmul({ ...opts, progress });
-      if (progress) process.stderr.write('\r\x1b[K');
+      if (progress) io.err('\r\x1b[K');
       out(opts.json ? `${JSON.stringify(report)}\n` : formatMatmulReport(report));
     });
+  registerModelCommands(program, out);
+  // every command writes through io and throws instead of exiting, so run() decides the exit code
+  const configure = (c: Command): void => {
+    c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
+    c.commands.forEach(configure);
+  };
+  configure(program);
   return program;
 }
 
 /** Runs the CLI; returns the exit code. RRErrors print their message and code, not a stack. */
-export async function run(argv: string[]): Promise<number> {
-  const program = buildProgram().exitOverride();
+export async function run(argv: string[], io: CliIO = processIO): Promise<number> {
+  const program = buildProgram(io);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
     if (isRRError(e)) {
-      process.stderr.write(`rr: ${e.message} [${e.code}]\n`);
+      io.err(`rr: ${e.message} [${e.code}]\n`);
       return 1;
     }
     throw e;

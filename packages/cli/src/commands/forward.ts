@@ -1,0 +1,30 @@
+import { loadModel } from '@rr/model';
+import { RRError, noGrad, scope } from '@rr/tensor';
+import { createBackend } from '../backends.js';
+
+export interface ForwardCommandOptions {
+  model: string;
+  backend: string;
+  tokens: number[];
+  recurrence: number;
+  initScale?: number;
+  tokenizer?: string;
+}
+
+/** `rr forward`: the logits of the last position, a debugging and parity tool. */
+export async function forwardCommand(o: ForwardCommandOptions): Promise<{ logits: number[] }> {
+  const backend = await createBackend(o.backend);
+  try {
+    const { model } = loadModel(o.model, backend, o.tokenizer ? { tokenizerPath: o.tokenizer } : {});
+    const bad = o.tokens.find((t) => t >= model.config.vocabSize);
+    if (bad !== undefined) throw new RRError('BAD_FLAG', `--tokens: id ${bad} is outside the vocabulary [0, ${model.config.vocabSize}).`);
+    const logits = noGrad(() =>
+      scope(() => model.forward(backend.upload(o.tokens, [1, o.tokens.length], 'i32'), { recurrence: o.recurrence, initScale: o.initScale, lastPositionOnly: true })),
+    );
+    const values = await logits.read();
+    logits.dispose();
+    return { logits: Array.from(values) };
+  } finally {
+    backend.destroy();
+  }
+}

@@ -1,0 +1,49 @@
+import { type Generation, generate, loadModel } from '@rr/model';
+import { RRError, Rng } from '@rr/tensor';
+import { createBackend } from '../backends.js';
+
+export interface GenerateCommandOptions {
+  model: string;
+  backend: string;
+  prompt: string;
+  maxTokens: number;
+  recurrence: number;
+  temperature: number;
+  seed: number;
+  initScale?: number;
+  cache: boolean;
+  stop: string[];
+  tokenizer?: string;
+  onToken?: (text: string) => void;
+}
+
+/** `rr generate`: one prompt, greedy (temperature 0) or sampled; streams text through onToken. */
+export async function generateCommand(o: GenerateCommandOptions): Promise<Generation & { tokensPerSecond: number }> {
+  const backend = await createBackend(o.backend);
+  try {
+    const { model, tokenizer } = loadModel(o.model, backend, o.tokenizer ? { tokenizerPath: o.tokenizer } : {});
+    if (!tokenizer) throw new RRError('TOKENIZER_MISSING', `${o.model}: no tokenizer found (tokenizer.json, or a llama2.c tokenizer.bin); pass --tokenizer FILE.`);
+    const ids: number[] = [];
+    let shown = '';
+    const t0 = performance.now();
+    const [out] = await generate(model, tokenizer, [o.prompt], {
+      maxNewTokens: o.maxTokens,
+      recurrence: o.recurrence,
+      temperature: o.temperature,
+      initScale: o.initScale,
+      useCache: o.cache,
+      stop: o.stop,
+      rng: Rng.fromSeed(o.seed),
+      onToken: (_p, id) => {
+        ids.push(id);
+        const text = tokenizer.decode(ids);
+        o.onToken?.(text.slice(shown.length));
+        shown = text;
+      },
+    });
+    const seconds = (performance.now() - t0) / 1000;
+    return { ...out!, tokensPerSecond: out!.tokens.length / seconds };
+  } finally {
+    backend.destroy();
+  }
+}

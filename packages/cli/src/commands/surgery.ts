@@ -1,0 +1,58 @@
+import { dirname } from 'node:path';
+import { statSync } from 'node:fs';
+import { loadModel } from '@rr/model';
+import { type AdapterInit, type SurgeryReport, retrofit, saveRetrofitted, tokenizerFilesOf } from '@rr/surgery';
+import { createBackend } from '../backends.js';
+
+export interface SurgeryCommandOptions {
+  model: string;
+  plan: string;
+  adapterInit: AdapterInit;
+  initScale: number;
+  seed: number;
+  tokenizer?: string;
+  out: string;
+  force?: boolean;
+}
+
+/** `rr surgery`: load, retrofit, write the recurrent checkpoint; returns the report. */
+export async function surgeryCommand(o: SurgeryCommandOptions): Promise<SurgeryReport & { out: string }> {
+  const backend = await createBackend('cpu');
+  try {
+    const { model, rawConfig } = loadModel(o.model, backend, o.tokenizer ? { tokenizerPath: o.tokenizer } : {});
+    const r = retrofit(model, o.plan, { adapterInit: o.adapterInit, initScale: o.initScale, seed: o.seed });
+    const isDir = statSync(o.model).isDirectory();
+    const llama2cTokenizer = isDir ? undefined : (o.tokenizer ?? guessTokenizer(o.model));
+    await saveRetrofitted(o.out, r, {
+      baseConfig: rawConfig,
+      tokenizerFiles: tokenizerFilesOf(isDir ? o.model : undefined, llama2cTokenizer),
+      baseModel: o.model,
+      force: o.force,
+    });
+    return { ...r.report, out: o.out };
+  } finally {
+    backend.destroy();
+  }
+}
+
+function guessTokenizer(binPath: string): string | undefined {
+  for (const name of ['tokenizer.bin', 'tok512.bin', 'tok32000.bin']) {
+    const p = `${dirname(binPath)}/${name}`;
+    if (statSync(p, { throwIfNoEntry: false })?.isFile()) return p;
+  }
+  return undefined;
+}
+
+export function formatSurgeryReport(r: SurgeryReport & { out: string }): string {
+  const fmt = (n: number): string => n.toLocaleString('en-US');
+  const p = r.parameters;
+  const lines = [
+    `wrote ${r.out}`,
+    `plan: prelude [${r.plan.prelude.join(',')}]  block [${r.plan.block.join(',')}]  coda [${r.plan.coda.join(',')}]  dropped [${r.dropped.join(',')}] of ${r.baseLayers} layers`,
+    'parameters:',
+    ...(['embedding', 'prelude', 'adapter', 'block', 'coda', 'normAndHead', 'total', 'base'] as const).map((k) => `  ${k.padEnd(12)} ${fmt(p[k]).padStart(16)}`),
+    '   r   depth   GFLOP/token',
+    ...r.depth.map((d) => `${String(d.recurrence).padStart(4)} ${String(d.layers).padStart(7)} ${(d.flopsPerToken / 1e9).toFixed(4).padStart(13)}`),
+  ];
+  return `${lines.join('\n')}\n`;
+}
