@@ -34,6 +34,7 @@ export function scope<T>(fn: () => T): T {
   }
   stack.pop();
   if (result instanceof Promise) {
+    for (const t of mine) t.dispose();
     throw new TypeError('scope(fn): fn returned a Promise; scopes are synchronous. Await outside the scope.');
   }
   const survivors = new Set<Tensor>();

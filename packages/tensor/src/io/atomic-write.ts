@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { closeSync, fsyncSync, openSync, renameSync, unlinkSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { RRError } from '../errors.js';
+import { MAX_IO_BYTES } from './byte-source.js';
 import { fsError } from './fs-errors.js';
 
 /**
@@ -28,7 +29,7 @@ export function writeFileAtomically(path: string, produce: (append: (chunk: Uint
       let done = 0;
       while (done < chunk.length) {
         try {
-          done += writeSync(out, chunk, done, chunk.length - done);
+          done += writeSync(out, chunk, done, Math.min(chunk.length - done, MAX_IO_BYTES));
         } catch (err) {
           throw fsError(err, path, 'write');
         }

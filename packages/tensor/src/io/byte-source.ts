@@ -21,6 +21,9 @@ export interface ByteSource {
   close(): void;
 }
 
+/** Largest single read or write request; larger transfers loop. */
+export const MAX_IO_BYTES = 1 << 30;
+
 /** Opens `path` for reading; the caller must `close()` it. */
 export function openFileSource(path: string): ByteSource {
   let fd: number;
@@ -49,8 +52,9 @@ export function openFileSource(path: string): ByteSource {
       while (done < dest.length) {
         let n: number;
         try {
-          // readSync reads at most ~2 GiB per call on Linux, and may return less than asked: loop.
-          n = readSync(fd, dest, done, dest.length - done, offset + done);
+          // One call reads at most ~2 GiB on Linux and may return less than asked; ask for at most
+          // 1 GiB (well inside every platform's per-call limit) and loop.
+          n = readSync(fd, dest, done, Math.min(dest.length - done, MAX_IO_BYTES), offset + done);
         } catch (err) {
           throw fsError(err, path, `read ${what} from`);
         }

@@ -231,9 +231,9 @@ function checkLayout(ranges: Range[], dataLength: number, file: string): void {
   if (cursor === maxEnd) {
     throw new RRError(
       'SAFETENSORS_TRUNCATED',
-      `${file}: the header describes ${maxEnd} bytes of tensor data but the file has only ${dataLength}; tensor "${first.name}" (bytes ${first.begin}..${first.end}) and ${
-        pastEnd.length - 1
-      } more are cut off. The file is incomplete (interrupted download or copy?); re-download or re-export it.`,
+      `${file}: the header describes ${maxEnd} bytes of tensor data but the file has only ${dataLength}; tensor "${first.name}" (bytes ${first.begin}..${first.end})${
+        pastEnd.length > 1 ? ` and ${pastEnd.length - 1} more` : ''
+      } cut off. The file is incomplete (interrupted download or copy?); re-download or re-export it.`,
       { file, tensor: first.name, expectedDataBytes: maxEnd, actualDataBytes: dataLength },
     );
   }

@@ -1,11 +1,11 @@
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RRError } from '../errors.js';
 import { f16ToF32, f32ToF16 } from './dtype-conversion.js';
 import { openSafetensors, parseSafetensors, serializeSafetensors, writeSafetensors, type TensorToWrite } from './safetensors.js';
-import { expectRRError, expectSameBits, makeTempDir } from './test-fixtures.js';
+import { expectRRError, expectSameBits, makeTempDir, rawSafetensors } from './test-fixtures.js';
 
 const REAL_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/data/models/stories260K-hf/model.safetensors');
 const haveRealModel = existsSync(REAL_MODEL);
@@ -69,7 +69,7 @@ describe('safetensors round trip', () => {
     const tensors = everyKind();
     const path = join(tmp.dir, 'all.safetensors');
     writeSafetensors(path, tensors);
-    expect(readFileSync(path)).toEqual(Buffer.from(serializeSafetensors(tensors)));
+    expect(readFileSync(path).equals(serializeSafetensors(tensors)), 'file = serialised bytes').toBe(true);
     const file = openSafetensors(path);
     try {
       expect(file.path).toBe(path);
@@ -95,6 +95,35 @@ describe('safetensors round trip', () => {
     const file = openSafetensors(path);
     expectSameBits(file.readRaw('big').data, f32ToF16(values), 'big');
     file.close();
+  });
+
+  it('opens a 5 GB file and reads a tensor past 4 GiB without loading the rest (sparse file)', () => {
+    const huge = 5_000_000_000;
+    const header = JSON.stringify({
+      head: { dtype: 'F32', shape: [4], data_offsets: [0, 16] },
+      huge: { dtype: 'F32', shape: [huge / 4], data_offsets: [16, 16 + huge] },
+      tail: { dtype: 'I32', shape: [4], data_offsets: [16 + huge, 32 + huge] },
+    });
+    const head = rawSafetensors(header, new Uint8Array(new Float32Array([1, 2, 3, 4]).buffer));
+    const dataStart = head.length - 16;
+    const path = join(tmp.dir, 'huge.safetensors');
+    const fd = openSync(path, 'w');
+    try {
+      writeSync(fd, head);
+      // Written at its offset, the tail leaves a 5 GB hole that the file system does not allocate.
+      writeSync(fd, new Uint8Array(new Int32Array([7, -8, 9, -10]).buffer), 0, 16, dataStart + 16 + huge);
+    } finally {
+      closeSync(fd);
+    }
+    const file = openSafetensors(path);
+    try {
+      expect(file.tensors.get('tail')!.byteOffset).toBe(dataStart + 16 + huge);
+      expect(file.readRaw('tail').data).toEqual(new Int32Array([7, -8, 9, -10]));
+      expect(file.readF32('head')).toEqual(new Float32Array([1, 2, 3, 4]));
+      expect(file.tensors.get('huge')!.byteLength).toBe(huge);
+    } finally {
+      file.close();
+    }
   });
 
   it('lays out like the reference: F32, I32, BF16, F16 then by name; data 8-aligned; tensors aligned', () => {
@@ -317,6 +346,9 @@ describe.skipIf(!haveRealModel)(`real file: ${REAL_MODEL}`, () => {
     // order too: the data sections must be identical (only the header's key order may differ).
     const original = readFileSync(REAL_MODEL);
     const dataStart = (b: Uint8Array) => 8 + Number(new DataView(b.buffer, b.byteOffset).getBigUint64(0, true));
-    expect(Buffer.from(bytes.subarray(dataStart(bytes)))).toEqual(original.subarray(dataStart(original)));
+    const ours = Buffer.from(bytes.buffer, bytes.byteOffset + dataStart(bytes));
+    const theirs = original.subarray(dataStart(original));
+    expect(ours.length).toBe(theirs.length);
+    expect(ours.equals(theirs), 'data sections differ').toBe(true);
   });
 });

@@ -109,12 +109,10 @@ class OpenedFile implements SafetensorsFile {
         { file: this.path, tensor: name, dtype },
       );
     }
-    const bytes = allocate(info.byteLength, this.path, name);
+    const data = allocate(dtype, info.byteLength, this.path, name);
+    const bytes = new Uint8Array(data.buffer);
     this.source.readInto(info.byteOffset, bytes, `tensor "${name}"`);
-    const width = dtype === 'F32' || dtype === 'I32' ? 4 : 2;
-    if (!HOST_IS_LITTLE_ENDIAN) swapBytesInPlace(bytes, width);
-    const buffer = bytes.buffer;
-    const data = dtype === 'F32' ? new Float32Array(buffer) : dtype === 'I32' ? new Int32Array(buffer) : new Uint16Array(buffer);
+    if (!HOST_IS_LITTLE_ENDIAN) swapBytesInPlace(bytes, data.BYTES_PER_ELEMENT);
     return { dtype, shape: [...info.shape], data };
   }
 
@@ -142,10 +140,12 @@ class OpenedFile implements SafetensorsFile {
   }
 }
 
-/** A fresh, exclusively owned buffer, so the typed array built on it starts aligned at offset 0. */
-function allocate(byteLength: number, file: string, name: string): Uint8Array {
+/** A fresh typed array owning its whole buffer, which the tensor's bytes are then read into. */
+function allocate(dtype: SafetensorsDType, byteLength: number, file: string, name: string): Float32Array | Int32Array | Uint16Array {
   try {
-    return new Uint8Array(new ArrayBuffer(byteLength));
+    if (dtype === 'F32') return new Float32Array(byteLength / 4);
+    if (dtype === 'I32') return new Int32Array(byteLength / 4);
+    return new Uint16Array(byteLength / 2);
   } catch (err) {
     throw new RRError(
       'SAFETENSORS_TENSOR_TOO_LARGE',

@@ -1,7 +1,8 @@
 /**
- * Samplers that need more than a transformation of one or two uniforms. They take the generator
- * as a `UniformSource` so that this file does not depend on the Rng class; arguments are assumed
- * validated by the caller.
+ * The numeric side of the generator: the Box-Muller angle kernel, and the samplers that need
+ * more than a transformation of one or two uniforms (truncated normal, Poisson). The samplers
+ * take the generator as a `UniformSource` so that this file does not depend on the Rng class;
+ * arguments are assumed validated by the caller (rng.ts).
  */
 
 export interface UniformSource {
@@ -69,6 +70,14 @@ export function turnCosSin(u: number): void {
 const HALF_LOG_2PI = 0.5 * Math.log(2 * Math.PI);
 
 /**
+ * Whether [a, b] contains 0 and is at least sqrt(2*pi) wide: there plain rejection of normals
+ * accepts at least 49% and beats the other proposals (and a bulk fill can use Box-Muller pairs).
+ */
+export function isWideAroundZero(a: number, b: number): boolean {
+  return a < 0 && b > 0 && b - a >= SQRT_2PI;
+}
+
+/**
  * A standard normal conditioned on [a, b] (a < b, either may be infinite).
  *
  * Rejection sampling with the proposal chosen per interval, after C. P. Robert, "Simulation of
@@ -86,7 +95,7 @@ export function truncatedStandardNormal(src: UniformSource, a: number, b: number
   if (b <= 0) return -truncatedStandardNormal(src, -b, -a);
 
   if (a < 0) {
-    if (b - a >= SQRT_2PI) {
+    if (isWideAroundZero(a, b)) {
       for (;;) {
         const z = src.normal();
         if (z >= a && z <= b) return z;
@@ -98,15 +107,19 @@ export function truncatedStandardNormal(src: UniformSource, a: number, b: number
     }
   }
 
-  // 0 <= a < b.
-  const root = Math.sqrt(a * a + 4);
-  const rate = 0.5 * (a + root); // the exponential rate that maximizes acceptance (Robert, Prop. 2.3)
-  // Robert's break-even width between the uniform and the exponential proposal.
-  const uniformWidth = ((2 * Math.sqrt(Math.E)) / (a + root)) * Math.exp(0.25 * (a * a - a * root));
+  // 0 <= a < b. The expressions below are arranged so that no intermediate overflows even for
+  // a near the largest double (a * a or a + sqrt(a^2 + 4) would).
+  // The exponential rate that maximizes acceptance (Robert, Prop. 2.3): (a + sqrt(a^2 + 4)) / 2.
+  const rate = 0.5 * a + 0.5 * Math.hypot(a, 2);
+  // Robert's break-even width between the uniform and the exponential proposal,
+  // (2 sqrt(e) / (a + sqrt(a^2 + 4))) * exp((a^2 - a sqrt(a^2 + 4)) / 4), rewritten with
+  // a^2 - a sqrt(a^2 + 4) = -2a / rate.
+  const uniformWidth = (Math.sqrt(Math.E) / rate) * Math.exp((-0.5 * a) / rate);
   if (b - a <= uniformWidth) {
     for (;;) {
       const z = a + (b - a) * src.uniform();
-      if (src.uniform() <= Math.exp(0.5 * (a * a - z * z))) return z;
+      // exp((a^2 - z^2) / 2)
+      if (src.uniform() <= Math.exp((a - z) * (0.5 * a + 0.5 * z))) return z;
     }
   }
   for (;;) {
@@ -116,8 +129,11 @@ export function truncatedStandardNormal(src: UniformSource, a: number, b: number
   }
 }
 
+/** Largest lambda accepted: beyond it the log-density in PTRS loses too much to cancellation. */
+export const MAX_POISSON_LAMBDA = 1e12;
+
 /**
- * Poisson(lambda), lambda >= 0 and finite.
+ * Poisson(lambda), 0 <= lambda <= MAX_POISSON_LAMBDA.
  *
  * lambda < 10: inversion by sequential search (one uniform, exact up to float rounding of the
  * CDF; expected lambda + 1 steps). lambda >= 10: PTRS, the transformed rejection with squeeze of

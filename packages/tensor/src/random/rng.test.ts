@@ -128,11 +128,38 @@ describe('stream position', () => {
     }
   });
 
-  it('fillTruncatedNormal draws the same values as successive truncatedNormal() calls', () => {
-    const a = Rng.fromSeed(6);
-    const b = Rng.fromSeed(6);
-    const filled = a.fillTruncatedNormal(new Float64Array(1000), 0, 0.02, -0.04, 0.04);
-    expect(Array.from(filled)).toEqual(take(1000, () => b.truncatedNormal(0, 0.02, -0.04, 0.04)));
+  it('fillTruncatedNormal, narrow or one-sided interval: successive truncatedNormal() calls', () => {
+    for (const [lo, hi] of [
+      [0.01, 0.03], // one-sided
+      [-0.02, 0.03], // contains the mean but narrower than sqrt(2 pi) std
+    ]) {
+      const a = Rng.fromSeed(6);
+      const b = Rng.fromSeed(6);
+      const filled = a.fillTruncatedNormal(new Float64Array(1000), 0, 0.02, lo, hi);
+      expect(Array.from(filled)).toEqual(take(1000, () => b.truncatedNormal(0, 0.02, lo, hi)));
+      expect(a.nextUint32()).toBe(b.nextUint32());
+    }
+  });
+
+  it('fillTruncatedNormal, wide interval: the in-bounds fillNormal values, consuming whole pairs up to the last one used', () => {
+    for (const n of [1, 2, 3, 1000, 5001]) {
+      const mean = 1;
+      const std = 0.5;
+      const [lo, hi] = [mean - 1.5 * std, mean + 1.5 * std]; // rejects ~13%, so pairs get split
+      const a = Rng.fromSeed(7);
+      const filled = a.fillTruncatedNormal(new Float64Array(n), mean, std, lo, hi);
+
+      const b = Rng.fromSeed(7);
+      const want: number[] = [];
+      while (want.length < n) {
+        for (const z of b.fillNormal(new Float64Array(2))) {
+          // Accepted in standard units, as the sampler decides, then mapped.
+          if (want.length < n && z >= (lo - mean) / std && z <= (hi - mean) / std) want.push(mean + std * z);
+        }
+      }
+      expect(Array.from(filled)).toEqual(want);
+      expect(a.nextUint32()).toBe(b.nextUint32());
+    }
   });
 
   it('a Float32Array fill holds the float64 values rounded', () => {
@@ -215,6 +242,24 @@ describe('ranges', () => {
     expect(Array.from(rng.shuffle([42]))).toEqual([42]);
   });
 
+  it('truncatedNormal() finishes and stays inside for intervals at the edge of the double range', () => {
+    const rng = Rng.fromSeed(17);
+    const cases: [number, number][] = [
+      [1e200, Infinity],
+      [1e300, 1.0000001e300],
+      [-Infinity, -1.7e308],
+      [1.7e308, 1.79e308],
+      [5, 5 + 1e-12],
+      [-1e-300, 1e-300],
+    ];
+    for (const [lo, hi] of cases) {
+      for (let i = 0; i < 100; i++) {
+        const x = rng.truncatedNormal(0, 1, lo, hi);
+        expect(x >= lo && x <= hi).toBe(true);
+      }
+    }
+  });
+
   it('categorical() never picks zero weights', () => {
     const rng = Rng.fromSeed(16);
     for (let i = 0; i < 2000; i++) expect([1, 3]).toContain(rng.categorical([0, 1e-300, 0, 5, 0]));
@@ -238,11 +283,14 @@ describe('invalid arguments', () => {
     ['zero std, truncated', () => rng.truncatedNormal(0, 0, -1, 1), /Rng\.truncatedNormal: std must be a finite number > 0, got 0/],
     ['lo >= hi', () => rng.truncatedNormal(0, 1, 2, 2), /Rng\.truncatedNormal: need lo < hi.*lo=2, hi=2/],
     ['NaN bound', () => rng.fillTruncatedNormal(new Float64Array(1), 0, 1, NaN, 1), /Rng\.fillTruncatedNormal: need lo < hi.*lo=NaN/],
-    ['negative lambda', () => rng.poisson(-1), /Rng\.poisson: lambda must be a finite number >= 0, got -1/],
+    ['negative lambda', () => rng.poisson(-1), /Rng\.poisson: lambda must be a number in \[0, 1000000000000\], got -1/],
+    ['huge lambda', () => rng.poisson(1e13), /lambda .*got 10000000000000/],
+    ['bound overflowing in std units', () => rng.truncatedNormal(0, 1e-310, 1, 2), /\(lo - mean\) \/ std overflows/],
     ['NaN lambda', () => rng.poisson(NaN), /lambda .*got NaN/],
     ['infinite lambda', () => rng.poisson(Infinity), /lambda .*got Infinity/],
     ['fillUniform lo >= hi', () => rng.fillUniform(new Float32Array(1), 1, 0), /Rng\.fillUniform: need finite lo < hi, got lo=1, hi=0/],
     ['fillUniform infinite hi', () => rng.fillUniform(new Float32Array(1), 0, Infinity), /need finite lo < hi/],
+    ['fillUniform overflowing span', () => rng.fillUniform(new Float64Array(1), -1e308, 1e308), /need finite lo < hi/],
     ['integer(0)', () => rng.integer(0), /Rng\.integer: maxExclusive must be an integer in \[1, 2\^53 - 1\], got 0/],
     ['integer(2.5)', () => rng.integer(2.5), /got 2\.5/],
     ['permutation(-1)', () => rng.permutation(-1), /Rng\.permutation: n must be .*got -1/],

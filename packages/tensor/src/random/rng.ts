@@ -1,5 +1,5 @@
 import { RRError } from '../errors.js';
-import { cosSin, poisson, truncatedStandardNormal, turnCosSin } from './distributions.js';
+import { MAX_POISSON_LAMBDA, cosSin, isWideAroundZero, poisson, truncatedStandardNormal, turnCosSin } from './distributions.js';
 import {
   TAG_NUMBER_HI,
   TAG_NUMBER_LO,
@@ -35,18 +35,19 @@ import {
  * - fillNormal: 4 words per pair of elements, both Box-Muller outputs used; element 2i equals
  *   the i-th successive normal() call, element 2i+1 is its sine partner. An odd tail element
  *   consumes 4 words.
- * - truncatedNormal, poisson (lambda >= 10), logNormal via normal: rejection samplers consume
- *   a data-dependent number of words.
+ * - logNormal: one normal(). poisson: nothing for lambda = 0, one uniform for lambda < 10.
+ * - truncatedNormal, poisson (lambda >= 10): rejection samplers, a data-dependent number of
+ *   words. fillTruncatedNormal: see there (bulk Box-Muller pairs for wide intervals).
  *
  * Portability. The integer stream (nextUint32, uniform, integer, shuffle, permutation,
  * categorical, fillUniform) is bit-exact on every platform and engine. The other samplers also
  * call Math.log (normal) and Math.exp (truncatedNormal, logNormal, poisson); the Box-Muller
  * angle uses our own polynomial sine/cosine. ECMAScript does not pin log/exp to the last bit,
  * but V8 uses the same fdlibm port on every architecture, so Node gives the same bits on x64 and
- * arm64; the golden test (rng.test.ts) would catch a difference.
+ * arm64; the golden tests in rng.test.ts pin these values too (to 14 digits).
  *
- * Not thread-safe in the sense that an instance has mutable position; give each worker its own
- * `stream(...)` instead of sharing one.
+ * An instance has a mutable position: give each worker or independent consumer its own
+ * `stream(...)` rather than sharing one, so that results do not depend on interleaving.
  */
 export class Rng {
   // Philox key (derived from the seed) and stream id (derived from the path), as uint32 words.
@@ -133,6 +134,7 @@ export class Rng {
    */
   truncatedNormal(mean: number, std: number, lo: number, hi: number): number {
     checkTruncated('Rng.truncatedNormal', mean, std, lo, hi);
+    // The clamp only absorbs rounding (standardizing and mapping back can each move an ulp).
     return clamp(mean + std * truncatedStandardNormal(this, (lo - mean) / std, (hi - mean) / std), lo, hi);
   }
 
@@ -142,10 +144,10 @@ export class Rng {
     return Math.exp(mu + sigma * this.normal());
   }
 
-  /** Poisson(lambda) for finite lambda >= 0 (lambda = 0 gives 0 and consumes nothing). */
+  /** Poisson(lambda) for 0 <= lambda <= 1e12 (lambda = 0 gives 0 and consumes nothing). */
   poisson(lambda: number): number {
-    if (!(lambda >= 0 && lambda < Infinity)) {
-      throw badArgument('Rng.poisson', 'lambda', lambda, 'a finite number >= 0');
+    if (!(lambda >= 0 && lambda <= MAX_POISSON_LAMBDA)) {
+      throw badArgument('Rng.poisson', 'lambda', lambda, `a number in [0, ${MAX_POISSON_LAMBDA}]`);
     }
     return poisson(this, lambda);
   }
@@ -225,7 +227,7 @@ export class Rng {
    * below `hi`, so the interval stays half-open after rounding.
    */
   fillUniform<T extends Float32Array | Float64Array>(out: T, lo = 0, hi = 1): T {
-    if (!(lo > -Infinity && hi < Infinity && lo < hi)) {
+    if (!(lo < hi && Number.isFinite(hi - lo))) {
       throw new RRError(
         'RNG_BAD_ARGUMENT',
         `Rng.fillUniform: need finite lo < hi, got lo=${lo}, hi=${hi}.`,
@@ -255,30 +257,28 @@ export class Rng {
   /** Fills `out` with Normal(mean, std) values (Box-Muller, both outputs used; see class docs). */
   fillNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, std = 1): T {
     checkMeanStd('Rng.fillNormal', mean, std, false);
-    const words = wordScratch();
+    const z = normalScratch();
     const n = out.length;
     for (let start = 0; start < n; ) {
-      const pairs = Math.min((n - start + 1) >> 1, SCRATCH_WORDS / 4);
-      this.fillWords(words, 4 * pairs);
-      for (let p = 0; p < pairs; p++) {
-        const w = 4 * p;
-        const u1 = ((words[w] >>> 5) * 67108864 + (words[w + 1] >>> 6)) * TWO_M53;
-        const u2 = ((words[w + 2] >>> 5) * 67108864 + (words[w + 3] >>> 6)) * TWO_M53;
-        const r = Math.sqrt(-2 * Math.log(1 - u1));
-        turnCosSin(u2);
-        const i = start + 2 * p;
-        // Same operation order as normal(), so even elements match it bit for bit.
-        out[i] = mean + std * (r * cosSin[0]);
-        if (i + 1 < n) out[i + 1] = mean + std * (r * cosSin[1]);
-      }
-      start += 2 * pairs;
+      const pairs = Math.min((n - start + 1) >> 1, SCRATCH_PAIRS);
+      this.normalPairs(z, pairs);
+      const count = Math.min(2 * pairs, n - start);
+      // Same operation order as normal(), so even elements match it bit for bit.
+      for (let j = 0; j < count; j++) out[start + j] = mean + std * z[j];
+      start += count;
     }
     return out;
   }
 
   /**
-   * Fills `out` with truncatedNormal(mean, std, lo, hi) draws (the same as successive calls).
-   * For a Float32Array the values are also kept inside [lo, hi] after rounding to float32.
+   * Fills `out` with Normal(mean, std) values conditioned on [lo, hi].
+   *
+   * When [lo, hi] contains the mean and is at least sqrt(2*pi) std wide (+-1.26 std or more, as
+   * for +-2 or +-3 sigma weight init), the values are the in-bounds elements of the fillNormal
+   * sequence, in order, and the call consumes the Box-Muller pairs up to the one that supplied
+   * the last value: about as fast as fillNormal. Otherwise they are successive
+   * truncatedNormal() draws. For a Float32Array the values are also kept inside [lo, hi] after
+   * rounding to float32.
    */
   fillTruncatedNormal<T extends Float32Array | Float64Array>(out: T, mean: number, std: number, lo: number, hi: number): T {
     checkTruncated('Rng.fillTruncatedNormal', mean, std, lo, hi);
@@ -292,10 +292,41 @@ export class Rng {
     }
     const a = (lo - mean) / std;
     const b = (hi - mean) / std;
-    for (let i = 0; i < out.length; i++) {
-      out[i] = clamp(mean + std * truncatedStandardNormal(this, a, b), min, max);
+    const n = out.length;
+    if (!isWideAroundZero(a, b)) {
+      for (let i = 0; i < n; i++) out[i] = clamp(mean + std * truncatedStandardNormal(this, a, b), min, max);
+      return out;
+    }
+    const z = normalScratch();
+    for (let filled = 0; filled < n; ) {
+      // Never more pairs than could be needed if all were accepted, so nothing past the pair
+      // that completes `out` is drawn.
+      const pairs = Math.min((n - filled + 1) >> 1, SCRATCH_PAIRS);
+      this.normalPairs(z, pairs);
+      for (let j = 0; j < 2 * pairs && filled < n; j++) {
+        const v = z[j];
+        if (v >= a && v <= b) out[filled++] = clamp(mean + std * v, min, max);
+      }
     }
     return out;
+  }
+
+  /**
+   * Writes 2 * pairs standard normals to dst, (cos, sin) Box-Muller pairs from 4 words each:
+   * the same numbers normal() computes before scaling.
+   */
+  private normalPairs(dst: Float64Array, pairs: number): void {
+    const words = wordScratch();
+    this.fillWords(words, 4 * pairs);
+    for (let p = 0; p < pairs; p++) {
+      const w = 4 * p;
+      const u1 = ((words[w] >>> 5) * 67108864 + (words[w + 1] >>> 6)) * TWO_M53;
+      const u2 = ((words[w + 2] >>> 5) * 67108864 + (words[w + 3] >>> 6)) * TWO_M53;
+      const r = Math.sqrt(-2 * Math.log(1 - u1));
+      turnCosSin(u2);
+      dst[2 * p] = r * cosSin[0];
+      dst[2 * p + 1] = r * cosSin[1];
+    }
   }
 
   /** Generates the next block into the buffer. */
@@ -335,9 +366,14 @@ const TWO_M53 = 1 / TWO_53;
 // Shared scratch for the fill loops: JavaScript is single-threaded per realm and the loops do not
 // re-enter, so one buffer per module instance (per worker) is enough.
 const SCRATCH_WORDS = 4096;
-let scratch: Uint32Array | undefined;
+const SCRATCH_PAIRS = SCRATCH_WORDS / 4;
+let wordBuffer: Uint32Array | undefined;
+let normalBuffer: Float64Array | undefined;
 function wordScratch(): Uint32Array {
-  return (scratch ??= new Uint32Array(SCRATCH_WORDS));
+  return (wordBuffer ??= new Uint32Array(SCRATCH_WORDS));
+}
+function normalScratch(): Float64Array {
+  return (normalBuffer ??= new Float64Array(2 * SCRATCH_PAIRS));
 }
 
 function clamp(x: number, lo: number, hi: number): number {
@@ -393,11 +429,21 @@ function checkMeanStd(where: string, mean: number, std: number, positive: boolea
 
 function checkTruncated(where: string, mean: number, std: number, lo: number, hi: number): void {
   checkMeanStd(where, mean, std, true);
-  if (Number.isNaN(lo) || Number.isNaN(hi) || !(lo < hi)) {
+  if (!(lo < hi)) {
     throw new RRError(
       'RNG_BAD_ARGUMENT',
       `${where}: need lo < hi (absolute bounds, infinities allowed), got lo=${lo}, hi=${hi}.`,
       { argument: 'lo, hi', lo, hi },
     );
+  }
+  // A finite bound must stay finite in units of std, or the samplers have nothing to work with.
+  for (const [name, bound] of [['lo', lo], ['hi', hi]] as const) {
+    if (Number.isFinite(bound) && !Number.isFinite((bound - mean) / std)) {
+      throw new RRError(
+        'RNG_BAD_ARGUMENT',
+        `${where}: (${name} - mean) / std overflows (${name}=${bound}, mean=${mean}, std=${std}); use a larger std or closer bounds.`,
+        { argument: name, [name]: bound, mean, std },
+      );
+    }
   }
 }

@@ -16,21 +16,30 @@ export interface ConformanceCase {
   readonly group: string;
   readonly inputs: readonly InputSpec[];
   compute<T>(o: OpSet<T>, xs: readonly T[]): T;
-  /**
-   * Whether the backward is checked. False where the autograd ops record no gradient by design:
-   * max and min (optimizer-only helpers) and kernel outputs the ops keep private (lse).
-   */
-  readonly differentiable: boolean;
+  /** How the backward is checked; see `BackwardCheck`. */
+  readonly backward: BackwardCheck;
 }
+
+/**
+ * - 'finite-differences': every gradient element against a central difference of the reference
+ *   (small shapes: two reference forwards per input element).
+ * - 'directional': for medium shapes, where that would be slow, the gradient's projections on a few
+ *   random directions against directional differences of the reference (two forwards per
+ *   direction). A wrong gradient survives this only if its error is orthogonal to every random
+ *   direction, which has probability zero.
+ * - 'none': no gradient by design: max and min (optimizer helpers the ops do not differentiate)
+ *   and kernel outputs the ops keep private (lse).
+ */
+export type BackwardCheck = 'finite-differences' | 'directional' | 'none';
 
 type Compute = <T>(o: OpSet<T>, xs: readonly T[]) => T;
 
-const row = (group: string, name: string, inputs: InputSpec[], compute: Compute, differentiable = true): ConformanceCase => ({
+const row = (group: string, name: string, inputs: InputSpec[], compute: Compute, backward: BackwardCheck = 'finite-differences'): ConformanceCase => ({
   name: `${group}: ${name}`,
   group,
   inputs,
   compute,
-  differentiable,
+  backward,
 });
 
 // ---- elementwise -------------------------------------------------------------------------------
@@ -77,12 +86,14 @@ const binaryCases = (Object.keys(secondOperand) as BinaryOp[]).flatMap((op) =>
       `${op}, ${form}`,
       [input('a', a), input('b', b, secondOperand[op])],
       (o, [x, y]) => o.binary(op, x!, y!),
-      op !== 'max' && op !== 'min',
+      op === 'max' || op === 'min' ? 'none' : 'finite-differences',
     ),
   ),
 );
 
 const affineCases = [
+  // lerp is an optimizer helper without a gradient
+  row('affine', 'lerp(a, b, 0.3)', [input('a', [3, 5]), input('b', [3, 5])], (o, [a, b]) => o.lerp(a!, b!, 0.3), 'none'),
   row('affine', 'x * 1.7 - 0.3', [input('x', [3, 5])], (o, [x]) => o.affine(x!, 1.7, -0.3)),
   row('affine', 'x * -0.5 (no shift)', [input('x', [2, 3, 2])], (o, [x]) => o.affine(x!, -0.5, 0)),
 ];
@@ -92,6 +103,7 @@ const affineCases = [
 const shapeCases = [
   row('reduce', 'sum [3, 4, 5]', [input('x', [3, 4, 5])], (o, [x]) => o.sum(x!)),
   row('reduce', 'mean [3, 4, 5]', [input('x', [3, 4, 5])], (o, [x]) => o.mean(x!)),
+  row('shape', 'reshape [2, 3, 4] -> [4, 6]', [input('x', [2, 3, 4])], (o, [x]) => o.reshape(x!, [4, 6])),
   row('shape', 'transpose [3, 5]', [input('x', [3, 5])], (o, [x]) => o.transpose(x!)),
   row('shape', 'transpose [2, 3, 4]', [input('x', [2, 3, 4])], (o, [x]) => o.transpose(x!)),
   row(
@@ -107,27 +119,37 @@ const shapeCases = [
 
 // ---- matmul -----------------------------------------------------------------------------------
 
-/**
- * All four transpose combinations, with b shared (2-D) and batched. M, K, N differ so that any
- * confusion of two dimensions changes the shape or the result. A batched a with transA and a
- * shared b is rejected by ops.matmul, so the shared transA forms use a 2-D a.
- */
-function matmulCase(transA: boolean, transB: boolean, bForm: 'shared' | 'batched', batch: number[]): ConformanceCase {
-  const [m, k, n] = [3, 5, 4];
-  const aBatch = bForm === 'shared' && transA ? [] : batch;
-  const aShape = [...aBatch, ...(transA ? [k, m] : [m, k])];
-  const bShape = [...(bForm === 'batched' ? batch : []), ...(transB ? [n, k] : [k, n])];
-  const name = `${transA ? 'aT' : 'a'} x ${transB ? 'bT' : 'b'}, b ${bForm}: [${aShape}] x [${bShape}]`;
-  return row('matmul', name, [input('a', aShape), input('b', bShape)], (o, [a, b]) => o.matmul(a!, b!, { transA, transB }));
+interface MatmulShape {
+  transA: boolean;
+  transB: boolean;
+  /** 'shared': b is 2-D and multiplies every batch entry (a Linear weight); 'batched': b has a's batch. */
+  b: 'shared' | 'batched';
+  batch: number[];
+  m: number;
+  k: number;
+  n: number;
 }
 
+/**
+ * M, K, N differ so that any confusion of two dimensions changes the shape or the result. A
+ * batched a with transA and a shared b is rejected by ops.matmul, so those forms use a 2-D a.
+ */
+function matmulCase(s: MatmulShape, backward: BackwardCheck = 'finite-differences', note = ''): ConformanceCase {
+  const aShape = [...(s.b === 'shared' && s.transA ? [] : s.batch), ...(s.transA ? [s.k, s.m] : [s.m, s.k])];
+  const bShape = [...(s.b === 'batched' ? s.batch : []), ...(s.transB ? [s.n, s.k] : [s.k, s.n])];
+  const name = `${s.transA ? 'aT' : 'a'} x ${s.transB ? 'bT' : 'b'}, b ${s.b}: [${aShape}] x [${bShape}]${note}`;
+  return row('matmul', name, [input('a', aShape), input('b', bShape)], (o, [a, b]) => o.matmul(a!, b!, s), backward);
+}
+
+const transposeForms = [false, true].flatMap((transA) => [false, true].map((transB) => ({ transA, transB })));
+const small = { batch: [2], m: 3, k: 5, n: 4 };
+
 const matmulCases = [
-  ...[false, true].flatMap((transA) =>
-    [false, true].flatMap((transB) => (['shared', 'batched'] as const).map((form) => matmulCase(transA, transB, form, [2]))),
-  ),
-  matmulCase(false, false, 'batched', [2, 3]),
-  matmulCase(true, true, 'batched', [2, 3]),
-  matmulCase(false, true, 'shared', [2, 3]),
+  // all four transpose combinations, b shared and batched
+  ...transposeForms.flatMap((t) => (['shared', 'batched'] as const).map((b) => matmulCase({ ...t, b, ...small }))),
+  matmulCase({ transA: false, transB: false, b: 'batched', ...small, batch: [2, 3] }),
+  matmulCase({ transA: true, transB: true, b: 'batched', ...small, batch: [2, 3] }),
+  matmulCase({ transA: false, transB: true, b: 'shared', ...small, batch: [2, 3] }),
 ];
 
 // ---- model ops --------------------------------------------------------------------------------
@@ -180,7 +202,7 @@ const attentionInputs = ({ batch, tq, s, options: o }: AttentionConfig): InputSp
 
 const attentionCases = attentionConfigs.flatMap((c) => [
   row('attention', c.name, attentionInputs(c), (o, [q, k, v]) => o.attention(q!, k!, v!, c.options)),
-  row('attention', `lse of the kernel, ${c.name}`, attentionInputs(c), (o, [q, k, v]) => o.attentionLse(q!, k!, v!, c.options), false),
+  row('attention', `lse of the kernel, ${c.name}`, attentionInputs(c), (o, [q, k, v]) => o.attentionLse(q!, k!, v!, c.options), 'none'),
 ]);
 
 const swigluCases = [row('swiglu', '[2, 3, 6]', [input('gate', [2, 3, 6], normal(2)), input('up', [2, 3, 6])], (o, [g, u]) => o.swiglu(g!, u!))];
@@ -200,34 +222,73 @@ const crossEntropyCases = crossEntropyConfigs.flatMap(({ name, logits, ignoreInd
   const inputs = [input('logits', logits, normal(2)), integerInput('labels', logits.slice(0, -1), labels(logits.at(-1)!, ignoreIndex))];
   return [
     row('crossEntropy', `${name}, some labels ignored`, inputs, (o, [l, y]) => o.crossEntropy(l!, y!, ignoreIndex)),
-    row('crossEntropy', `lse of the kernel, ${name}`, inputs, (o, [l, y]) => o.crossEntropyLse(l!, y!, ignoreIndex), false),
+    row('crossEntropy', `lse of the kernel, ${name}`, inputs, (o, [l, y]) => o.crossEntropyLse(l!, y!, ignoreIndex), 'none'),
   ];
 });
 
 // ---- composites -------------------------------------------------------------------------------
 
-const c = tinyLlama;
+const tiny = tinyLlama;
 const [batch, time] = [2, 4];
 
 export const llamaBlockCase = row(
   'composite',
   'pre-norm Llama block (rmsnorm, GQA attention with rope, SwiGLU MLP, residuals)',
-  [input('x', [batch, time, c.dim]), ...blockWeightInputs(c)],
-  (o, xs) => llamaBlock(o, xs[0]!, blockWeights(xs, 1), c),
+  [input('x', [batch, time, tiny.dim]), ...blockWeightInputs(tiny)],
+  (o, xs) => llamaBlock(o, xs[0]!, blockWeights(xs, 1), tiny),
 );
 
 export const tinyLanguageModelCase = row(
-    'composite',
-    'embedding -> Llama block -> LM head -> cross-entropy',
-    [
-      integerInput('tokens', [batch, time], ids(c.vocab)),
-      integerInput('labels', [batch, time], labels(c.vocab, -100, 0.2)),
-      input('table', [c.vocab, c.dim]),
-      ...blockWeightInputs(c),
-      input('lmHead', [c.vocab, c.dim], normal(1 / Math.sqrt(c.dim))),
-    ],
-  (o, xs) => tinyLanguageModelLoss(o, xs[0]!, xs[1]!, xs[2]!, blockWeights(xs, 3), xs.at(-1)!, c),
+  'composite',
+  'embedding -> Llama block -> LM head -> cross-entropy',
+  [
+    integerInput('tokens', [batch, time], ids(tiny.vocab)),
+    integerInput('labels', [batch, time], labels(tiny.vocab, -100, 0.2)),
+    input('table', [tiny.vocab, tiny.dim]),
+    ...blockWeightInputs(tiny),
+    input('lmHead', [tiny.vocab, tiny.dim], normal(1 / Math.sqrt(tiny.dim))),
+  ],
+  (o, xs) => tinyLanguageModelLoss(o, xs[0]!, xs[1]!, xs[2]!, blockWeights(xs, 3), xs.at(-1)!, tiny),
 );
+
+// ---- medium shapes ----------------------------------------------------------------------------
+
+/**
+ * Tiny shapes never reach the paths a fast kernel takes at real sizes: SIMD main loops, tiles and
+ * workgroups (typically 16, 64 or 256 wide), the multi-threaded CPU matmul (from 2^19
+ * multiply-adds). These rows use sizes just past such boundaries, with odd remainders; their
+ * gradients are checked along random directions.
+ */
+const mediumCases = [
+  ...transposeForms.map((t) => matmulCase({ ...t, b: 'batched', batch: [2], m: 37, k: 70, n: 45 }, 'directional')),
+  matmulCase({ transA: false, transB: true, b: 'shared', batch: [2], m: 64, k: 96, n: 80 }, 'directional', ' (multi-threaded size)'),
+  matmulCase({ transA: true, transB: false, b: 'batched', batch: [2], m: 64, k: 96, n: 80 }, 'directional', ' (multi-threaded size)'),
+  row('unary', 'exp on [7, 143]', [input('x', [7, 143])], (o, [x]) => o.unary('exp', x!), 'directional'),
+  row('binary', 'div on [7, 143] by a single element', [input('a', [7, 143]), input('b', [1], awayFromZero(0.5, 2))], (o, [a, b]) => o.binary('div', a!, b!), 'directional'),
+  row('reduce', 'sum of 10007 elements', [input('x', [10007])], (o, [x]) => o.sum(x!), 'directional'),
+  row('shape', 'transpose [2, 37, 70]', [input('x', [2, 37, 70])], (o, [x]) => o.transpose(x!), 'directional'),
+  row('rmsnorm', '[3, 300], eps 1e-5', [input('x', [3, 300]), input('w', [300])], (o, [x, w]) => o.rmsnorm(x!, w!, 1e-5), 'directional'),
+  row(
+    'rope',
+    '[1, 70, 4 heads of 64], Llama-3.2 scaling, offset 20',
+    [input('x', [1, 70, 256])],
+    (o, [x]) => o.rope(x!, { nHeads: 4, headDim: 64, theta: 500000, scaling: llama32Scaling, offset: 20 }),
+    'directional',
+  ),
+  ...[
+    { name: 'T = S = 70, GQA 4 / 2, headDim 16', batch: 1, tq: 70, s: 70, options: { nHeads: 4, nKvHeads: 2, headDim: 16 } },
+    { name: 'KV cache, Tq 5, kvLength 67 of S 80, GQA 4 / 2, headDim 16', batch: 1, tq: 5, s: 80, options: { nHeads: 4, nKvHeads: 2, headDim: 16, kvLength: 67 } },
+  ].map((c) => row('attention', c.name, attentionInputs(c), (o, [q, k, v]) => o.attention(q!, k!, v!, c.options), 'directional')),
+  row('swiglu', '[4, 700]', [input('gate', [4, 700], normal(2)), input('up', [4, 700])], (o, [g, u]) => o.swiglu(g!, u!), 'directional'),
+  row('embedding', 'ids [4, 50] into [300, 40]', [integerInput('ids', [4, 50], ids(300)), input('table', [300, 40])], (o, [i, t]) => o.embedding(i!, t!), 'directional'),
+  row(
+    'crossEntropy',
+    'logits [10, 1000], some labels ignored',
+    [input('logits', [10, 1000], normal(2)), integerInput('labels', [10], labels(1000, -100))],
+    (o, [l, y]) => o.crossEntropy(l!, y!, -100),
+    'directional',
+  ),
+];
 
 export const conformanceCases: readonly ConformanceCase[] = [
   ...unaryCases,
@@ -243,4 +304,5 @@ export const conformanceCases: readonly ConformanceCase[] = [
   ...crossEntropyCases,
   llamaBlockCase,
   tinyLanguageModelCase,
+  ...mediumCases,
 ];

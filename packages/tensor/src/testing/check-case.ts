@@ -5,7 +5,7 @@ import type { Tensor } from '../tensor.js';
 import { grad, requireGrad } from '../autograd/tape.js';
 import { scope } from '../scope.js';
 import type { ConformanceCase } from './cases.js';
-import { finiteDifferenceGradient } from './finite-difference.js';
+import { directionalDerivative, finiteDifferenceGradient } from './finite-difference.js';
 import { drawInputs } from './inputs.js';
 import { referenceOps, tensorOps } from './op-set.js';
 import type { RefTensor } from './reference.js';
@@ -55,10 +55,12 @@ export async function checkForward(backend: Backend, c: ConformanceCase, dtype: 
 }
 
 /**
- * loss = sum(out * G) for a random upstream gradient G; the backend's gradients (via `grad`) are
- * compared with central finite differences of the reference forward's sum(ref_out * G).
+ * loss = sum(out * G) for a random upstream gradient G. The backend's gradients (from `grad`) are
+ * compared with differences of the reference's sum(ref_out * G): element by element, or along
+ * random directions for medium shapes (see `BackwardCheck`).
  */
 export async function checkBackward(backend: Backend, c: ConformanceCase, dtype: FloatDType, rng: Rng): Promise<BackwardReport> {
+  if (c.backward === 'none') throw new Error(`checkBackward: ${c.name} has no gradient to check.`);
   const before = backend.memory().storages;
   const values = drawInputs(c.inputs, rng);
   const wrt = c.inputs.flatMap((spec, i) => (spec.integer ? [] : [i]));
@@ -74,18 +76,28 @@ export async function checkBackward(backend: Backend, c: ConformanceCase, dtype:
     const stored = await readAll(inputs);
     const g = Float64Array.from(await upstream.read());
     const loss = (xs: readonly Float64Array[]): number => dot(c.compute(referenceOps, asRef(c, xs)).data, g);
-    const expected = finiteDifferenceGradient(loss, stored, { wrt });
     const actual = await readAll(grads);
+    const expected = c.backward === 'finite-differences' ? finiteDifferenceGradient(loss, stored, { wrt }) : undefined;
     results = wrt.map((i, j) => {
       const spec = c.inputs[i]!;
-      const ref = { shape: spec.shape, data: expected[j]! };
-      return { name: spec.name, shape: grads[j]!.shape, expectedShape: spec.shape, error: compare(actual[j]!, grads[j]!.shape, ref) };
+      const shape = grads[j]!.shape;
+      const report = { name: spec.name, shape, expectedShape: spec.shape };
+      if (!sameShape(shape, spec.shape)) return { ...report, error: Infinity };
+      if (expected) return { ...report, error: relativeError(actual[j]!, expected[j]!) };
+      // directional: project the gradient on random directions that move input i only
+      const directions = Array.from({ length: DIRECTIONS }, () => rng.fillNormal(new Float64Array(actual[j]!.length)));
+      const projected = directions.map((u) => dot(actual[j]!, u));
+      const differenced = directions.map((u) => directionalDerivative(loss, stored, stored.map((x, k) => (k === i ? u : new Float64Array(x.length)))));
+      return { ...report, error: relativeError(projected, differenced) };
     });
   } finally {
     for (const t of [...inputs, out, upstream, ...grads]) t.dispose();
   }
   return { inputs: results, leaked: backend.memory().storages - before };
 }
+
+/** Random directions per input for 'directional' checks: each costs two reference forwards. */
+const DIRECTIONS = 4;
 
 /** Uploads drawn values: float inputs in `dtype`, integer inputs (ids, labels) as i32. */
 export function uploadInputs(backend: Backend, c: Pick<ConformanceCase, 'inputs'>, dtype: FloatDType, values: readonly Float64Array[]): Tensor[] {
@@ -103,8 +115,11 @@ function asRef(c: ConformanceCase, xs: readonly Float64Array[]): RefTensor[] {
 
 /** A wrong shape is an infinite error, whatever the values. */
 function compare(actual: Float64Array, shape: readonly number[], expected: RefTensor): number {
-  const sameShape = shape.length === expected.shape.length && shape.every((d, i) => d === expected.shape[i]);
-  return sameShape ? relativeError(actual, expected.data) : Infinity;
+  return sameShape(shape, expected.shape) ? relativeError(actual, expected.data) : Infinity;
+}
+
+function sameShape(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((d, i) => d === b[i]);
 }
 
 function dot(a: Float64Array, b: Float64Array): number {

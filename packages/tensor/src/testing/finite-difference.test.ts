@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { finiteDifferenceGradient, finiteDifferenceGradientAsync } from './finite-difference.js';
+import { directionalDerivative, finiteDifferenceGradient, finiteDifferenceGradientAsync } from './finite-difference.js';
 import { relativeError } from './relative-error.js';
 
 describe('finiteDifferenceGradient', () => {
@@ -44,5 +44,19 @@ describe('relativeError', () => {
     expect(relativeError([NaN], [1])).toBeNaN();
     expect(relativeError([1], [Infinity])).toBeNaN();
     expect(() => relativeError([1], [1, 2])).toThrow(/lengths differ/);
+  });
+});
+
+describe('directionalDerivative', () => {
+  it('equals the gradient projected on the direction, moving only the inputs the direction touches', () => {
+    // f(x, y) = sum(x^3) * y0:  grad_x = 3 x^2 y0
+    const f = ([x, y]: readonly Float64Array[]): number => x!.reduce((s, v) => s + v ** 3, 0) * y![0]!;
+    const xs = [Float64Array.from([0.5, -2, 30]), Float64Array.from([1.5])];
+    const u = Float64Array.from([1, -0.5, 0.25]);
+    const expected = [0.5, -2, 30].reduce((s, v, i) => s + 3 * v * v * 1.5 * u[i]!, 0);
+    const slope = directionalDerivative(f, xs, [u, new Float64Array(1)]);
+    expect(Math.abs(slope - expected) / Math.abs(expected)).toBeLessThan(1e-8);
+    expect([...xs[0]!]).toEqual([0.5, -2, 30]);
+    expect(directionalDerivative(f, xs, [new Float64Array(3), new Float64Array(1)])).toBe(0);
   });
 });

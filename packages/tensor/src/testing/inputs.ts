@@ -64,8 +64,9 @@ export const ids =
     Float64Array.from({ length: size }, () => rng.integer(vocab));
 
 /**
- * Class labels in [0, vocab) with about `ignoredFraction` of them set to `ignoreIndex`; at least
- * one row is ignored and at least one counts (when there are two or more rows), so both paths run.
+ * Class labels in [0, vocab) with about `ignoredFraction` of them set to `ignoreIndex` (which lies
+ * outside [0, vocab)); at least one row is ignored and at least one counts (when there are two or
+ * more rows), so both paths run.
  */
 export const labels =
   (vocab: number, ignoreIndex: number, ignoredFraction = 0.3): Draw =>

@@ -16,6 +16,9 @@ export interface OpSet<T> {
   affine(x: T, scale: number, shift: number): T;
   sum(x: T): T;
   mean(x: T): T;
+  /** a + w * (b - a): the optimizers' moving average (no gradient). */
+  lerp(a: T, b: T, w: number): T;
+  reshape(x: T, shape: readonly number[]): T;
   transpose(x: T): T;
   concat(xs: readonly T[]): T;
   slice(x: T, start: number, end: number): T;
@@ -64,6 +67,8 @@ export const tensorOps: OpSet<Tensor> = {
   affine: ops.affine,
   sum: ops.sum,
   mean: ops.mean,
+  lerp: ops.lerp,
+  reshape: ops.reshape,
   transpose: ops.transpose,
   concat: ops.concat,
   slice: ops.slice,
@@ -92,6 +97,8 @@ export const referenceOps: OpSet<RefTensor> = {
   affine: ref.affine,
   sum: ref.sum,
   mean: ref.mean,
+  lerp: (a, b, w) => ref.binary('add', a, ref.affine(ref.binary('sub', b, a), w, 0)),
+  reshape: (x, shape) => ({ shape: [...shape], data: x.data }),
   transpose: ref.transpose,
   concat: ref.concat,
   slice: ref.slice,

@@ -134,7 +134,7 @@ describe('reference rope', () => {
 });
 
 describe('reference attention', () => {
-  /** Hq = Hkv attention computed from scratch for one (batch, head): the textbook formula. */
+  /** 4 query heads over 2 kv heads of 3. */
   const gqa: AttentionOptions = { nHeads: 4, nKvHeads: 2, headDim: 3 };
 
   it('the first query can only see the first key: its output is v[0]', () => {

@@ -8,7 +8,7 @@
 // out like dist/ (index.js + cpu/matmul-worker.js), so it also exercises the file
 // worker path that the published package uses. Times include the copies in and out
 // of wasm memory, as a caller sees them.
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -38,7 +38,10 @@ try {
     sourcemap: false,
     silent: true,
     config: false,
+    // Fixed names whatever the cwd's package.json says, as in the real dist/.
+    outExtension: () => ({ js: '.js' }),
   });
+  writeFileSync(join(outDir, 'package.json'), '{"type":"module"}\n');
   const { createWasmMatmul } = await import(pathToFileURL(join(outDir, 'index.js')).href);
 
   const rand = (len) => {

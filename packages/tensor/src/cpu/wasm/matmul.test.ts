@@ -72,6 +72,9 @@ const shapes: Array<[number, number, number]> = [
   [2, 16, 1], // k = 1
   [31, 48, 300], // k spans two KC blocks
   [129, 300, 40], // n spans two NC blocks, m two MC blocks
+  [5, 37, 263], // few rows (B read in place), ragged k tail after a full KC block
+  [16, 100, 50],
+  [2, 3, 2],
 ];
 const flags = [false, true];
 
@@ -126,6 +129,35 @@ describe.runIf(wasmMatmulAvailable())('wasm matmul', () => {
         check(mm, { batch: 2, m: 7, n: 1000, k: 120, transA: false, transB: true, bBatched: false, accumulate: false });
       });
 
+      it('random shapes and flags', () => {
+        const dim = () => 1 + Math.floor(Math.random() ** 2 * 90);
+        for (let t = 0; t < 40; t++) {
+          check(mm, {
+            batch: 1 + Math.floor(Math.random() * 3),
+            m: dim(),
+            n: dim(),
+            k: dim(),
+            transA: Math.random() < 0.5,
+            transB: Math.random() < 0.5,
+            bBatched: Math.random() < 0.5,
+            accumulate: Math.random() < 0.5,
+          });
+        }
+      });
+
+      it('reads inputs that are views into larger buffers', () => {
+        const m = 9;
+        const n = 21;
+        const k = 13;
+        const a = rand(m * k + 5).subarray(5);
+        const b = rand(k * n + 3).subarray(3);
+        const out = new Float32Array(m * n + 1).subarray(1);
+        const args: MatmulArgs = { a, b, out, batch: 1, m, n, k, transA: false, transB: true, bBatched: true };
+        const ref = reference(args);
+        mm.run(args);
+        expect(relError(out, ref)).toBeLessThan(1e-5);
+      });
+
       it('handles k = 0 and empty outputs', () => {
         const out = new Float32Array([1, 2, 3, 4]);
         const base = { a: new Float32Array(0), b: new Float32Array(0), out, batch: 1, m: 2, n: 2, k: 0 };
@@ -172,6 +204,11 @@ describe.runIf(wasmMatmulAvailable())('wasm matmul', () => {
     check(mm, { batch: 1, m: 8, n: 8, k: 8, transA: false, transB: false, bBatched: true, accumulate: false });
     check(mm, { batch: 2, m: 300, n: 260, k: 270, transA: false, transB: true, bBatched: true, accumulate: false });
     check(mm, { batch: 1, m: 9, n: 9, k: 9, transA: true, transB: false, bBatched: true, accumulate: true });
+  });
+
+  it('rejects a bad thread count', () => {
+    expect(() => createWasmMatmul({ threads: 0 })).toThrow(RangeError);
+    expect(() => createWasmMatmul({ threads: 1.5 })).toThrow(RangeError);
   });
 
   it('destroy() is idempotent and further use throws', () => {

@@ -13,6 +13,7 @@ import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { MATMUL_WASM_BASE64 } from './matmul-wasm.generated.js';
+import { wasmApi, type WasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
 import { workerLoop, type WorkerInit } from './worker-loop.js';
 
 export interface MatmulArgs {
@@ -104,14 +105,15 @@ const CHUNKS_PER_THREAD = 4;
 /** Smallest chunk extents worth splitting down to (columns: multiple of 16). */
 const MIN_CHUNK_COLS = 64;
 const MIN_CHUNK_ROWS = 32;
-/** Worker polls before sleeping; ~tens of microseconds of spinning. */
-const WORKER_SPIN = 20000;
+/** Worker polls of its wake word before sleeping (~10 ns each): back-to-back matmuls
+ *  then skip the futex round trip, while an idle worker stops burning CPU quickly. */
+const WORKER_SPIN = 3000;
 /** Polls of the done counter by the calling thread before it sleeps. */
-const MAIN_SPIN = 20000;
+const MAIN_SPIN = 3000;
 
 // ----- module ----------------------------------------------------------------------
 
-let compiled: WebAssembly.Module | undefined;
+let compiled: WasmModule | undefined;
 let available: boolean | undefined;
 
 function wasmBytes(): Uint8Array {
@@ -122,35 +124,45 @@ function wasmBytes(): Uint8Array {
   return bytes;
 }
 
-function wasmModule(): WebAssembly.Module {
-  compiled ??= new WebAssembly.Module(wasmBytes());
+function api(): WasmApi {
+  const wasm = wasmApi();
+  if (!wasm) throw new Error('wasm matmul: WebAssembly is unavailable');
+  return wasm;
+}
+
+function wasmModule(): WasmModule {
+  compiled ??= new (api().Module)(wasmBytes());
   return compiled;
 }
 
 /** Whether WebAssembly SIMD128, wasm threads and SharedArrayBuffer are usable here. */
 export function wasmMatmulAvailable(): boolean {
   if (available === undefined) {
+    let ok = false;
     try {
-      available =
-        typeof WebAssembly === 'object' &&
+      const wasm = wasmApi();
+      // validate() checks SIMD128 and shared-memory (threads) support in one go.
+      ok =
+        wasm !== undefined &&
         typeof SharedArrayBuffer === 'function' &&
         typeof Atomics === 'object' &&
-        WebAssembly.validate(wasmBytes());
+        wasm.validate(wasmBytes());
     } catch {
-      available = false;
+      ok = false;
     }
+    available = ok;
   }
   return available;
 }
 
-function createMemory(pages: number): WebAssembly.Memory {
+function createMemory(pages: number): WasmMemory {
   // The module accepts any maximum up to 4 GiB; a smaller one is tried where the
   // 4 GiB address-space reservation is refused.
   let lastError: unknown;
   for (const maximum of [MAX_PAGES, 16384, 4096]) {
     if (maximum < pages) break;
     try {
-      return new WebAssembly.Memory({ initial: pages, maximum, shared: true });
+      return new (api().Memory)({ initial: pages, maximum, shared: true });
     } catch (err) {
       lastError = err;
     }
@@ -232,16 +244,21 @@ interface WorkerSlot {
 
 export function createWasmMatmul(options: { threads?: number } = {}): WasmMatmulPool {
   if (!wasmMatmulAvailable()) throw new Error('wasm matmul: WebAssembly SIMD/threads or SharedArrayBuffer unavailable');
-  const threads = Math.max(1, Math.floor(options.threads ?? availableParallelism()));
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new RangeError(`wasm matmul: threads must be a positive integer, got ${options.threads}`);
+  }
   const module = wasmModule();
 
-  const wsProbe = new WebAssembly.Instance(module, { env: { memory: createMemory(1) } });
+  const wasm = api();
+  const probeMemory = new wasm.Memory({ initial: 1, maximum: 1, shared: true });
+  const wsProbe = new wasm.Instance(module, { env: { memory: probeMemory } });
   const wsBytes = align64((wsProbe.exports.workspace_bytes as () => number)());
   const dataBase = align64(WS_BASE + threads * wsBytes);
 
   const memory = createMemory(Math.ceil(dataBase / PAGE) + 1);
-  const exports = new WebAssembly.Instance(module, { env: { memory } }).exports;
-  const runChunks = exports.run as (job: number, ws: number) => void;
+  const exports = new wasm.Instance(module, { env: { memory } }).exports;
+  const runChunks = exports.run as (job: number, ws: number) => number;
   let f32 = new Float32Array(memory.buffer);
   let i32 = new Int32Array(memory.buffer);
 

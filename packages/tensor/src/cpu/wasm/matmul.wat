@@ -14,6 +14,10 @@
 ;;                         > ir (2-row strip of A) > kernel.
 ;;   kernel_2x16         the register-blocked micro-kernel: a 2 x 16 tile of C held in
 ;;                       eight v128 accumulators.
+;;   kernel_dot_2x4      for A with few rows and transposed B (linear layer at decode
+;;                       time): dot products against B read in place, no packing.
+;;   pack_b / pack_a_t   panel packing (B always, except for few-row A; A only when
+;;                       transposed), with zero padding of ragged panels.
 ;;
 ;; Why 2 x 16: V8's TurboFan hoists every load of a loop iteration ahead of the
 ;; arithmetic, so all B vectors and all A broadcasts of one k step are live at once,
@@ -29,7 +33,7 @@
 ;; in BYTES. Addresses are treated as unsigned 32-bit values.
 ;;
 ;; Layout used by the JavaScript driver:
-;;   [JOB, JOB+128)             job descriptor (fields listed at $run)
+;;   [JOB, JOB+144)             job descriptor (fields listed at $run)
 ;;   workspace per thread       $workspace_bytes each, 64-byte aligned:
 ;;     +0                       edge tile: a 2 x 16 result tile, row pitch 64 bytes
 ;;     +256                     packed B block: KC x NC floats (256 KiB)
@@ -55,12 +59,13 @@
   ;; A read in place (row-major: $ars = lda*4, $aps = 4) and packed A ($ars = 4,
   ;; $aps = 8). Passing $ars = 0 duplicates row 0, used for a last odd row so that no
   ;; address past the end of A is ever formed.
-  ;; Bpanel is a packed panel: 16 contiguous floats per p.
+  ;; B(p, 0..15) are 16 contiguous floats at $pb + p*$bps: a packed panel ($bps = 64)
+  ;; or, for a few rows of A, row-major B read in place ($bps = row stride).
   ;; $add = 0 stores the tile, $add = 1 adds it to what is in C. $kc >= 1.
   ;; ---------------------------------------------------------------------------------
   (func $kernel_2x16
     (param $pa i32) (param $ars i32) (param $aps i32)
-    (param $pb i32) (param $kc i32)
+    (param $pb i32) (param $bps i32) (param $kc i32)
     (param $pc i32) (param $ldc i32) (param $add i32)
     (local $pa1 i32)
     (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c03 v128)
@@ -86,7 +91,7 @@
       (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $a1) (local.get $b3))))
       (local.set $pa (i32.add (local.get $pa) (local.get $aps)))
       (local.set $pa1 (i32.add (local.get $pa1) (local.get $aps)))
-      (local.set $pb (i32.add (local.get $pb) (i32.const 64)))
+      (local.set $pb (i32.add (local.get $pb) (local.get $bps)))
       (br_if $k (local.tee $kc (i32.sub (local.get $kc) (i32.const 1)))))
     (if (local.get $add)
       (then
@@ -129,6 +134,111 @@
       (local.set $tile (i32.add (local.get $tile) (i32.const 64)))
       (local.set $c (i32.add (local.get $c) (local.get $ldc)))
       (br_if $row (local.tee $rows (i32.sub (local.get $rows) (i32.const 1))))))
+
+  ;; ---------------------------------------------------------------------------------
+  ;; Dot-product kernel for a few rows of A times transposed B (B stored [n, k]: a
+  ;; linear layer's weight applied to one or a few tokens). With so few rows of A,
+  ;; packing B would cost as much as the product, so B is read in place.
+  ;; C(r, c), r < 2, c < 4, is the dot product over $kc elements of row r of A
+  ;; (contiguous, at $pa + r*$ars) and column c of B (contiguous, at $pb + c*$bcs).
+  ;; Columns c >= $cols re-read column 0 so nothing past B is touched; $ars = 0 does
+  ;; the same for a single row. The 2 x 4 result is stored or added ($add) at $pc
+  ;; with row pitch $ldc. Same register budget as the 2 x 16 kernel: 8 + 2 + 4 + 1.
+  ;; ---------------------------------------------------------------------------------
+  (func $kernel_dot_2x4
+    (param $pa i32) (param $ars i32) (param $pb i32) (param $bcs i32) (param $cols i32)
+    (param $kc i32) (param $pc i32) (param $ldc i32) (param $add i32)
+    (local $pa1 i32) (local $pb1 i32) (local $pb2 i32) (local $pb3 i32) (local $p i32)
+    (local $c00 v128) (local $c01 v128) (local $c02 v128) (local $c03 v128)
+    (local $c10 v128) (local $c11 v128) (local $c12 v128) (local $c13 v128)
+    (local $a0 v128) (local $a1 v128)
+    (local $b0 v128) (local $b1 v128) (local $b2 v128) (local $b3 v128)
+    (local $t0 v128) (local $t1 v128)
+    (local.set $pa1 (i32.add (local.get $pa) (local.get $ars)))
+    (local.set $pb1 (select (i32.add (local.get $pb) (local.get $bcs)) (local.get $pb)
+                            (i32.gt_u (local.get $cols) (i32.const 1))))
+    (local.set $pb2 (select (i32.add (local.get $pb) (i32.shl (local.get $bcs) (i32.const 1))) (local.get $pb)
+                            (i32.gt_u (local.get $cols) (i32.const 2))))
+    (local.set $pb3 (select (i32.add (local.get $pb) (i32.mul (local.get $bcs) (i32.const 3))) (local.get $pb)
+                            (i32.gt_u (local.get $cols) (i32.const 3))))
+    (block $tail
+      (loop $quad
+        (br_if $tail (i32.gt_u (i32.add (local.get $p) (i32.const 4)) (local.get $kc)))
+        (local.set $a0 (v128.load (local.get $pa)))
+        (local.set $a1 (v128.load (local.get $pa1)))
+        (local.set $b0 (v128.load (local.get $pb)))
+        (local.set $b1 (v128.load (local.get $pb1)))
+        (local.set $b2 (v128.load (local.get $pb2)))
+        (local.set $b3 (v128.load (local.get $pb3)))
+        (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $a0) (local.get $b0))))
+        (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $a0) (local.get $b1))))
+        (local.set $c02 (f32x4.add (local.get $c02) (f32x4.mul (local.get $a0) (local.get $b2))))
+        (local.set $c03 (f32x4.add (local.get $c03) (f32x4.mul (local.get $a0) (local.get $b3))))
+        (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $a1) (local.get $b0))))
+        (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $a1) (local.get $b1))))
+        (local.set $c12 (f32x4.add (local.get $c12) (f32x4.mul (local.get $a1) (local.get $b2))))
+        (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $a1) (local.get $b3))))
+        (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+        (local.set $pa1 (i32.add (local.get $pa1) (i32.const 16)))
+        (local.set $pb (i32.add (local.get $pb) (i32.const 16)))
+        (local.set $pb1 (i32.add (local.get $pb1) (i32.const 16)))
+        (local.set $pb2 (i32.add (local.get $pb2) (i32.const 16)))
+        (local.set $pb3 (i32.add (local.get $pb3) (i32.const 16)))
+        (local.set $p (i32.add (local.get $p) (i32.const 4)))
+        (br $quad)))
+    ;; The last kc mod 4 elements: single-lane loads leave the other lanes zero.
+    (block $done
+      (loop $one
+        (br_if $done (i32.ge_u (local.get $p) (local.get $kc)))
+        (local.set $a0 (v128.load32_zero (local.get $pa)))
+        (local.set $a1 (v128.load32_zero (local.get $pa1)))
+        (local.set $b0 (v128.load32_zero (local.get $pb)))
+        (local.set $b1 (v128.load32_zero (local.get $pb1)))
+        (local.set $b2 (v128.load32_zero (local.get $pb2)))
+        (local.set $b3 (v128.load32_zero (local.get $pb3)))
+        (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $a0) (local.get $b0))))
+        (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $a0) (local.get $b1))))
+        (local.set $c02 (f32x4.add (local.get $c02) (f32x4.mul (local.get $a0) (local.get $b2))))
+        (local.set $c03 (f32x4.add (local.get $c03) (f32x4.mul (local.get $a0) (local.get $b3))))
+        (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $a1) (local.get $b0))))
+        (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $a1) (local.get $b1))))
+        (local.set $c12 (f32x4.add (local.get $c12) (f32x4.mul (local.get $a1) (local.get $b2))))
+        (local.set $c13 (f32x4.add (local.get $c13) (f32x4.mul (local.get $a1) (local.get $b3))))
+        (local.set $pa (i32.add (local.get $pa) (i32.const 4)))
+        (local.set $pa1 (i32.add (local.get $pa1) (i32.const 4)))
+        (local.set $pb (i32.add (local.get $pb) (i32.const 4)))
+        (local.set $pb1 (i32.add (local.get $pb1) (i32.const 4)))
+        (local.set $pb2 (i32.add (local.get $pb2) (i32.const 4)))
+        (local.set $pb3 (i32.add (local.get $pb3) (i32.const 4)))
+        (local.set $p (i32.add (local.get $p) (i32.const 1)))
+        (br $one)))
+    ;; Horizontal sums, four columns at once: interleave the accumulators of columns
+    ;; (0, 1) and (2, 3) and add, then the two halves, leaving [C(r,0) .. C(r,3)].
+    (local.set $t0 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c00) (local.get $c01))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c00) (local.get $c01))))
+    (local.set $t1 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c02) (local.get $c03))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c02) (local.get $c03))))
+    (local.set $c00 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))
+    (local.set $t0 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c10) (local.get $c11))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c10) (local.get $c11))))
+    (local.set $t1 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $c12) (local.get $c13))
+      (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $c12) (local.get $c13))))
+    (local.set $c10 (f32x4.add
+      (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t1))
+      (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t1))))
+    (if (local.get $add)
+      (then (local.set $c00 (f32x4.add (local.get $c00) (v128.load (local.get $pc))))))
+    (v128.store (local.get $pc) (local.get $c00))
+    (local.set $pc (i32.add (local.get $pc) (local.get $ldc)))
+    (if (local.get $add)
+      (then (local.set $c10 (f32x4.add (local.get $c10) (v128.load (local.get $pc))))))
+    (v128.store (local.get $pc) (local.get $c10)))
 
   ;; ---------------------------------------------------------------------------------
   ;; Packing of B. The kb x nb block of B with element (p, j) at $src + p*$rs + j*$cs
@@ -261,8 +371,48 @@
   ;; ---------------------------------------------------------------------------------
   (func $pack_a_t
     (param $src i32) (param $cs i32) (param $kb i32) (param $mb i32) (param $dst i32)
-    (local $s i32) (local $d i32) (local $i i32) (local $strip i32)
+    (local $strip i32) (local $g i32) (local $s i32) (local $d i32) (local $p i32)
+    (local $v0 v128) (local $v1 v128) (local $v2 v128) (local $v3 v128)
     (local.set $strip (i32.shl (local.get $kb) (i32.const 3)))
+    ;; 16 rows (8 strips) at a time: one 64-byte read per k-step feeds 8 output
+    ;; streams that each advance sequentially. (Walking one row of A^T across all
+    ;; strips instead writes at a stride of kb*8 bytes, which aliases in L1.)
+    (block $groups_done
+      (loop $group
+        (br_if $groups_done (i32.gt_u (i32.add (local.get $g) (i32.const 16)) (local.get $mb)))
+        (local.set $s (i32.add (local.get $src) (i32.shl (local.get $g) (i32.const 2))))
+        (local.set $d (i32.add (local.get $dst) (i32.mul (i32.shr_u (local.get $g) (i32.const 1)) (local.get $strip))))
+        (local.set $p (local.get $kb))
+        (loop $p_loop
+          (local.set $v0 (v128.load offset=0 (local.get $s)))
+          (local.set $v1 (v128.load offset=16 (local.get $s)))
+          (local.set $v2 (v128.load offset=32 (local.get $s)))
+          (local.set $v3 (v128.load offset=48 (local.get $s)))
+          (v128.store64_lane 0 (local.get $d) (local.get $v0))
+          (v128.store64_lane 1 (i32.add (local.get $d) (local.get $strip)) (local.get $v0))
+          (v128.store64_lane 0 (i32.add (local.get $d) (i32.mul (local.get $strip) (i32.const 2))) (local.get $v1))
+          (v128.store64_lane 1 (i32.add (local.get $d) (i32.mul (local.get $strip) (i32.const 3))) (local.get $v1))
+          (v128.store64_lane 0 (i32.add (local.get $d) (i32.mul (local.get $strip) (i32.const 4))) (local.get $v2))
+          (v128.store64_lane 1 (i32.add (local.get $d) (i32.mul (local.get $strip) (i32.const 5))) (local.get $v2))
+          (v128.store64_lane 0 (i32.add (local.get $d) (i32.mul (local.get $strip) (i32.const 6))) (local.get $v3))
+          (v128.store64_lane 1 (i32.add (local.get $d) (i32.mul (local.get $strip) (i32.const 7))) (local.get $v3))
+          (local.set $s (i32.add (local.get $s) (local.get $cs)))
+          (local.set $d (i32.add (local.get $d) (i32.const 8)))
+          (br_if $p_loop (local.tee $p (i32.sub (local.get $p) (i32.const 1)))))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (br $group)))
+    (if (i32.lt_u (local.get $g) (local.get $mb))
+      (then
+        (call $pack_a_t_pairs
+          (i32.add (local.get $src) (i32.shl (local.get $g) (i32.const 2)))
+          (local.get $cs) (local.get $kb) (i32.sub (local.get $mb) (local.get $g))
+          (i32.add (local.get $dst) (i32.mul (i32.shr_u (local.get $g) (i32.const 1)) (local.get $strip)))
+          (local.get $strip)))))
+
+  ;; The last (< 16) rows of $pack_a_t, one pair of rows at a time.
+  (func $pack_a_t_pairs
+    (param $src i32) (param $cs i32) (param $kb i32) (param $mb i32) (param $dst i32) (param $strip i32)
+    (local $s i32) (local $d i32) (local $i i32)
     (loop $p
       (local.set $s (local.get $src))
       (local.set $d (local.get $dst))
@@ -289,6 +439,13 @@
   ;;   C(i, j) at $c + i*$ldc + j*4.
   ;; $accum = 1 adds to the existing C; otherwise the first k block stores and later
   ;; k blocks add.
+  ;;
+  ;; B is consumed in one of three ways ($mode):
+  ;;   0  packed into 16-column panels, then the 2 x 16 kernel (the general case);
+  ;;   1  few rows (m <= 16), row-major B: the 2 x 16 kernel reads B rows in place;
+  ;;   2  few rows, transposed B, row-major A: the 2 x 4 dot-product kernel.
+  ;; With few rows each packed element would be used only m times, so packing would
+  ;; cost about as much as the multiply itself.
   ;; ---------------------------------------------------------------------------------
   (func $gemm_block
     (param $a i32) (param $ars i32) (param $acs i32)
@@ -296,11 +453,11 @@
     (param $c i32) (param $ldc i32)
     (param $m i32) (param $n i32) (param $k i32)
     (param $accum i32) (param $ws i32)
-    (local $tile i32) (local $wsb i32) (local $wsa i32) (local $packa i32)
+    (local $tile i32) (local $wsb i32) (local $wsa i32) (local $packa i32) (local $mode i32)
     (local $jc i32) (local $nb i32) (local $pc i32) (local $kb i32) (local $add i32)
     (local $ic i32) (local $mb i32) (local $jr i32) (local $cols i32) (local $ir i32) (local $rows i32)
     (local $abase i32) (local $kars i32) (local $kaps i32) (local $strip i32)
-    (local $pb i32) (local $pa i32) (local $cp i32)
+    (local $pb i32) (local $bps i32) (local $pa i32) (local $cp i32)
     (local.set $tile (local.get $ws))
     (local.set $wsb (i32.add (local.get $ws) (i32.const 256)))
     (local.set $wsa (i32.add (local.get $ws) (i32.const 262400)))   ;; 256 + KC*NC*4
@@ -308,6 +465,13 @@
     ;; ever the transposed layout, where the row stride is 4.
     (local.set $packa (i32.and (i32.ne (local.get $acs) (i32.const 4))
                                (i32.eq (local.get $ars) (i32.const 4))))
+    (if (i32.le_u (local.get $m) (i32.const 16))
+      (then
+        (if (i32.eq (local.get $bcs) (i32.const 4))
+          (then (local.set $mode (i32.const 1)))
+          (else
+            (if (i32.and (i32.eq (local.get $brs) (i32.const 4)) (i32.eq (local.get $acs) (i32.const 4)))
+              (then (local.set $mode (i32.const 2))))))))
     (loop $jc_loop
       (local.set $nb (select (i32.const 256) (i32.sub (local.get $n) (local.get $jc))
                              (i32.gt_u (i32.sub (local.get $n) (local.get $jc)) (i32.const 256))))
@@ -315,10 +479,12 @@
       (loop $pc_loop
         (local.set $kb (select (i32.const 256) (i32.sub (local.get $k) (local.get $pc))
                                (i32.gt_u (i32.sub (local.get $k) (local.get $pc)) (i32.const 256))))
-        (call $pack_b
-          (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $brs))
-                                           (i32.mul (local.get $jc) (local.get $bcs))))
-          (local.get $brs) (local.get $bcs) (local.get $kb) (local.get $nb) (local.get $wsb))
+        (if (i32.eqz (local.get $mode))
+          (then
+            (call $pack_b
+              (i32.add (local.get $b) (i32.add (i32.mul (local.get $pc) (local.get $brs))
+                                               (i32.mul (local.get $jc) (local.get $bcs))))
+              (local.get $brs) (local.get $bcs) (local.get $kb) (local.get $nb) (local.get $wsb))))
         (local.set $add (i32.or (local.get $accum) (i32.ne (local.get $pc) (i32.const 0))))
         (local.set $ic (i32.const 0))
         (loop $ic_loop
@@ -341,37 +507,87 @@
               (local.set $kars (local.get $ars))
               (local.set $kaps (local.get $acs))
               (local.set $strip (i32.shl (local.get $ars) (i32.const 1)))))
-          (local.set $jr (i32.const 0))
-          (local.set $pb (local.get $wsb))
-          (loop $jr_loop
-            (local.set $cols (select (i32.const 16) (i32.sub (local.get $nb) (local.get $jr))
-                                     (i32.gt_u (i32.sub (local.get $nb) (local.get $jr)) (i32.const 16))))
-            (local.set $pa (local.get $abase))
-            (local.set $cp (i32.add (local.get $c)
-              (i32.add (i32.mul (local.get $ic) (local.get $ldc))
-                       (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))))
-            (local.set $ir (i32.const 0))
-            (loop $ir_loop
-              (local.set $rows (select (i32.const 2) (i32.const 1)
-                                       (i32.ge_u (i32.sub (local.get $mb) (local.get $ir)) (i32.const 2))))
-              (if (i32.and (i32.eq (local.get $rows) (i32.const 2)) (i32.eq (local.get $cols) (i32.const 16)))
-                (then
-                  (call $kernel_2x16 (local.get $pa) (local.get $kars) (local.get $kaps)
-                                     (local.get $pb) (local.get $kb)
-                                     (local.get $cp) (local.get $ldc) (local.get $add)))
-                (else
-                  (call $kernel_2x16 (local.get $pa)
-                                     (select (local.get $kars) (i32.const 0) (i32.eq (local.get $rows) (i32.const 2)))
-                                     (local.get $kaps)
-                                     (local.get $pb) (local.get $kb)
-                                     (local.get $tile) (i32.const 64) (i32.const 0))
-                  (call $tile_to_c (local.get $tile) (local.get $cp) (local.get $ldc)
-                                   (local.get $rows) (local.get $cols) (local.get $add))))
-              (local.set $pa (i32.add (local.get $pa) (local.get $strip)))
-              (local.set $cp (i32.add (local.get $cp) (i32.shl (local.get $ldc) (i32.const 1))))
-              (br_if $ir_loop (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 2))) (local.get $mb))))
-            (local.set $pb (i32.add (local.get $pb) (i32.shl (local.get $kb) (i32.const 6))))
-            (br_if $jr_loop (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 16))) (local.get $nb))))
+          (if (i32.eq (local.get $mode) (i32.const 2))
+            (then
+              ;; Dot-product sweep: 4 columns of C at a time, each B column read once.
+              (local.set $jr (i32.const 0))
+              (loop $jr_dot
+                (local.set $cols (select (i32.const 4) (i32.sub (local.get $nb) (local.get $jr))
+                                         (i32.gt_u (i32.sub (local.get $nb) (local.get $jr)) (i32.const 4))))
+                (local.set $pb (i32.add (local.get $b)
+                  (i32.add (i32.shl (local.get $pc) (i32.const 2))
+                           (i32.mul (i32.add (local.get $jc) (local.get $jr)) (local.get $bcs)))))
+                (local.set $pa (local.get $abase))
+                (local.set $cp (i32.add (local.get $c)
+                  (i32.add (i32.mul (local.get $ic) (local.get $ldc))
+                           (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))))
+                (local.set $ir (i32.const 0))
+                (loop $ir_dot
+                  (local.set $rows (select (i32.const 2) (i32.const 1)
+                                           (i32.ge_u (i32.sub (local.get $mb) (local.get $ir)) (i32.const 2))))
+                  (if (i32.and (i32.eq (local.get $rows) (i32.const 2)) (i32.eq (local.get $cols) (i32.const 4)))
+                    (then
+                      (call $kernel_dot_2x4 (local.get $pa) (local.get $kars) (local.get $pb) (local.get $bcs)
+                                            (i32.const 4) (local.get $kb)
+                                            (local.get $cp) (local.get $ldc) (local.get $add)))
+                    (else
+                      (call $kernel_dot_2x4 (local.get $pa)
+                                            (select (local.get $kars) (i32.const 0) (i32.eq (local.get $rows) (i32.const 2)))
+                                            (local.get $pb) (local.get $bcs) (local.get $cols) (local.get $kb)
+                                            (local.get $tile) (i32.const 64) (i32.const 0))
+                      (call $tile_to_c (local.get $tile) (local.get $cp) (local.get $ldc)
+                                       (local.get $rows) (local.get $cols) (local.get $add))))
+                  (local.set $pa (i32.add (local.get $pa) (local.get $strip)))
+                  (local.set $cp (i32.add (local.get $cp) (i32.shl (local.get $ldc) (i32.const 1))))
+                  (br_if $ir_dot (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 2))) (local.get $mb))))
+                (br_if $jr_dot (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 4))) (local.get $nb)))))
+            (else
+              ;; 2 x 16 sweep: B panel outer (it stays in L1), 2-row strips of A inner.
+              (local.set $jr (i32.const 0))
+              (local.set $pb (local.get $wsb))
+              (loop $jr_loop
+                (local.set $cols (select (i32.const 16) (i32.sub (local.get $nb) (local.get $jr))
+                                         (i32.gt_u (i32.sub (local.get $nb) (local.get $jr)) (i32.const 16))))
+                (local.set $bps (i32.const 64))
+                (if (local.get $mode)
+                  (then
+                    (local.set $pb (i32.add (local.get $b)
+                      (i32.add (i32.mul (local.get $pc) (local.get $brs))
+                               (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))))
+                    (if (i32.eq (local.get $cols) (i32.const 16))
+                      (then (local.set $bps (local.get $brs)))
+                      (else
+                        ;; A ragged last panel is packed so the kernel never reads past B.
+                        (call $pack_b_any (local.get $pb) (local.get $brs) (i32.const 4)
+                                          (local.get $kb) (local.get $cols) (local.get $wsb))
+                        (local.set $pb (local.get $wsb))))))
+                (local.set $pa (local.get $abase))
+                (local.set $cp (i32.add (local.get $c)
+                  (i32.add (i32.mul (local.get $ic) (local.get $ldc))
+                           (i32.shl (i32.add (local.get $jc) (local.get $jr)) (i32.const 2)))))
+                (local.set $ir (i32.const 0))
+                (loop $ir_loop
+                  (local.set $rows (select (i32.const 2) (i32.const 1)
+                                           (i32.ge_u (i32.sub (local.get $mb) (local.get $ir)) (i32.const 2))))
+                  (if (i32.and (i32.eq (local.get $rows) (i32.const 2)) (i32.eq (local.get $cols) (i32.const 16)))
+                    (then
+                      (call $kernel_2x16 (local.get $pa) (local.get $kars) (local.get $kaps)
+                                         (local.get $pb) (local.get $bps) (local.get $kb)
+                                         (local.get $cp) (local.get $ldc) (local.get $add)))
+                    (else
+                      (call $kernel_2x16 (local.get $pa)
+                                         (select (local.get $kars) (i32.const 0) (i32.eq (local.get $rows) (i32.const 2)))
+                                         (local.get $kaps)
+                                         (local.get $pb) (local.get $bps) (local.get $kb)
+                                         (local.get $tile) (i32.const 64) (i32.const 0))
+                      (call $tile_to_c (local.get $tile) (local.get $cp) (local.get $ldc)
+                                       (local.get $rows) (local.get $cols) (local.get $add))))
+                  (local.set $pa (i32.add (local.get $pa) (local.get $strip)))
+                  (local.set $cp (i32.add (local.get $cp) (i32.shl (local.get $ldc) (i32.const 1))))
+                  (br_if $ir_loop (i32.lt_u (local.tee $ir (i32.add (local.get $ir) (i32.const 2))) (local.get $mb))))
+                ;; Next packed panel (mode 0; mode 1 recomputes $pb).
+                (local.set $pb (i32.add (local.get $pb) (i32.shl (local.get $kb) (i32.const 6))))
+                (br_if $jr_loop (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 16))) (local.get $nb))))))
           (br_if $ic_loop (i32.lt_u (local.tee $ic (i32.add (local.get $ic) (i32.const 128))) (local.get $m))))
         (br_if $pc_loop (i32.lt_u (local.tee $pc (i32.add (local.get $pc) (i32.const 256))) (local.get $k))))
       (br_if $jc_loop (i32.lt_u (local.tee $jc (i32.add (local.get $jc) (i32.const 256))) (local.get $n)))))
@@ -392,13 +608,15 @@
   ;; Chunk t covers batch entry t / (rc*cc), row chunk (t mod rc*cc) / cc and column
   ;; chunk t mod cc, so consecutive chunks share A rows.
   ;; ---------------------------------------------------------------------------------
-  (func (export "run") (param $job i32) (param $ws i32)
-    (local $t i32) (local $per i32) (local $bi i32) (local $r i32) (local $ci i32) (local $cj i32)
+  ;; Returns how many chunks this thread ran (diagnostics only).
+  (func (export "run") (param $job i32) (param $ws i32) (result i32)
+    (local $done i32) (local $t i32) (local $per i32) (local $bi i32) (local $r i32) (local $ci i32) (local $cj i32)
     (local $i0 i32) (local $j0 i32) (local $mlen i32) (local $nlen i32)
     (local.set $per (i32.mul (i32.load offset=68 (local.get $job)) (i32.load offset=72 (local.get $job))))
     (loop $next
       (local.set $t (i32.atomic.rmw.add (local.get $job) (i32.const 1)))
-      (if (i32.ge_u (local.get $t) (i32.load offset=64 (local.get $job))) (then (return)))
+      (if (i32.ge_u (local.get $t) (i32.load offset=64 (local.get $job))) (then (return (local.get $done))))
+      (local.set $done (i32.add (local.get $done) (i32.const 1)))
       (local.set $bi (i32.div_u (local.get $t) (local.get $per)))
       (local.set $r (i32.sub (local.get $t) (i32.mul (local.get $bi) (local.get $per))))
       (local.set $ci (i32.div_u (local.get $r) (i32.load offset=72 (local.get $job))))
@@ -433,5 +651,6 @@
         (local.get $mlen) (local.get $nlen) (i32.load offset=92 (local.get $job))
         (i32.load offset=140 (local.get $job))
         (local.get $ws))
-      (br $next)))
+      (br $next))
+    (unreachable))
 )

@@ -11,13 +11,14 @@
  * no references to module-level names, no nested named functions or classes (some
  * transpilers wrap those in helper calls). Everything it needs comes in `init`.
  */
+import type { WasmApi, WasmMemory, WasmModule } from './wasm-api.js';
 
 /** Data handed to a worker at spawn time (structured-cloned as `workerData`). */
 export interface WorkerInit {
   /** Marks workerData as ours, so the entry file ignores foreign worker data. */
   kind: 'rr-wasm-matmul';
-  module: WebAssembly.Module;
-  memory: WebAssembly.Memory;
+  module: WasmModule;
+  memory: WasmMemory;
   /** Control words shared with the driver (an Int32Array's buffer). */
   control: SharedArrayBuffer;
   /** Int32 index of this worker's wake counter; -1 stored there means "exit". */
@@ -38,10 +39,11 @@ export interface WorkerInit {
 
 export function workerLoop(init: WorkerInit): void {
   const ctl = new Int32Array(init.control);
-  let run: (job: number, ws: number) => void;
+  let run: (job: number, ws: number) => number;
   try {
-    const instance = new WebAssembly.Instance(init.module, { env: { memory: init.memory } });
-    run = instance.exports.run as (job: number, ws: number) => void;
+    const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+    const instance = new wasm.Instance(init.module, { env: { memory: init.memory } });
+    run = instance.exports.run as (job: number, ws: number) => number;
   } catch (err) {
     // Never report ready: the driver simply runs without this worker.
     Atomics.store(ctl, init.stateIndex, -1);

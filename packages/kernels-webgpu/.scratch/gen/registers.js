@@ -1,0 +1,126 @@
+// src/wgsl/source.ts
+function declare(b) {
+  const lines = [];
+  const params = b.params ?? [];
+  const f16 = [...b.read ?? [], ...b.write ?? []].some(([, t]) => t.includes("f16"));
+  if (f16) lines.push("enable f16;");
+  if (params.length > 0) {
+    lines.push(`struct Params { ${params.map(([n, t]) => `${n}: ${t}`).join(", ")} }`);
+    lines.push("@group(0) @binding(0) var<uniform> p: Params;");
+  }
+  let binding = 1;
+  for (const [name, type] of b.read ?? []) lines.push(`@group(0) @binding(${binding++}) var<storage, read> ${name}: array<${type}>;`);
+  for (const [name, type] of b.write ?? []) lines.push(`@group(0) @binding(${binding++}) var<storage, read_write> ${name}: array<${type}>;`);
+  return lines.join("\n");
+}
+
+// src/kernels/matmul/problem.ts
+var PARAMS_WGSL = [
+  "M",
+  "N",
+  "K",
+  "lda",
+  "ldb",
+  "ldc",
+  "a_base",
+  "b_base",
+  "c_base",
+  "a_batch",
+  "b_batch",
+  "c_batch",
+  "accumulate"
+].map((name) => [name, "u32"]);
+
+// src/kernels/matmul/registers.ts
+function registerTileName(t) {
+  return `matmul/registers/${t.rows}x${t.cols}/wg${t.workgroup}/${t.transA ? "aT" : "a"}${t.transB ? "bT" : "b"}/${t.vec4 ? "vec4" : "scalar"}`;
+}
+function registerMatmulSpec(t) {
+  return { name: registerTileName(t), code: (v) => t.vec4 ? vec4Source(t, v.float) : scalarSource(t, v.float) };
+}
+var range = (n) => Array.from({ length: n }, (_, i) => i);
+function header(t, element) {
+  return `
+${declare({ params: PARAMS_WGSL, read: [["A", element], ["B", element]], write: [["C", element]] })}
+@compute @workgroup_size(${t.workgroup})
+fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
+  let row0 = wid.y * ${t.rows}u;
+  let col0 = (wid.x * ${t.workgroup}u + lid.x) * ${t.cols}u;
+  let a0 = p.a_base + wid.z * p.a_batch;
+  let b0 = p.b_base + wid.z * p.b_batch;
+  let c0 = p.c_base + wid.z * p.c_batch;`;
+}
+function vec4Source(t, F) {
+  const R = range(t.rows);
+  const Q = range(t.cols / 4);
+  const KK = range(4);
+  const lines = [header(t, `vec4<${F}>`)];
+  if (t.transA) for (const q of range(t.rows / 4)) lines.push(`  let ia${q} = (a0 + min(row0 + ${4 * q}u, p.M - 4u)) / 4u;`);
+  else for (const r of R) lines.push(`  let ia${r} = (a0 + min(row0 + ${r}u, p.M - 1u) * p.lda) / 4u;`);
+  if (t.transB) for (const c of range(t.cols)) lines.push(`  let ib${c} = (b0 + min(col0 + ${c}u, p.N - 1u) * p.ldb) / 4u;`);
+  else for (const q of Q) lines.push(`  let ib${q} = (b0 + min(col0 + ${4 * q}u, p.N - 4u)) / 4u;`);
+  lines.push("  let lda4 = p.lda / 4u;", "  let ldb4 = p.ldb / 4u;");
+  for (const r of R) for (const q of Q) lines.push(`  var acc${r}_${q} = vec4<f32>();`);
+  lines.push("  for (var k = 0u; k < p.K; k += 4u) {", "    let k4 = k / 4u;");
+  let aval;
+  if (t.transA) {
+    for (const kk of KK) for (const q of range(t.rows / 4)) lines.push(`    let a${kk}_${q} = vec4<f32>(A[ia${q} + (k + ${kk}u) * lda4]);`);
+    aval = (r, kk) => `a${kk}_${r >> 2}[${r & 3}]`;
+  } else {
+    for (const r of R) lines.push(`    let a${r} = vec4<f32>(A[ia${r} + k4]);`);
+    aval = (r, kk) => `a${r}[${kk}]`;
+  }
+  let bvec;
+  if (t.transB) {
+    for (const c of range(t.cols)) lines.push(`    let b${c} = vec4<f32>(B[ib${c} + k4]);`);
+    bvec = (kk, q) => `vec4<f32>(${range(4).map((j) => `b${4 * q + j}[${kk}]`).join(", ")})`;
+  } else {
+    for (const kk of KK) for (const q of Q) lines.push(`    let b${kk}_${q} = vec4<f32>(B[ib${q} + (k + ${kk}u) * ldb4]);`);
+    bvec = (kk, q) => `b${kk}_${q}`;
+  }
+  for (const kk of KK) for (const r of R) for (const q of Q) lines.push(`    acc${r}_${q} = fma(vec4<f32>(${aval(r, kk)}), ${bvec(kk, q)}, acc${r}_${q});`);
+  lines.push("  }");
+  for (const r of R) {
+    for (const q of Q) {
+      lines.push(`  if (row0 + ${r}u < p.M && col0 + ${4 * q}u < p.N) {
+    let at = (c0 + (row0 + ${r}u) * p.ldc + col0 + ${4 * q}u) / 4u;
+    var v = acc${r}_${q};
+    if (p.accumulate != 0u) { v += vec4<f32>(C[at]); }
+    C[at] = vec4<${F}>(v);
+  }`);
+    }
+  }
+  lines.push("}");
+  return lines.join("\n");
+}
+function scalarSource(t, F) {
+  const R = range(t.rows);
+  const Q = range(t.cols / 4);
+  const lines = [header(t, F)];
+  for (const r of R) lines.push(`  let ia${r} = a0 + min(row0 + ${r}u, p.M - 1u)${t.transA ? "" : " * p.lda"};`);
+  for (const c of range(t.cols)) lines.push(`  let ib${c} = b0 + min(col0 + ${c}u, p.N - 1u)${t.transB ? " * p.ldb" : ""};`);
+  for (const r of R) for (const q of Q) lines.push(`  var acc${r}_${q} = vec4<f32>();`);
+  lines.push("  for (var k = 0u; k < p.K; k++) {");
+  for (const r of R) lines.push(`    let a${r} = f32(A[ia${r} + ${t.transA ? "k * p.lda" : "k"}]);`);
+  for (const c of range(t.cols)) lines.push(`    let b${c} = f32(B[ib${c} + ${t.transB ? "k" : "k * p.ldb"}]);`);
+  for (const r of R) {
+    for (const q of Q) lines.push(`    acc${r}_${q} = fma(vec4<f32>(a${r}), vec4<f32>(${range(4).map((j) => `b${4 * q + j}`).join(", ")}), acc${r}_${q});`);
+  }
+  lines.push("  }");
+  for (const r of R) {
+    for (const c of range(t.cols)) {
+      lines.push(`  if (row0 + ${r}u < p.M && col0 + ${c}u < p.N) {
+    let at = c0 + (row0 + ${r}u) * p.ldc + col0 + ${c}u;
+    var v = acc${r}_${c >> 2}[${c & 3}];
+    if (p.accumulate != 0u) { v += f32(C[at]); }
+    C[at] = ${F}(v);
+  }`);
+    }
+  }
+  lines.push("}");
+  return lines.join("\n");
+}
+export {
+  registerMatmulSpec,
+  registerTileName
+};

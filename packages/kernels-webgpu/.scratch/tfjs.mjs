@@ -1,0 +1,18 @@
+import { create, globals } from 'webgpu';
+Object.assign(globalThis, globals);
+const gpu = create([]);
+globalThis.navigator = { gpu };
+const tf = await import('@tensorflow/tfjs-core');
+await import('@tensorflow/tfjs-backend-webgpu');
+await tf.setBackend('webgpu'); await tf.ready();
+console.log('backend', tf.getBackend());
+for (const n of [256, 512, 1024]) {
+  const a = tf.randomUniform([n, n]); const b = tf.randomUniform([n, n]);
+  const once = async () => { const t0 = performance.now(); const c = tf.matMul(a, b); await c.data(); c.dispose(); return performance.now() - t0; };
+  await once(); await once();
+  const ts = []; const end = performance.now() + 2000; while (ts.length < 3 || performance.now() < end) ts.push(await once());
+  ts.sort((x, y) => x - y); const ms = ts[ts.length >> 1];
+  console.log(n, ms.toFixed(2), (2 * n ** 3 / ms / 1e6).toFixed(2), 'GFLOP/s', ts.length);
+}
+tf.engine().backend.device?.destroy?.();
+process.exit(0);

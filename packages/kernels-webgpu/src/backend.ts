@@ -1,0 +1,300 @@
+import {
+  type AttentionOptions,
+  type Backend,
+  type BinaryOp,
+  type DType,
+  type HostArray,
+  type MatmulOptions,
+  type RopeOptions,
+  RRError,
+  type Storage,
+  type Tensor,
+  type UnaryOp,
+  assertShape,
+  sizeOf,
+} from '@rr/tensor';
+import type { AdapterReport } from './adapter.js';
+import type { PoolStats } from './buffer-pool.js';
+import { GpuContext, type GpuFeatures } from './context.js';
+import { fromGPUError, webgpuError } from './errors.js';
+import { cast } from './kernels/cast.js';
+import { concat, slice, writeRange } from './kernels/copy-rows.js';
+import { affine, binary, unary } from './kernels/elementwise.js';
+import { full } from './kernels/fill.js';
+import { type MatmulKernelKind, matmul } from './kernels/matmul/index.js';
+import { sum } from './kernels/sum.js';
+import { transpose } from './kernels/transpose.js';
+import { modelKernel } from './model-kernels.js';
+import type { GpuStorage } from './storage.js';
+import { Transfers } from './transfer.js';
+
+export interface WebGPUBackendInit {
+  device: GPUDevice;
+  /** destroy() also destroys the device. */
+  ownsDevice: boolean;
+  /** The adapter, when the backend picked it (absent for an injected device). */
+  adapter?: AdapterReport | undefined;
+  matmulKernel: MatmulKernelKind;
+  /** Caps the storage binding size kernels use below the device's limit (to exercise sharded paths). */
+  bindingLimit?: number | undefined;
+}
+
+/** Everything GPU-side the pool statistics cover: tensor buffers, read-back staging buffers, params buffers. */
+export interface BackendPoolStats extends PoolStats {
+  staging: PoolStats;
+  paramBuffers: number;
+}
+
+/**
+ * The WebGPU backend (see README.md): tensors live in pooled GPU buffers, kernels are recorded into
+ * one pending command encoder and submitted together at `read()`, `sync()` or `flush()`.
+ * GPU errors are asynchronous: they are thrown, as RRErrors naming the op or kernel, by the next
+ * `read()`, `sync()` or `flush()`; an op on a lost device or a destroyed backend throws at once.
+ */
+export class WebGPUBackend implements Backend {
+  readonly name = 'webgpu';
+  readonly dtypes: readonly DType[];
+  readonly device: GPUDevice;
+  readonly adapter: AdapterReport | undefined;
+  readonly features: GpuFeatures;
+  readonly matmulKernel: MatmulKernelKind;
+  readonly #ctx: GpuContext;
+  readonly #transfers: Transfers;
+  readonly #ownsDevice: boolean;
+  readonly #onError: (e: Event) => void;
+  #destroyed = false;
+
+  constructor(init: WebGPUBackendInit) {
+    const device = init.device;
+    this.device = device;
+    this.adapter = init.adapter;
+    this.#ownsDevice = init.ownsDevice;
+    this.matmulKernel = init.matmulKernel;
+    this.features = {
+      f16: device.features.has('shader-f16'),
+      subgroups: device.features.has('subgroups'),
+      timestampQuery: device.features.has('timestamp-query'),
+    };
+    this.dtypes = this.features.f16 ? ['f32', 'f16', 'i32', 'u32'] : ['f32', 'i32', 'u32'];
+    this.#ctx = new GpuContext(this, device, this.features, init.bindingLimit);
+    this.#transfers = new Transfers(this.#ctx);
+    const ctx = this.#ctx;
+    this.#onError = (e) => ctx.errors.add(fromGPUError((e as GPUUncapturedErrorEvent).error, `${ctx.op || 'webgpu'} (reported outside an error scope)`));
+    device.addEventListener('uncapturederror', this.#onError);
+    void device.lost.then((info) =>
+      ctx.kill(() =>
+        webgpuError(
+          'WEBGPU_DEVICE_LOST',
+          `the GPU device was lost (${info.reason}: ${info.message || 'no message'})${info.reason === 'destroyed' ? ', destroyed outside this backend' : ''}; create a new backend.`,
+          { reason: info.reason },
+        ),
+      ),
+    );
+  }
+
+  /** The largest storage binding kernels use, in bytes. */
+  get bindingLimit(): number {
+    return this.#ctx.bindingLimit;
+  }
+
+  #enter(op: string): GpuContext {
+    this.#ctx.enter(op);
+    return this.#ctx;
+  }
+
+  #checkDType(dtype: DType, op: string): void {
+    if (!this.dtypes.includes(dtype)) {
+      throw new RRError(
+        'UNSUPPORTED_DTYPE',
+        `${op}: the webgpu backend stores ${this.dtypes.join(', ')} on this device; ${dtype} is not one of them${dtype === 'f16' ? " (the adapter lacks 'shader-f16')" : ''}. Cast to f32 on the host first.`,
+      );
+    }
+  }
+
+  // ---- memory ----
+
+  upload(data: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
+    this.#enter('upload');
+    assertShape(shape, 'upload');
+    this.#checkDType(dtype, 'upload');
+    if (data.length !== sizeOf(shape)) {
+      throw new RRError('SHAPE_MISMATCH', `upload: ${data.length} values do not fill shape [${shape.join(', ')}] (${sizeOf(shape)} elements).`);
+    }
+    return this.#transfers.upload(data, shape, dtype);
+  }
+
+  zeros(shape: readonly number[], dtype: DType): Tensor {
+    return this.full(shape, 0, dtype);
+  }
+
+  full(shape: readonly number[], value: number, dtype: DType): Tensor {
+    const ctx = this.#enter('full');
+    assertShape(shape, 'full');
+    this.#checkDType(dtype, 'full');
+    return full(ctx, shape, value, dtype);
+  }
+
+  async read(t: Tensor): Promise<HostArray> {
+    this.#enter('read');
+    t.assertLive('read');
+    return this.#transfers.read(t);
+  }
+
+  release(storage: Storage): void {
+    this.#ctx.release(storage as GpuStorage);
+  }
+
+  assign(dst: Tensor, src: Tensor): void {
+    const ctx = this.#enter('assign');
+    if (dst.size !== src.size || dst.dtype !== src.dtype) {
+      throw new RRError('SHAPE_MISMATCH', `assign: source ${src} does not match destination ${dst}.`);
+    }
+    ctx.copy(src, 0, dst, 0, Math.ceil((src.size * (src.dtype === 'f16' ? 2 : 4)) / 4) * 4);
+  }
+
+  writeRange(dst: Tensor, src: Tensor, axis: number, start: number): void {
+    const ctx = this.#enter('writeRange');
+    const ok =
+      dst.rank === src.rank &&
+      dst.dtype === src.dtype &&
+      axis >= 0 &&
+      axis < dst.rank &&
+      dst.shape.every((d, i) => (i === axis ? start >= 0 && start + src.shape[i]! <= d : d === src.shape[i]));
+    if (!ok) throw new RRError('SHAPE_MISMATCH', `writeRange: cannot write ${src} into ${dst} at ${start} along axis ${axis}.`);
+    writeRange(ctx, dst, src, axis, start);
+  }
+
+  cast(x: Tensor, dtype: DType): Tensor {
+    const ctx = this.#enter('cast');
+    this.#checkDType(dtype, 'cast');
+    return cast(ctx, x, dtype);
+  }
+
+  // ---- elementwise, reductions, shape ----
+
+  unary(op: UnaryOp, x: Tensor): Tensor {
+    return unary(this.#enter(op), op, x);
+  }
+
+  binary(op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+    return binary(this.#enter(op), op, a, b);
+  }
+
+  affine(x: Tensor, scale: number, shift: number): Tensor {
+    return affine(this.#enter('affine'), x, scale, shift);
+  }
+
+  sum(x: Tensor): Tensor {
+    return sum(this.#enter('sum'), x);
+  }
+
+  transpose(x: Tensor): Tensor {
+    return transpose(this.#enter('transpose'), x);
+  }
+
+  concat(xs: readonly Tensor[]): Tensor {
+    return concat(this.#enter('concat'), xs);
+  }
+
+  slice(x: Tensor, start: number, end: number): Tensor {
+    return slice(this.#enter('slice'), x, start, end);
+  }
+
+  matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+    return matmul(this.#enter('matmul'), this.matmulKernel, a, b, options);
+  }
+
+  // ---- model ops: kernels from src/kernels/model/ ----
+
+  embedding(ids: Tensor, table: Tensor): Tensor {
+    return modelKernel('embedding')(this.#enter('embedding'), ids, table);
+  }
+
+  embeddingBackward(ids: Tensor, dy: Tensor, vocabSize: number): Tensor {
+    return modelKernel('embeddingBackward')(this.#enter('embeddingBackward'), ids, dy, vocabSize);
+  }
+
+  rmsnorm(x: Tensor, weight: Tensor, eps: number): Tensor {
+    return modelKernel('rmsnorm')(this.#enter('rmsnorm'), x, weight, eps);
+  }
+
+  rmsnormBackward(x: Tensor, weight: Tensor, dy: Tensor, eps: number): { dx: Tensor; dWeight: Tensor } {
+    return modelKernel('rmsnormBackward')(this.#enter('rmsnormBackward'), x, weight, dy, eps);
+  }
+
+  rope(x: Tensor, options: RopeOptions): Tensor {
+    return modelKernel('rope')(this.#enter('rope'), x, options);
+  }
+
+  swiglu(gate: Tensor, up: Tensor): Tensor {
+    return modelKernel('swiglu')(this.#enter('swiglu'), gate, up);
+  }
+
+  swigluBackward(gate: Tensor, up: Tensor, dy: Tensor): { dGate: Tensor; dUp: Tensor } {
+    return modelKernel('swigluBackward')(this.#enter('swigluBackward'), gate, up, dy);
+  }
+
+  attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): { out: Tensor; lse: Tensor } {
+    return modelKernel('attention')(this.#enter('attention'), q, k, v, options);
+  }
+
+  attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, dOut: Tensor, options: AttentionOptions): { dq: Tensor; dk: Tensor; dv: Tensor } {
+    return modelKernel('attentionBackward')(this.#enter('attentionBackward'), q, k, v, out, lse, dOut, options);
+  }
+
+  crossEntropy(logits: Tensor, labels: Tensor, ignoreIndex: number): { loss: Tensor; lse: Tensor } {
+    return modelKernel('crossEntropy')(this.#enter('crossEntropy'), logits, labels, ignoreIndex);
+  }
+
+  crossEntropyBackward(logits: Tensor, labels: Tensor, lse: Tensor, dLoss: Tensor, ignoreIndex: number): Tensor {
+    return modelKernel('crossEntropyBackward')(this.#enter('crossEntropyBackward'), logits, labels, lse, dLoss, ignoreIndex);
+  }
+
+  // ---- lifecycle ----
+
+  /** Submits the pending commands without waiting for them (GPU errors found so far are thrown). */
+  flush(): void {
+    const ctx = this.#enter('flush');
+    ctx.stream.flush();
+    ctx.errors.throwFound();
+  }
+
+  async sync(): Promise<void> {
+    const ctx = this.#enter('sync');
+    ctx.stream.flush();
+    await this.device.queue.onSubmittedWorkDone();
+    await ctx.errors.settle();
+    ctx.enter('sync'); // the device may have been lost meanwhile
+  }
+
+  destroy(): void {
+    const ctx = this.#ctx;
+    if (this.#destroyed) return;
+    this.#destroyed = true;
+    ctx.kill(() => webgpuError('BACKEND_DESTROYED', `used after destroy(); create a new backend.`));
+    this.device.removeEventListener('uncapturederror', this.#onError);
+    this.#transfers.destroy();
+    ctx.pool.destroyAll();
+    ctx.stream.destroy();
+    if (this.#ownsDevice) this.device.destroy();
+  }
+
+  memory(): { storages: number; bytes: number } {
+    return { storages: this.#ctx.storages, bytes: this.#ctx.bytes };
+  }
+
+  /** Buffer pool counters: a training step after the first should add no `allocations`. */
+  poolStats(): BackendPoolStats {
+    const tensors = this.#ctx.pool.stats();
+    const staging = this.#transfers.staging.stats();
+    const paramBuffers = this.#ctx.stream.uniforms.blocks;
+    return { ...tensors, allocations: tensors.allocations + staging.allocations + paramBuffers, reuses: tensors.reuses + staging.reuses, staging, paramBuffers };
+  }
+
+  /** Frees the pool's idle buffers (after a phase that used shapes it will not use again). */
+  trim(): void {
+    const ctx = this.#enter('trim');
+    ctx.stream.flush();
+    ctx.pool.trim();
+  }
+}

@@ -1,0 +1,87 @@
+import { type MatmulOptions, type Tensor, sizeOf } from '@rr/tensor';
+import type { Param } from '../../kernel.js';
+
+/**
+ * A matmul as the kernels see it: C[z] = op(A[z]) op(B[z]) for z < batch, with row strides (ld*)
+ * and batch strides of the stored matrices in elements (bBatch 0: one B shared by every z).
+ * Transposes are folded into the indexing, never materialised.
+ */
+export interface MatmulProblem {
+  batch: number;
+  m: number;
+  n: number;
+  k: number;
+  transA: boolean;
+  transB: boolean;
+  lda: number;
+  ldb: number;
+  ldc: number;
+  aBatch: number;
+  bBatch: number;
+  cBatch: number;
+}
+
+/** The problem for Backend.matmul's operands; a shared B with an untransposed A folds the batch into M. */
+export function matmulProblem(a: Tensor, b: Tensor, options: MatmulOptions): { problem: MatmulProblem; outShape: number[] } {
+  const transA = options.transA ?? false;
+  const transB = options.transB ?? false;
+  const m = a.shape[a.rank - (transA ? 1 : 2)]!;
+  const k = a.shape[a.rank - (transA ? 2 : 1)]!;
+  const n = b.shape[b.rank - (transB ? 2 : 1)]!;
+  const batchShape = a.shape.slice(0, -2);
+  const batch = sizeOf(batchShape);
+  const bBatched = b.rank > 2;
+  const fold = !bBatched && !transA;
+  const rows = fold ? m * batch : m;
+  const problem: MatmulProblem = {
+    batch: fold ? 1 : batch,
+    m: rows,
+    n,
+    k,
+    transA,
+    transB,
+    lda: transA ? m : k,
+    ldb: transB ? k : n,
+    ldc: n,
+    aBatch: m * k,
+    bBatch: bBatched ? k * n : 0,
+    cBatch: m * n,
+  };
+  return { problem, outShape: [...batchShape, m, n] };
+}
+
+/** One dispatch's block of the problem: batches [z0, z0 + zCount), rows, columns and a slice of the reduction. */
+export interface MatmulBlock {
+  z0: number;
+  zCount: number;
+  m0: number;
+  mCount: number;
+  n0: number;
+  nCount: number;
+  k0: number;
+  kCount: number;
+}
+
+/** Element offsets of a block's first element, and of its last + 1, in each stored operand. */
+export function blockExtents(p: MatmulProblem, blk: MatmulBlock): { a: [number, number]; b: [number, number]; c: [number, number] } {
+  const extent = (batchStride: number, ld: number, r0: number, rows: number, c0: number, cols: number): [number, number] => {
+    const first = blk.z0 * batchStride + r0 * ld + c0;
+    return [first, (blk.z0 + blk.zCount - 1) * batchStride + (r0 + rows - 1) * ld + c0 + cols];
+  };
+  return {
+    a: p.transA ? extent(p.aBatch, p.lda, blk.k0, blk.kCount, blk.m0, blk.mCount) : extent(p.aBatch, p.lda, blk.m0, blk.mCount, blk.k0, blk.kCount),
+    b: p.transB ? extent(p.bBatch, p.ldb, blk.n0, blk.nCount, blk.k0, blk.kCount) : extent(p.bBatch, p.ldb, blk.k0, blk.kCount, blk.n0, blk.nCount),
+    c: extent(p.cBatch, p.ldc, blk.m0, blk.mCount, blk.n0, blk.nCount),
+  };
+}
+
+/** The params struct shared by every matmul kernel, in WGSL and as dispatch params. */
+export const PARAMS_WGSL: readonly (readonly [string, 'u32'])[] = [
+  'M', 'N', 'K', 'lda', 'ldb', 'ldc', 'a_base', 'b_base', 'c_base', 'a_batch', 'b_batch', 'c_batch', 'accumulate',
+].map((name) => [name, 'u32'] as const);
+
+export function matmulParams(p: MatmulProblem, blk: MatmulBlock, bases: { a: number; b: number; c: number }, accumulate: boolean): Param[] {
+  return [blk.mCount, blk.nCount, blk.kCount, p.lda, p.ldb, p.ldc, bases.a, bases.b, bases.c, p.aBatch, p.bBatch, p.cBatch, accumulate ? 1 : 0].map(
+    (v) => ['u32', v] as const,
+  );
+}

@@ -1,0 +1,35 @@
+import { afterAll, describe, expect, it } from 'vitest';
+import { swiglu, swigluBackward } from './swiglu.js';
+import type { TestContext } from './test-context.js';
+import { Random, both, cpu, disposeAll, floatTypes, gpu, relativeError, skipReason, tolerance } from './test-support.js';
+
+async function check(ctx: TestContext, shape: number[], dtype: 'f32' | 'f16'): Promise<void> {
+  const rng = new Random();
+  const n = shape.reduce((a, b) => a * b);
+  // gate spread wide enough to reach both saturated ends of the sigmoid
+  const gate = both(ctx, rng.normal(n, 4), shape, dtype);
+  const up = both(ctx, rng.normal(n), shape, dtype);
+  const dy = both(ctx, rng.normal(n), shape, dtype);
+  const y = { gpu: swiglu(ctx, gate.gpu, up.gpu), cpu: cpu.swiglu(gate.cpu, up.cpu) };
+  const g = { gpu: swigluBackward(ctx, gate.gpu, up.gpu, dy.gpu), cpu: cpu.swigluBackward(gate.cpu, up.cpu, dy.cpu) };
+  const where = `swiglu [${shape}] ${dtype} (seed ${rng.seed})`;
+  expect(await relativeError(y.gpu, y.cpu), `${where}: out`).toBeLessThan(tolerance[dtype]);
+  expect(await relativeError(g.gpu.dGate, g.cpu.dGate), `${where}: dGate`).toBeLessThan(tolerance[dtype]);
+  expect(await relativeError(g.gpu.dUp, g.cpu.dUp), `${where}: dUp`).toBeLessThan(tolerance[dtype]);
+  disposeAll(gate, up, dy, y, g);
+}
+
+describe.skipIf(!gpu.ctx)(`swiglu kernels vs the CPU backend${skipReason}`, () => {
+  const ctx = gpu.ctx!;
+  afterAll(() => ctx.device.destroy());
+
+  for (const dtype of floatTypes(ctx)) {
+    for (const shape of [[2, 3, 6], [4, 700], [3, 1, 2049]]) {
+      it(`[${shape}], ${dtype}: forward and backward`, () => check(ctx, shape, dtype));
+    }
+  }
+
+  it('shards the elements across bindings', async () => {
+    await check(ctx.withLimits({ maxStorageBufferBindingSize: 2048, minStorageBufferOffsetAlignment: 256 }), [7, 301], 'f32');
+  });
+});

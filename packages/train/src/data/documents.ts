@@ -1,0 +1,92 @@
+import { readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
+import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { RRError } from '@rr/tensor';
+
+/** One training data file and how to turn its records into documents (text). */
+export interface DataSource {
+  path: string;
+  /** Inferred from the extension: .jsonl/.json -> jsonl, .parquet -> parquet, else text. */
+  format?: 'jsonl' | 'text' | 'parquet';
+  /** The text field of jsonl/parquet records (default "text"). */
+  field?: string;
+  /**
+   * Renders a record instead of `field`: `{name}` placeholders name record fields, e.g. GSM8K's
+   * "Question: {question}\nAnswer: {answer}".
+   */
+  template?: string;
+  /** Plain text: what separates documents (default "<|endoftext|>" when present, else blank lines). */
+  separator?: string;
+}
+
+export function formatOf(source: DataSource): 'jsonl' | 'text' | 'parquet' {
+  if (source.format) return source.format;
+  const ext = extname(source.path).toLowerCase();
+  return ext === '.jsonl' || ext === '.json' ? 'jsonl' : ext === '.parquet' ? 'parquet' : 'text';
+}
+
+/** Checks that the file exists (at recipe validation, before any work). */
+export function checkSource(source: DataSource, where: string): void {
+  if (!statSync(source.path, { throwIfNoEntry: false })?.isFile()) {
+    throw new RRError('DATA_NOT_FOUND', `${where}: data file ${source.path} does not exist.`);
+  }
+}
+
+/** Every document of a file, in order. Files are read whole: one file of a dataset at a time. */
+export async function readDocuments(source: DataSource): Promise<string[]> {
+  checkSource(source, 'data');
+  const format = formatOf(source);
+  if (format === 'text') return splitText(readFileSync(source.path, 'utf8'), source.separator);
+  const records = format === 'jsonl' ? readJsonl(source.path) : await readParquet(source);
+  return records.map((r, i) => render(r, source, i));
+}
+
+function splitText(text: string, separator?: string): string[] {
+  const sep = separator ?? (text.includes('<|endoftext|>') ? '<|endoftext|>' : undefined);
+  const parts = sep ? text.split(sep) : text.split(/\n\s*\n/);
+  return parts.map((p) => p.trim()).filter((p) => p.length > 0);
+}
+
+function readJsonl(path: string): Record<string, unknown>[] {
+  const out: Record<string, unknown>[] = [];
+  readFileSync(path, 'utf8')
+    .split('\n')
+    .forEach((line, i) => {
+      if (line.trim() === '') return;
+      try {
+        const v = JSON.parse(line) as unknown;
+        if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('not a JSON object');
+        out.push(v as Record<string, unknown>);
+      } catch (e) {
+        throw new RRError('DATA_INVALID', `${path}:${i + 1}: ${(e as Error).message}; each line must be one JSON object.`);
+      }
+    });
+  return out;
+}
+
+async function readParquet(source: DataSource): Promise<Record<string, unknown>[]> {
+  const file = await asyncBufferFromFile(source.path);
+  const columns = source.template ? undefined : [source.field ?? 'text'];
+  try {
+    return (await parquetReadObjects({ file, ...(columns ? { columns } : {}) })) as Record<string, unknown>[];
+  } catch (e) {
+    throw new RRError('DATA_INVALID', `${source.path}: cannot read parquet (${(e as Error).message}).`, {}, { cause: e });
+  }
+}
+
+function render(record: Record<string, unknown>, source: DataSource, index: number): string {
+  const where = `${source.path}: record ${index + 1}`;
+  if (source.template) {
+    return source.template.replace(/\{(\w+)\}/g, (_, name: string) => {
+      const v = record[name];
+      if (typeof v !== 'string' && typeof v !== 'number') throw new RRError('DATA_INVALID', `${where}: field "${name}" used by the template is missing or not text.`);
+      return String(v);
+    });
+  }
+  const field = source.field ?? 'text';
+  const v = record[field];
+  if (typeof v !== 'string') {
+    throw new RRError('DATA_INVALID', `${where}: field "${field}" is missing or not a string (fields: ${Object.keys(record).join(', ')}); set "field" or "template".`);
+  }
+  return v;
+}
