@@ -133,9 +133,6 @@ describe('scope', () => {
     expect(scopeDepth()).toBe(depth);
   });
 
-  // Known bug (reported): scope() throws for a Promise result after popping the scope but before
-  // disposing what fn allocated before its first await, so those storages leak. it.fails flips to
-  // a failure once scope.ts disposes `mine` before throwing; then make this a plain `it`.
   it('frees what an async function allocated before rejecting it', () => {
     try {
       scope(async () => vec(1));
