@@ -12,6 +12,9 @@ const F = process.env.F ?? 'f32';
 
 async function bench(name, spec, geom) {
   let code = spec.code({ float: F });
+  if (process.env.HACK === 'uniformB') code = code.replace('let col0 = (wid.x * ${"$"}{0}', '').replace(/let col0 = \(wid\.x \* (\d+)u \+ lid\.x\)/, 'let col0 = (wid.x * $1u + 0u)');
+  if (process.env.HACK === 'hoist') code = code.replace('for (var k = 0u; k < p.K; k += 4u) {', 'let KK = p.K;\n  for (var k = 0u; k < KK; k += 4u) {');
+  if (process.env.DUMP) console.log(code);
   if (F === 'f16' && !code.includes('enable f16')) code = 'enable f16;\n' + code;
   const module = device.createShaderModule({ code });
   const info = await module.getCompilationInfo();

@@ -17,6 +17,7 @@ import type { AdapterReport } from './adapter.js';
 import type { PoolStats } from './buffer-pool.js';
 import { GpuContext, type GpuFeatures } from './context.js';
 import { fromGPUError, webgpuError } from './errors.js';
+import type { KernelContext } from './kernel.js';
 import { cast } from './kernels/cast.js';
 import { concat, slice, writeRange } from './kernels/copy-rows.js';
 import { affine, binary, unary } from './kernels/elementwise.js';
@@ -90,6 +91,14 @@ export class WebGPUBackend implements Backend {
         ),
       ),
     );
+  }
+
+  /**
+   * The kernel context, for running your own ShaderSpecs on this backend's tensors (see kernel.ts);
+   * `op` names them in errors.
+   */
+  kernels(op = 'custom kernel'): KernelContext {
+    return this.#enter(op);
   }
 
   /** The largest storage binding kernels use, in bytes. */

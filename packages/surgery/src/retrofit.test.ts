@@ -5,7 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { type Tensor, createCpuBackend, detach, grad, keep, noGrad, ops, requireGrad, scope } from '@rr/tensor';
 import { ADAPTER, EMBED, FINAL_NORM, LM_HEAD, RecurrentLM, decoderLayer, layerNames, loadModel } from '@rr/model';
 import { retrofit } from './retrofit.js';
-import { saveRetrofitted, tokenizerFilesOf } from './save.js';
+import { saveRetrofitted } from './save.js';
 import { SHARED_DATA_MISSING, sharedDataDir } from './testing/shared-data.js';
 
 const data = sharedDataDir();
@@ -79,7 +79,7 @@ describe.skipIf(!data)(`retrofitting stories260K${data ? '' : ` (skipped: ${SHAR
     const root = mkdtempSync(join(tmpdir(), 'rr-surgery-'));
     try {
       const out = join(root, 'recurrent');
-      await saveRetrofitted(out, r, { tokenizerFiles: tokenizerFilesOf(hfDir()) });
+      await saveRetrofitted(out, r, { tokenizerFiles: loadModel(hfDir(), backend).tokenizerFiles });
       const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
       expect(config.rr.origin).toEqual([0, 2, 3, 4]);
       expect(config.num_hidden_layers).toBe(4);

@@ -70,8 +70,13 @@ export function listCheckpoints(runDir: string): string[] {
 export interface LoadedCheckpoint {
   path: string;
   state: TrainerState;
-  params: Map<string, Float32Array>;
-  optimizer: Map<string, Float32Array>;
+  params: Map<string, HostTensor>;
+  optimizer: Map<string, HostTensor>;
+}
+
+export interface HostTensor {
+  shape: number[];
+  data: Float32Array;
 }
 
 export function loadLatestCheckpoint(runDir: string): LoadedCheckpoint | undefined {
@@ -87,10 +92,10 @@ export function loadCheckpoint(path: string): LoadedCheckpoint {
   } catch (e) {
     throw new RRError('CHECKPOINT_INVALID', `${path}: cannot read state.json (${(e as Error).message}).`, {}, { cause: e });
   }
-  const read = (file: string): Map<string, Float32Array> => {
+  const read = (file: string): Map<string, HostTensor> => {
     const f = openSafetensors(join(path, file));
     try {
-      return new Map([...f.tensors.keys()].map((n) => [n, f.readF32(n)] as const));
+      return new Map([...f.tensors.entries()].map(([n, info]) => [n, { shape: [...info.shape], data: f.readF32(n) }] as const));
     } finally {
       f.close();
     }

@@ -1,7 +1,5 @@
-import { dirname } from 'node:path';
-import { statSync } from 'node:fs';
 import { loadModel } from '@rr/model';
-import { type AdapterInit, type SurgeryReport, retrofit, saveRetrofitted, tokenizerFilesOf } from '@rr/surgery';
+import { type AdapterInit, type SurgeryReport, retrofit, saveRetrofitted } from '@rr/surgery';
 import { createBackend } from '../backends.js';
 
 export interface SurgeryCommandOptions {
@@ -19,28 +17,13 @@ export interface SurgeryCommandOptions {
 export async function surgeryCommand(o: SurgeryCommandOptions): Promise<SurgeryReport & { out: string }> {
   const backend = await createBackend('cpu');
   try {
-    const { model, rawConfig } = loadModel(o.model, backend, o.tokenizer ? { tokenizerPath: o.tokenizer } : {});
+    const { model, rawConfig, tokenizerFiles } = loadModel(o.model, backend, o.tokenizer ? { tokenizerPath: o.tokenizer } : {});
     const r = retrofit(model, o.plan, { adapterInit: o.adapterInit, initScale: o.initScale, seed: o.seed });
-    const isDir = statSync(o.model).isDirectory();
-    const llama2cTokenizer = isDir ? undefined : (o.tokenizer ?? guessTokenizer(o.model));
-    await saveRetrofitted(o.out, r, {
-      baseConfig: rawConfig,
-      tokenizerFiles: tokenizerFilesOf(isDir ? o.model : undefined, llama2cTokenizer),
-      baseModel: o.model,
-      force: o.force,
-    });
+    await saveRetrofitted(o.out, r, { baseConfig: rawConfig, tokenizerFiles, baseModel: o.model, force: o.force });
     return { ...r.report, out: o.out };
   } finally {
     backend.destroy();
   }
-}
-
-function guessTokenizer(binPath: string): string | undefined {
-  for (const name of ['tokenizer.bin', 'tok512.bin', 'tok32000.bin']) {
-    const p = `${dirname(binPath)}/${name}`;
-    if (statSync(p, { throwIfNoEntry: false })?.isFile()) return p;
-  }
-  return undefined;
 }
 
 export function formatSurgeryReport(r: SurgeryReport & { out: string }): string {

@@ -78,7 +78,12 @@ function vec4Source(t, F) {
     for (const kk of KK) for (const q of Q) lines.push(`    let b${kk}_${q} = vec4<f32>(B[ib${q} + (k + ${kk}u) * ldb4]);`);
     bvec = (kk, q) => `b${kk}_${q}`;
   }
-  for (const kk of KK) for (const r of R) for (const q of Q) lines.push(`    acc${r}_${q} = fma(vec4<f32>(${aval(r, kk)}), ${bvec(kk, q)}, acc${r}_${q});`);
+  for (const r of R) {
+    for (const q of Q) {
+      const chain = KK.reduce((acc, kk) => `fma(vec4<f32>(${aval(r, kk)}), ${bvec(kk, q)}, ${acc})`, `acc${r}_${q}`);
+      lines.push(`    acc${r}_${q} = ${chain};`);
+    }
+  }
   lines.push("  }");
   for (const r of R) {
     for (const q of Q) {

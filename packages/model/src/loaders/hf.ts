@@ -15,6 +15,8 @@ export interface LoadedModel {
   /** The raw config.json (with its `rr` section for recurrent checkpoints). */
   rawConfig: Record<string, unknown>;
   source: string;
+  /** The tokenizer's files, for copying next to a converted model (`as` = name in the new folder). */
+  tokenizerFiles: { from: string; as: string }[];
 }
 
 export interface LoadOptions {
@@ -46,11 +48,14 @@ export function loadHfModel(dir: string, backend: Backend, options: LoadOptions 
     const optional = new Set(config.tieWordEmbeddings ? [LM_HEAD] : []);
     const params = uploadWeights(weights, expected, backend, { dtype: options.dtype, origin: dir, optional });
     const tokenizer = loadTokenizer(dir, config);
-    return { model: new RecurrentLM(config, params, structure, { seed: options.seed }), tokenizer, rawConfig: raw, source: dir };
+    const tokenizerFiles = TOKENIZER_FILES.map((name) => ({ from: join(dir, name), as: name })).filter((f) => statSync(f.from, { throwIfNoEntry: false })?.isFile());
+    return { model: new RecurrentLM(config, params, structure, { seed: options.seed }), tokenizer, rawConfig: raw, source: dir, tokenizerFiles };
   } finally {
     weights.close();
   }
 }
+
+const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'tokenizer.model', 'tokenizer.bin'];
 
 /** tokenizer.json (Hugging Face), else tokenizer.bin (llama2.c, as surgery copies it), else none. */
 function loadTokenizer(dir: string, config: ModelConfig): TextTokenizer | undefined {

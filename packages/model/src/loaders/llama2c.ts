@@ -90,7 +90,8 @@ export function loadLlama2cModel(path: string, backend: Backend, options: LoadOp
   put(FINAL_NORM, rmsFinal, [dim]);
   if (signedVocab < 0) put(LM_HEAD, take(vocab * dim, 'wcls'), [vocab, dim]);
   const tokenizer = options.tokenizerPath ? Llama2cTokenizer.fromFile(options.tokenizerPath, vocab) : undefined;
-  return { model: new RecurrentLM(config, params, undefined, { seed: options.seed }), tokenizer, rawConfig: {}, source: path };
+  const tokenizerFiles = options.tokenizerPath ? [{ from: options.tokenizerPath, as: 'tokenizer.bin' }] : [];
+  return { model: new RecurrentLM(config, params, undefined, { seed: options.seed }), tokenizer, rawConfig: {}, source: path, tokenizerFiles };
 }
 
 /** Reorders each head's rows from interleaved pairs (0,1),(2,3).. to halves (0..d/2-1 | d/2..d-1). */

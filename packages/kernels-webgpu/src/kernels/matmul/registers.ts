@@ -75,7 +75,14 @@ function vec4Source(t: RegisterTiling, F: string): string {
     for (const kk of KK) for (const q of Q) lines.push(`    let b${kk}_${q} = vec4<f32>(B[ib${q} + (k + ${kk}u) * ldb4]);`);
     bvec = (kk, q) => `b${kk}_${q}`;
   }
-  for (const kk of KK) for (const r of R) for (const q of Q) lines.push(`    acc${r}_${q} = fma(vec4<f32>(${aval(r, kk)}), ${bvec(kk, q)}, acc${r}_${q});`);
+  // one assignment per accumulator per iteration, the four k steps nested inside it: llvmpipe
+  // writes loop-carried variables back under the execution mask, so fewer writes, less overhead
+  for (const r of R) {
+    for (const q of Q) {
+      const chain = KK.reduce((acc, kk) => `fma(vec4<f32>(${aval(r, kk)}), ${bvec(kk, q)}, ${acc})`, `acc${r}_${q}`);
+      lines.push(`    acc${r}_${q} = ${chain};`);
+    }
+  }
   lines.push('  }');
   for (const r of R) {
     for (const q of Q) {

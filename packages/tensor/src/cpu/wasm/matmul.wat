@@ -38,6 +38,7 @@
 ;;     +0                       edge tile: a 2 x 16 result tile, row pitch 64 bytes
 ;;     +256                     packed B block: KC x NC floats (256 KiB)
 ;;     +256 + KC*NC*4           packed A block (transposed A only): MC x KC floats (128 KiB)
+;; (KC, NC, MC: see the globals below.)
 ;;   data                       A, B, C as copied in by the driver.
 
 (module
@@ -46,11 +47,16 @@
   ;; Cache blocking (elements). KC x 16 floats of B (16 KiB) form the panel reused from
   ;; L1 across a whole column of 2-row strips; the KC x NC packed B block (256 KiB) and an
   ;; MC x KC block of A (128 KiB) stay in the 1 MiB L2 of current x64 cores.
-  ;; These literals are repeated where used (constants fold better than global.get).
-  ;;   KC = 256, NC = 256, MC = 128
-  (func (export "workspace_bytes") (result i32)
-    ;; 256 + 256*256*4 + 128*256*4
-    (i32.const 393472))
+  (global $KC i32 (i32.const 256))
+  (global $NC i32 (i32.const 256))
+  (global $MC i32 (i32.const 128))   ;; must be even (A is packed in 2-row strips)
+
+  ;; Bytes of workspace each thread needs: edge tile (256), packed B, packed A.
+  (func $workspace_bytes (export "workspace_bytes") (result i32)
+    (i32.add (i32.const 256)
+      (i32.shl (i32.add (i32.mul (global.get $KC) (global.get $NC))
+                        (i32.mul (global.get $MC) (global.get $KC)))
+               (i32.const 2))))
 
   ;; ---------------------------------------------------------------------------------
   ;; Micro-kernel: the 2 x 16 tile at $pc (row pitch $ldc) gets
@@ -460,7 +466,7 @@
     (local $pb i32) (local $bps i32) (local $pa i32) (local $cp i32)
     (local.set $tile (local.get $ws))
     (local.set $wsb (i32.add (local.get $ws) (i32.const 256)))
-    (local.set $wsa (i32.add (local.get $ws) (i32.const 262400)))   ;; 256 + KC*NC*4
+    (local.set $wsa (i32.add (local.get $wsb) (i32.shl (i32.mul (global.get $KC) (global.get $NC)) (i32.const 2))))
     ;; A whose k direction is not contiguous gets packed (see $pack_a_t); that is only
     ;; ever the transposed layout, where the row stride is 4.
     (local.set $packa (i32.and (i32.ne (local.get $acs) (i32.const 4))
@@ -473,12 +479,12 @@
             (if (i32.and (i32.eq (local.get $brs) (i32.const 4)) (i32.eq (local.get $acs) (i32.const 4)))
               (then (local.set $mode (i32.const 2))))))))
     (loop $jc_loop
-      (local.set $nb (select (i32.const 256) (i32.sub (local.get $n) (local.get $jc))
-                             (i32.gt_u (i32.sub (local.get $n) (local.get $jc)) (i32.const 256))))
+      (local.set $nb (select (global.get $NC) (i32.sub (local.get $n) (local.get $jc))
+                             (i32.gt_u (i32.sub (local.get $n) (local.get $jc)) (global.get $NC))))
       (local.set $pc (i32.const 0))
       (loop $pc_loop
-        (local.set $kb (select (i32.const 256) (i32.sub (local.get $k) (local.get $pc))
-                               (i32.gt_u (i32.sub (local.get $k) (local.get $pc)) (i32.const 256))))
+        (local.set $kb (select (global.get $KC) (i32.sub (local.get $k) (local.get $pc))
+                               (i32.gt_u (i32.sub (local.get $k) (local.get $pc)) (global.get $KC))))
         (if (i32.eqz (local.get $mode))
           (then
             (call $pack_b
@@ -488,8 +494,8 @@
         (local.set $add (i32.or (local.get $accum) (i32.ne (local.get $pc) (i32.const 0))))
         (local.set $ic (i32.const 0))
         (loop $ic_loop
-          (local.set $mb (select (i32.const 128) (i32.sub (local.get $m) (local.get $ic))
-                                 (i32.gt_u (i32.sub (local.get $m) (local.get $ic)) (i32.const 128))))
+          (local.set $mb (select (global.get $MC) (i32.sub (local.get $m) (local.get $ic))
+                                 (i32.gt_u (i32.sub (local.get $m) (local.get $ic)) (global.get $MC))))
           (if (local.get $packa)
             (then
               (call $pack_a_t
@@ -588,9 +594,9 @@
                 ;; Next packed panel (mode 0; mode 1 recomputes $pb).
                 (local.set $pb (i32.add (local.get $pb) (i32.shl (local.get $kb) (i32.const 6))))
                 (br_if $jr_loop (i32.lt_u (local.tee $jr (i32.add (local.get $jr) (i32.const 16))) (local.get $nb))))))
-          (br_if $ic_loop (i32.lt_u (local.tee $ic (i32.add (local.get $ic) (i32.const 128))) (local.get $m))))
-        (br_if $pc_loop (i32.lt_u (local.tee $pc (i32.add (local.get $pc) (i32.const 256))) (local.get $k))))
-      (br_if $jc_loop (i32.lt_u (local.tee $jc (i32.add (local.get $jc) (i32.const 256))) (local.get $n)))))
+          (br_if $ic_loop (i32.lt_u (local.tee $ic (i32.add (local.get $ic) (global.get $MC))) (local.get $m))))
+        (br_if $pc_loop (i32.lt_u (local.tee $pc (i32.add (local.get $pc) (global.get $KC))) (local.get $k))))
+      (br_if $jc_loop (i32.lt_u (local.tee $jc (i32.add (local.get $jc) (global.get $NC))) (local.get $n)))))
 
   ;; ---------------------------------------------------------------------------------
   ;; Runs chunks of the job at $job until none are left, using workspace $ws.

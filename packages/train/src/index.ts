@@ -1,0 +1,7 @@
+export { type DataSource, readDocuments, formatOf, checkSource } from './data/documents.js';
+export { TokenPacker, type DataPosition, START } from './data/packer.js';
+export { Trainer, evaluateLoss, type TrainerOptions, type Schedule } from './trainer.js';
+export { type StepMetrics, type EvalMetrics, MetricsLog } from './metrics.js';
+export { saveCheckpoint, loadCheckpoint, loadLatestCheckpoint, listCheckpoints, type TrainerState, type LoadedCheckpoint, type HostTensor } from './checkpoint.js';
+export { recipeSchema, loadRecipe, parseRecipe, type Recipe, type PhaseRecipe } from './recipe.js';
+export { runRecipe, type RunOptions, type RunSummary } from './run-recipe.js';

@@ -1,0 +1,123 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { createCpuBackend } from '@rr/tensor';
+import { loadLatestCheckpoint, listCheckpoints } from './checkpoint.js';
+import { loadRecipe, parseRecipe } from './recipe.js';
+import { runRecipe } from './run-recipe.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from './testing/shared-data.js';
+
+const data = sharedDataDir();
+const root = mkdtempSync(join(tmpdir(), 'rr-train-'));
+const backend = createCpuBackend();
+afterAll(() => {
+  backend.destroy();
+  rmSync(root, { recursive: true, force: true });
+});
+
+function recipe(name: string, overrides: { steps?: number; seq?: number; batch?: number; every?: number; optimizer?: Record<string, unknown>; eval?: boolean } = {}): unknown {
+  const text = join(data!, 'text/tinystories');
+  return {
+    name,
+    out: join(root, name),
+    seed: 3,
+    model: { path: join(data!, 'models/stories260K-hf'), plan: '1,2,1' },
+    phases: [
+      {
+        name: 'healing',
+        steps: overrides.steps ?? 100,
+        seq: overrides.seq ?? 16,
+        batch: overrides.batch ?? 2,
+        data: [{ path: join(text, 'toyrnn_tinystories_sample_2MiB.txt') }],
+        curriculum: { kind: 'linear', maxMean: 4, warmupFraction: 0.25 },
+        ...(overrides.optimizer ? { optimizer: overrides.optimizer } : {}),
+        ...(overrides.eval ? { eval: { data: [{ path: join(text, 'tinystories_validation_head_794K.txt') }], every: 100, batches: 4 } } : {}),
+      },
+    ],
+    checkpoint: { every: overrides.every ?? 25, keep: 2 },
+  };
+}
+
+function losses(runDir: string): Map<number, number> {
+  const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return new Map(lines.filter((l) => 'loss' in l).map((l) => [l.step, l.loss]));
+}
+
+describe.skipIf(!data)(`training stories260K (1,2,1)${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
+  it('200 steps with the curriculum and Muon lower the held-out loss', async () => {
+    const r = parseRecipe(recipe('learn', { steps: 200, seq: 32, batch: 4, eval: true }), join(root, 'learn.json'));
+    const summary = await runRecipe(r, { backend });
+    const [first, last] = [summary.evals[0]!, summary.evals[summary.evals.length - 1]!];
+    expect(first.step).toBe(0);
+    expect(last.step).toBe(200);
+    console.log(`held-out loss at r=4: step 0 ${first.eval_loss.toFixed(3)} -> step 200 ${last.eval_loss.toFixed(3)}`);
+    expect(last.eval_loss).toBeLessThan(first.eval_loss - 0.5);
+    expect(readFileSync(join(summary.modelDir!, 'config.json'), 'utf8')).toContain('"rr"');
+  });
+
+  it('stopping after step 50 and resuming gives the uninterrupted run bit for bit', async () => {
+    const whole = parseRecipe(recipe('whole'), join(root, 'whole.json'));
+    await runRecipe(whole, { backend });
+    const split = parseRecipe({ ...(recipe('split') as object) }, join(root, 'split.json'));
+    const controller = new AbortController();
+    const first = await runRecipe(split, { backend, signal: controller.signal, onStep: (m) => m.step === 50 && controller.abort() });
+    expect(first.interrupted).toBe(true);
+    expect(loadLatestCheckpoint(split.out)!.state).toMatchObject({ step: 50, phaseStep: 50 });
+    const second = await runRecipe(split, { backend, resume: true });
+    expect(second.interrupted).toBe(false);
+    expect(second.steps).toBe(50);
+    const a = losses(whole.out);
+    const b = losses(split.out);
+    for (let step = 51; step <= 100; step++) expect(b.get(step), `step ${step}`).toBe(a.get(step));
+  });
+
+  it('a NaN/inf loss stops the run with a clear error and keeps the last good checkpoint', async () => {
+    const r = parseRecipe(recipe('diverge', { steps: 30, every: 1, optimizer: { kind: 'adamw', adamLr: 1e30, clip: 1e30 } }), join(root, 'diverge.json'));
+    await expect(runRecipe(r, { backend })).rejects.toMatchObject({ code: 'LOSS_NOT_FINITE' });
+    const kept = listCheckpoints(r.out);
+    expect(kept.length).toBeGreaterThan(0);
+    const last = loadLatestCheckpoint(r.out)!;
+    expect(last.state.step).toBeGreaterThanOrEqual(1);
+    for (const { data } of last.params.values()) expect(data.every(Number.isFinite)).toBe(true);
+  });
+});
+
+describe('recipe errors are reported before any work', () => {
+  const write = (name: string, json: unknown): string => {
+    const p = join(root, `${name}.json`);
+    writeFileSync(p, JSON.stringify(json));
+    return p;
+  };
+  const base = (): Record<string, unknown> => ({
+    out: 'runs/x',
+    model: { path: join(data ?? '/nonexistent', 'models/stories260K-hf'), plan: '1,2,1' },
+    phases: [{ name: 'p', steps: 10, data: [{ path: join(data ?? '/nonexistent', 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt') }] }],
+  });
+
+  it('an unknown field is named', () => {
+    const json = base();
+    (json.phases as Record<string, unknown>[])[0]!.stpes = 3;
+    expect(() => loadRecipe(write('unknown', json))).toThrowError(expect.objectContaining({ code: 'RECIPE_INVALID', message: expect.stringMatching(/phases\.0.*"stpes"/) }));
+  });
+
+  it('a bad value names its field', () => {
+    const json = base();
+    (json.phases as Record<string, unknown>[])[0]!.steps = -1;
+    expect(() => loadRecipe(write('bad-value', json))).toThrowError(expect.objectContaining({ message: expect.stringContaining('phases.0.steps') }));
+  });
+
+  it('a missing data file is named before the model loads', async () => {
+    const json = base();
+    (json.phases as Record<string, unknown>[])[0]!.data = [{ path: 'no/such/file.jsonl' }];
+    const r = loadRecipe(write('missing-data', json));
+    await expect(runRecipe(r, { backend })).rejects.toMatchObject({ code: 'DATA_NOT_FOUND', message: expect.stringContaining('no/such/file.jsonl') });
+  });
+
+  it.skipIf(!data)('a plan that does not fit the model is refused', async () => {
+    const json = base();
+    (json.model as Record<string, unknown>).plan = '2,4,2';
+    const r = loadRecipe(write('plan', json));
+    await expect(runRecipe(r, { backend })).rejects.toMatchObject({ code: 'BAD_PLAN', message: expect.stringContaining("exceeds the model's 5 layers") });
+  });
+});

@@ -1,0 +1,146 @@
+import { type Backend, RRError, Rng, type Tensor, grad, keep, noGrad, ops, scope } from '@rr/tensor';
+import type { RecurrentLM } from '@rr/model';
+import type { RecurrenceSampler } from '@rr/curriculum';
+import { type Optimizer, type Param, clipGradNorm } from '@rr/muon';
+import type { TokenPacker } from './data/packer.js';
+import type { StepMetrics } from './metrics.js';
+
+/** Anything with `at(step)`: the curriculum on the mean recurrence, the LR factor. */
+export interface Schedule {
+  at(step: number): number;
+}
+
+export interface TrainerOptions {
+  model: RecurrentLM;
+  optimizer: Optimizer;
+  sampler: RecurrenceSampler;
+  /** Mean recurrence m per step (ignored for static models). */
+  curriculum: Schedule;
+  /** Factor on the optimizer's learning rates per step. */
+  lrSchedule: Schedule;
+  data: TokenPacker;
+  batch: number;
+  gradAccum?: number;
+  /** Global gradient-norm clipping (default 1.0). */
+  clip?: number;
+  /** Seeds the initial-state draws: micro-batch (step, i) always gets the same s0. */
+  seed?: number;
+  /** Name of the phase (metrics). */
+  phase?: string;
+}
+
+/**
+ * One optimizer step = `gradAccum` micro-batches, each with its own recurrence (n, k) from the
+ * sampler: n steps without gradient, k recorded (truncated backprop), loss = mean next-token
+ * cross-entropy over the packed rows. Gradients are averaged over micro-batches, clipped, and
+ * handed to the optimizer with the schedule's LR factor. Everything a step allocates is freed
+ * by scopes; the loss is read back every step to stop on NaN/inf before the optimizer runs.
+ */
+export class Trainer {
+  readonly #o: TrainerOptions;
+  readonly #params: Param[];
+  readonly #backend: Backend;
+  /** Optimizer steps done within this trainer's phase. */
+  step = 0;
+
+  constructor(options: TrainerOptions) {
+    this.#o = options;
+    this.#params = options.model.parameters().map(([name, tensor]) => ({ name, tensor }));
+    this.#backend = options.model.backend;
+    for (const p of this.#params) p.tensor.requiresGrad = true;
+  }
+
+  get params(): readonly Param[] {
+    return this.#params;
+  }
+
+  async trainStep(): Promise<StepMetrics> {
+    const o = this.#o;
+    const t0 = performance.now();
+    const accum = o.gradAccum ?? 1;
+    const seq = o.data.rowLength - 1;
+    const mean = o.model.isRecurrent ? o.curriculum.at(this.step) : 1;
+    const recurrences: number[] = [];
+    let gradSums: Tensor[] | undefined;
+    let lossSum = 0;
+    for (let micro = 0; micro < accum; micro++) {
+      const rows = await o.data.next(o.batch);
+      const { noGrad: n, withGrad: k } = o.model.isRecurrent ? o.sampler.sample(this.step * accum + micro, mean) : { noGrad: 0, withGrad: 0 };
+      recurrences.push(n + k);
+      const rng = Rng.fromSeed(o.seed ?? 0).stream('s0', this.step, micro);
+      const { loss, grads } = scope(() => {
+        const { input, labels } = uploadRows(this.#backend, rows, seq);
+        const logits = o.model.forward(input, o.model.isRecurrent ? { noGradSteps: n, gradSteps: k, rng } : {});
+        const l = ops.crossEntropy(logits, labels);
+        return { loss: l, grads: grad(l, this.#params.map((p) => p.tensor)) };
+      });
+      const value = ((await loss.read()) as Float32Array)[0]!;
+      loss.dispose();
+      if (!Number.isFinite(value)) {
+        grads.forEach((g) => g.dispose());
+        gradSums?.forEach((g) => g.dispose());
+        throw new RRError('LOSS_NOT_FINITE', `training step ${this.step}: the loss is ${value} (micro-batch ${micro}, recurrence ${n + k}); stopping before the optimizer runs, so the last checkpoint holds the last good state. Lower the learning rate or check the data.`);
+      }
+      lossSum += value;
+      if (!gradSums) gradSums = grads.map(keep);
+      else {
+        const next = noGrad(() => gradSums!.map((g, i) => keep(ops.add(g, grads[i]!))));
+        gradSums.forEach((g) => g.dispose());
+        grads.forEach((g) => g.dispose());
+        gradSums = next;
+      }
+    }
+    const lrScale = o.lrSchedule.at(this.step);
+    const gradNorm = await scope(() => {
+      const grads = accum > 1 ? gradSums!.map((g) => ops.scale(g, 1 / accum)) : gradSums!;
+      const norm = clipGradNorm(grads, o.clip ?? 1);
+      o.optimizer.step(this.#params, grads, lrScale);
+      return keep(norm);
+    }).read();
+    gradSums!.forEach((g) => g.dispose());
+    this.step++;
+    const seconds = (performance.now() - t0) / 1000;
+    return {
+      step: this.step,
+      phase: o.phase ?? 'train',
+      loss: lossSum / accum,
+      lr_scale: lrScale,
+      mean_recurrence: mean,
+      r: recurrences,
+      grad_norm: gradNorm[0]!,
+      tokens_per_s: (accum * o.batch * seq) / seconds,
+      elapsed_s: seconds,
+    };
+  }
+}
+
+/** Mean next-token loss on `batches` packed batches at a fixed recurrence, without gradients. */
+export async function evaluateLoss(model: RecurrentLM, data: TokenPacker, options: { batch: number; batches: number; recurrence: number; seed?: number }): Promise<number> {
+  const seq = data.rowLength - 1;
+  let total = 0;
+  for (let i = 0; i < options.batches; i++) {
+    const rows = await data.next(options.batch);
+    const rng = Rng.fromSeed(options.seed ?? 0).stream('eval-s0', i);
+    const loss = noGrad(() =>
+      scope(() => {
+        const { input, labels } = uploadRows(model.backend, rows, seq);
+        return ops.crossEntropy(model.forward(input, { recurrence: options.recurrence, rng }), labels);
+      }),
+    );
+    total += ((await loss.read()) as Float32Array)[0]!;
+    loss.dispose();
+  }
+  return total / options.batches;
+}
+
+/** Packed rows [batch, seq + 1] -> input = row[:-1], labels = row[1:] (METHOD.md's packing). */
+function uploadRows(backend: Backend, rows: Int32Array, seq: number): { input: Tensor; labels: Tensor } {
+  const batch = rows.length / (seq + 1);
+  const input = new Int32Array(batch * seq);
+  const labels = new Int32Array(batch * seq);
+  for (let b = 0; b < batch; b++) {
+    input.set(rows.subarray(b * (seq + 1), b * (seq + 1) + seq), b * seq);
+    labels.set(rows.subarray(b * (seq + 1) + 1, (b + 1) * (seq + 1)), b * seq);
+  }
+  return { input: backend.upload(input, [batch, seq], 'i32'), labels: backend.upload(labels, [batch, seq], 'i32') };
+}
