@@ -1,13 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { run } from './program.js';
-
-/** Runs the CLI in-process and captures what it prints. */
-export async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const code = await run(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { out, err, code };
-}
+import { cli } from './testing/cli.js';
 
 describe('rr bench matmul', () => {
   it('prints the JSON report the issue specifies', async () => {

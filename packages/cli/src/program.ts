@@ -4,6 +4,7 @@ import { BACKENDS } from './backends.js';
 import { benchMatmul, formatMatmulReport } from './commands/bench-matmul.js';
 import { positiveInt, positiveIntList } from './flags.js';
 import { registerModelCommands } from './commands/model-commands.js';
+import { registerTrainCommands } from './commands/train.js';
 
 export interface CliIO {
   out: (s: string) => void;
@@ -34,6 +35,7 @@ export function buildProgram(io: CliIO = processIO): Command {
       out(opts.json ? `${JSON.stringify(report)}\n` : formatMatmulReport(report));
     });
   registerModelCommands(program, out);
+  registerTrainCommands(program, io);
   // every command writes through io and throws instead of exiting, so run() decides the exit code
   const configure = (c: Command): void => {
     c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();

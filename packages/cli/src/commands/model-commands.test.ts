@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cli } from '../program.test.js';
+import { cli } from '../testing/cli.js';
 import { SHARED_DATA_MISSING, sharedDataDir } from '../testing/shared-data.js';
 
 const data = sharedDataDir();

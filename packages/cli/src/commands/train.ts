@@ -1,0 +1,53 @@
+import { type Command, Option } from 'commander';
+import { type EvalMetrics, type StepMetrics, loadRecipe, runRecipe } from '@rr/train';
+import { BACKENDS, createBackend } from '../backends.js';
+import type { CliIO } from '../program.js';
+
+/** rr train: runs a recipe with progress on a TTY (JSON lines otherwise); SIGINT checkpoints and stops. */
+export function registerTrainCommands(program: Command, io: CliIO): void {
+  program
+    .command('train')
+    .description('Post-train a (retrofitted) model from a JSON recipe; checkpoints every N steps and on Ctrl-C.')
+    .requiredOption('--recipe <file>', 'recipe JSON (see @rr/train README)')
+    .option('--resume', "continue from the run folder's latest checkpoint")
+    .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
+    .option('--json', 'print metrics as JSON lines (the default when stdout is not a TTY)')
+    .action(async (o: { recipe: string; resume?: boolean; backend: string; json?: boolean }) => {
+      const recipe = loadRecipe(o.recipe);
+      const backend = await createBackend(o.backend);
+      const controller = new AbortController();
+      const onSigint = (): void => {
+        io.err('\nrr train: interrupted; finishing the step and writing a checkpoint (Ctrl-C again to abandon it)...\n');
+        controller.abort();
+        process.off('SIGINT', onSigint);
+      };
+      process.on('SIGINT', onSigint);
+      const json = o.json || !process.stdout.isTTY;
+      const started = performance.now();
+      try {
+        const summary = await runRecipe(recipe, {
+          backend,
+          resume: o.resume,
+          signal: controller.signal,
+          onStep: (m, total) => (json ? io.out(`${JSON.stringify(m)}\n`) : io.err(`\r${progressLine(m, total, started)}\x1b[K`)),
+          onEval: (m) => (json ? io.out(`${JSON.stringify(m)}\n`) : io.err(`\n${evalLine(m)}\n`)),
+        });
+        if (!json) io.err('\n');
+        const done = { done: !summary.interrupted, steps: summary.steps, last_loss: summary.lastLoss, model: summary.modelDir, out: recipe.out };
+        io.out(json ? `${JSON.stringify(done)}\n` : summary.interrupted ? `stopped; resume with: rr train --recipe ${o.recipe} --resume\n` : `trained model: ${summary.modelDir}\n`);
+      } finally {
+        process.off('SIGINT', onSigint);
+        backend.destroy();
+      }
+    });
+}
+
+function progressLine(m: StepMetrics, total: number, started: number): string {
+  const elapsed = (performance.now() - started) / 1000;
+  const eta = (elapsed / Math.max(1, m.step)) * (total - m.step);
+  return `step ${m.step}/${total} [${m.phase}] loss ${m.loss.toFixed(4)} r ${m.r.join(',')} (m ${m.mean_recurrence}) lr x${m.lr_scale.toFixed(3)} |g| ${m.grad_norm.toFixed(3)} ${m.tokens_per_s.toFixed(0)} tok/s ETA ${eta.toFixed(0)}s`;
+}
+
+function evalLine(m: EvalMetrics): string {
+  return `eval step ${m.step} [${m.phase}] held-out loss ${m.eval_loss.toFixed(4)} at r = ${m.recurrence}`;
+}
