@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type Backend, RRError, type Tensor, keep } from '@rr/tensor';
 import { type RecurrentLM, type TextTokenizer, initializeWeights, loadModel, RecurrentLM as Model } from '@rr/model';
-import { PoissonLognormalSampler, recurrenceCurriculum } from '@rr/curriculum';
+import { PoissonLognormalSampler, type RecurrenceSampler, recurrenceCurriculum } from '@rr/curriculum';
 import { AdamW, MuonWithAdamW, type Optimizer, warmupStableDecay } from '@rr/muon';
 import { type Retrofitted, retrofit, saveModelFolder } from '@rr/surgery';
 import { type HostTensor, type TrainerState, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
@@ -10,7 +10,7 @@ import { checkSource } from './data/documents.js';
 import { START, TokenPacker } from './data/packer.js';
 import { type EvalMetrics, MetricsLog, type StepMetrics } from './metrics.js';
 import type { PhaseRecipe, Recipe } from './recipe.js';
-import { Trainer, evaluateLoss } from './trainer.js';
+import { type Schedule, Trainer, evaluateLoss } from './trainer.js';
 
 export interface RunOptions {
   backend: Backend;
@@ -20,6 +20,12 @@ export interface RunOptions {
   signal?: AbortSignal;
   onStep?: (m: StepMetrics, totalSteps: number) => void;
   onEval?: (m: EvalMetrics) => void;
+  /** Replaces the recipe's optimizer (any `Optimizer`: checkpoints save and restore its state). */
+  optimizer?: (phase: PhaseRecipe, phaseIndex: number) => Optimizer;
+  /** Replaces the Poisson-lognormal sampler; `seed` is the run's seed for this phase. */
+  sampler?: (phase: PhaseRecipe, seed: number) => RecurrenceSampler;
+  /** Replaces the curriculum on the mean recurrence. */
+  curriculum?: (phase: PhaseRecipe) => Schedule;
 }
 
 export interface RunSummary {
@@ -58,19 +64,22 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
   for (let phaseIndex = checkpoint?.state.phase ?? 0; phaseIndex < recipe.phases.length; phaseIndex++) {
     const phase = recipe.phases[phaseIndex]!;
     const resumeHere = checkpoint && checkpoint.state.phase === phaseIndex;
-    const optimizer = makeOptimizer(phase);
+    const optimizer = options.optimizer?.(phase, phaseIndex) ?? makeOptimizer(phase);
+    const seed = recipe.seed + 1000 * phaseIndex;
     const data = new TokenPacker(phase.data, tokenizer, phase.seq + 1, resumeHere ? checkpoint.state.data : START);
     const trainer = new Trainer({
       model,
       optimizer,
-      sampler: new PoissonLognormalSampler({ seed: recipe.seed + 1000 * phaseIndex, backpropDepth: phase.curriculum.backpropDepth }),
-      curriculum: recurrenceCurriculum({ kind: phase.curriculum.kind, maxMean: phase.curriculum.maxMean, warmupFraction: phase.curriculum.warmupFraction, totalSteps: phase.steps }),
+      sampler: options.sampler?.(phase, seed) ?? new PoissonLognormalSampler({ seed, backpropDepth: phase.curriculum.backpropDepth }),
+      curriculum:
+        options.curriculum?.(phase) ??
+        recurrenceCurriculum({ kind: phase.curriculum.kind, maxMean: phase.curriculum.maxMean, warmupFraction: phase.curriculum.warmupFraction, totalSteps: phase.steps }),
       lrSchedule: warmupStableDecay({ totalSteps: phase.steps, warmupFraction: phase.lr.warmup, cooldownFraction: phase.lr.cooldown }),
       data,
       batch: phase.batch,
       gradAccum: phase.gradAccum,
       clip: phase.optimizer.clip,
-      seed: recipe.seed + 1000 * phaseIndex,
+      seed,
       phase: phase.name,
     });
     if (resumeHere) {
@@ -112,7 +121,7 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
     // the phase boundary: the next phase starts with fresh schedules and optimizer
     const next: TrainerState = { step: globalStep, phase: phaseIndex + 1, phaseStep: 0, data: START, recipeHash: hash };
     await saveCheckpoint(recipe.out, { params: model.params, optimizer: {}, state: next }, recipe.checkpoint.keep);
-    if (optimizer instanceof MuonWithAdamW || optimizer instanceof AdamW) optimizer.dispose();
+    (optimizer as Partial<{ dispose(): void }>).dispose?.();
   }
   summary.modelDir = join(recipe.out, 'model');
   await saveModel(summary.modelDir, model, retrofitted, tokenizerFiles, recipe);

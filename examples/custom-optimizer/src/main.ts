@@ -1,0 +1,39 @@
+import { join } from 'node:path';
+import { createCpuBackend } from '@rr/tensor';
+import { parseRecipe, runRecipe } from '@rr/train';
+import { Lion } from './lion.js';
+
+/**
+ * Retrofits stories260K (1,2,1) and post-trains it with Lion instead of Muon + AdamW: the recipe
+ * says what to train on, `optimizer` swaps the optimizer; curriculum, checkpoints and resume work
+ * unchanged because Lion implements the Optimizer interface.
+ */
+export async function main(options: { steps?: number; out?: string; data?: string } = {}): Promise<number[]> {
+  const data = options.data ?? process.env.RR_SHARED_DATA ?? '../../../shared/data';
+  const recipe = parseRecipe(
+    {
+      out: options.out ?? 'runs/lion',
+      model: { path: join(data, 'models/stories260K-hf'), plan: '1,2,1', adapterInit: 'embed' },
+      phases: [{ name: 'lion', steps: options.steps ?? 30, seq: 32, batch: 4, data: [{ path: join(data, 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt') }], curriculum: { maxMean: 4 } }],
+      checkpoint: { every: 10, keep: 1 },
+    },
+    join(process.cwd(), 'recipe.json'),
+  );
+  const backend = createCpuBackend();
+  const losses: number[] = [];
+  try {
+    await runRecipe(recipe, {
+      backend,
+      optimizer: () => new Lion(3e-4),
+      onStep: (m, total) => {
+        losses.push(m.loss);
+        console.log(`step ${m.step}/${total}  loss ${m.loss.toFixed(4)}  r ${m.r.join(',')}`);
+      },
+    });
+  } finally {
+    backend.destroy();
+  }
+  return losses;
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await main({ steps: Number(process.argv[2] ?? 30) });
