@@ -40,7 +40,7 @@ async function bench(name, spec, geom) {
       await st.mapAsync(GPUMapMode.READ); st.unmap();
       return performance.now() - t0;
     };
-    await once();
+    const tw = performance.now(); await once(); out.push(`first ${(performance.now() - tw).toFixed(0)}ms`);
     const ts = []; const c0 = process.cpuUsage(); const end = performance.now() + secs * 1000; while (ts.length < 3 || performance.now() < end) ts.push(await once());
     const cu = process.cpuUsage(c0); const cpuMs = (cu.user + cu.system) / 1000 / ts.length;
     ts.sort((x, y) => x - y);

@@ -1,8 +1,7 @@
-import { type DType, type HostArray, RRError, type Tensor } from '@rr/tensor';
+import { type DType, type HostArray, RRError, type Tensor, f16ToF32, f32ToF16 } from '@rr/tensor';
 import { BufferPool, bucketSize } from './buffer-pool.js';
 import type { GpuContext } from './context.js';
 import { webgpuError } from './errors.js';
-import { fromF16, toF16 } from './f16.js';
 import { gpuStorage, roundUp4 } from './storage.js';
 
 /**
@@ -80,8 +79,12 @@ export class Transfers {
 /** The upload's bytes; whole 4-byte words (f16 arrays are padded to an even length). */
 function hostBytes(data: ArrayLike<number>, dtype: DType): ArrayBufferView {
   switch (dtype) {
-    case 'f16':
-      return toF16(data);
+    case 'f16': {
+      // padded to an even length: GPU copies move whole 4-byte words
+      const bits = new Uint16Array(data.length + (data.length & 1));
+      f32ToF16(data instanceof Float32Array ? data : Float32Array.from(data), bits.subarray(0, data.length));
+      return bits;
+    }
     case 'i32':
       return data instanceof Int32Array ? data : Int32Array.from(data);
     case 'u32':
@@ -96,7 +99,7 @@ function hostBytes(data: ArrayLike<number>, dtype: DType): ArrayBufferView {
 function fromBytes(bytes: ArrayBuffer, dtype: DType, size: number): HostArray {
   switch (dtype) {
     case 'f16':
-      return fromF16(new Uint16Array(bytes, 0, size));
+      return f16ToF32(new Uint16Array(bytes, 0, size));
     case 'i32':
       return new Int32Array(bytes, 0, size);
     case 'u32':

@@ -1,4 +1,4 @@
-import { createCpuBackend, grad, ops, requireGrad, scope } from '@rr/tensor';
+import { type Tensor, createCpuBackend, grad, ops, requireGrad, scope } from '@rr/tensor';
 import { expect, it } from 'vitest';
 import { GRAD_CLIP_MAX_NORM, MuonWithAdamW, type Param, clipGradNorm, warmupStableDecay } from './index.js';
 

@@ -43,13 +43,13 @@ var J = [0, 1, 2, 3];
 function load4(name, vec4, base, ld, row, rowCount, col, colCount, kAxis) {
   if (vec4) {
     const kRows = kAxis === "rows";
-    const r = kRows ? row : `min(${row}, ${rowCount} - 1u)`;
+    const r = kRows ? `(${row})` : `min(${row}, ${rowCount} - 1u)`;
     const c = kRows ? `min(${col}, ${colCount} - 4u)` : col;
     const inBounds = kRows ? `${row} < ${rowCount}` : `${col} < ${colCount}`;
     return `var v = vec4<f32>(); if (${inBounds}) { v = vec4<f32>(${name}[(${base} + ${r} * ${ld} + ${c}) / 4u]); }`;
   }
   return `var v = vec4<f32>();
-${J.map((j) => `    if (${row} < ${rowCount} && ${col} + ${j}u < ${colCount}) { v[${j}] = f32(${name}[${base} + ${row} * ${ld} + ${col} + ${j}u]); }`).join("\n")}`;
+${J.map((j) => `    if (${row} < ${rowCount} && ${col} + ${j}u < ${colCount}) { v[${j}] = f32(${name}[${base} + (${row}) * ${ld} + ${col} + ${j}u]); }`).join("\n")}`;
 }
 function source(c, F) {
   const element = c.vec4 ? `vec4<${F}>` : F;

@@ -257,15 +257,25 @@ export class Rng {
   /** Fills `out` with Normal(mean, std) values (Box-Muller, both outputs used; see class docs). */
   fillNormal<T extends Float32Array | Float64Array>(out: T, mean = 0, std = 1): T {
     checkMeanStd('Rng.fillNormal', mean, std, false);
-    const z = normalScratch();
+    const words = wordScratch();
     const n = out.length;
     for (let start = 0; start < n; ) {
       const pairs = Math.min((n - start + 1) >> 1, SCRATCH_PAIRS);
-      this.normalPairs(z, pairs);
-      const count = Math.min(2 * pairs, n - start);
-      // Same operation order as normal(), so even elements match it bit for bit.
-      for (let j = 0; j < count; j++) out[start + j] = mean + std * z[j];
-      start += count;
+      this.fillWords(words, 4 * pairs);
+      // normalPairs() inlined: writing straight to `out` saves ~10% on the hot init path. The
+      // tests pin both to normal() and to each other.
+      for (let p = 0; p < pairs; p++) {
+        const w = 4 * p;
+        const u1 = ((words[w] >>> 5) * 67108864 + (words[w + 1] >>> 6)) * TWO_M53;
+        const u2 = ((words[w + 2] >>> 5) * 67108864 + (words[w + 3] >>> 6)) * TWO_M53;
+        const r = Math.sqrt(-2 * Math.log(1 - u1));
+        turnCosSin(u2);
+        const i = start + 2 * p;
+        // Same operation order as normal(), so even elements match it bit for bit.
+        out[i] = mean + std * (r * cosSin[0]);
+        if (i + 1 < n) out[i + 1] = mean + std * (r * cosSin[1]);
+      }
+      start += 2 * pairs;
     }
     return out;
   }

@@ -18,8 +18,8 @@ const name = (c: MatmulCase): string =>
 
 /** Each flag combination: an aligned batched case, an awkward shared case, an awkward batched one. */
 const cases: MatmulCase[] = flags.flatMap(([transA, transB]) => [
-  { batch: [2], m: 16, k: 24, n: 20, transA, transB, bBatched: true },
-  { batch: [3], m: 13, k: 7, n: 9, transA, transB, aShared: transA },
+  { batch: [2], m: 16, k: 40, n: 20, transA, transB, bBatched: true },
+  { batch: [3], m: 13, k: 19, n: 9, transA, transB, aShared: transA },
   { batch: [2, 2], m: 5, k: 11, n: 3, transA, transB, bBatched: true },
 ]);
 

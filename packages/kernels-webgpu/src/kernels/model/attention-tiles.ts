@@ -104,7 +104,7 @@ export function loadTile(dest: string, src: string, rows: string, valid: (r: str
  */
 export function dotTile(acc: string, a: string, b: string): string {
   return `
-  var ${acc}: array<array<f32, COLS>, ${ROWS_PER_THREAD}>;
+  var ${acc} = array<array<f32, COLS>, ${ROWS_PER_THREAD}>();
   for (var d = 0u; d < DH; d++) {
     var av: array<f32, ${ROWS_PER_THREAD}>;
     for (var r = 0u; r < ${ROWS_PER_THREAD}u; r++) { av[r] = ${a}[(ty * ${ROWS_PER_THREAD}u + r) * STRIDE + d]; }
