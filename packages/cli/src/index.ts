@@ -1,2 +1,3 @@
 export { run, buildProgram } from './program.js';
 export { benchMatmul, type MatmulBenchResult, type MatmulBenchReport } from './commands/bench-matmul.js';
+export { createBackend, BACKENDS } from './backends.js';

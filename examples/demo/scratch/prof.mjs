@@ -1,0 +1,17 @@
+import { createCpuBackend } from '@rr/tensor';
+import { RecurrentLM, initializeWeights } from '@rr/model';
+import { MuonWithAdamW } from '@rr/muon';
+import { Trainer } from '@rr/train';
+const backend = createCpuBackend({ threads: Number(process.env.THREADS ?? 1) });
+const dim = 64, L = 4;
+const config = { architecture: 'llama', hiddenSize: dim, numLayers: L, numHeads: 4, numKvHeads: 4, headDim: 16, intermediateSize: 256, vocabSize: 40, rmsNormEps: 1e-5, ropeTheta: 10000, tieWordEmbeddings: false, maxPositionEmbeddings: 512, bosTokenId: 1, eosTokenId: 2 };
+const model = new RecurrentLM(config, initializeWeights(config, backend, { seed: 1 }));
+const B = 16, T = 64;
+const fakeData = { rowLength: T + 1, async next(n) { const a = new Int32Array(n * (T + 1)); for (let i = 0; i < a.length; i++) a[i] = 3 + (i * 7) % 30; return a; } };
+const tr = new Trainer({ model, optimizer: new MuonWithAdamW({}), sampler: { sample: () => ({ noGrad: 0, withGrad: 0 }) }, curriculum: { at: () => 1 }, lrSchedule: { at: () => 1 }, data: fakeData, batch: B });
+await tr.trainStep();
+const c0 = process.cpuUsage(); const t0 = performance.now();
+for (let i = 0; i < 5; i++) await tr.trainStep();
+const c = process.cpuUsage(c0);
+console.log('wall/step', ((performance.now() - t0) / 5000).toFixed(3), 'cpu/step', ((c.user + c.system) / 5e6).toFixed(3));
+backend.destroy();
