@@ -1,8 +1,11 @@
 import { Command, CommanderError, Option } from 'commander';
 import { isRRError } from '@rr/tensor';
 import { BACKENDS } from './backends.js';
-import { benchMatmul, formatMatmulReport } from './commands/bench-matmul.js';
+import { PEERS, benchMatmul, formatMatmulReport } from './commands/bench-matmul.js';
+import { formatInfo, webgpuInfo } from './commands/info.js';
 import { positiveInt, positiveIntList } from './flags.js';
+import { registerEvalCommands } from './commands/eval-gsm8k.js';
+import { registerBenchTrain } from './commands/bench-train.js';
 import { registerModelCommands } from './commands/model-commands.js';
 import { registerTrainCommands } from './commands/train.js';
 
@@ -27,14 +30,25 @@ export function buildProgram(io: CliIO = processIO): Command {
     .option('--sizes <list>', 'comma-separated sizes', positiveIntList, [256, 512, 1024])
     .option('--threads <n>', 'threads for the CPU backend (default: all cores)', positiveInt)
     .option('--seconds <s>', 'minimum measuring time per size', Number, 0.5)
+    .addOption(new Option('--peer <name>', 'also time the same matmuls through another library, interleaved (webgpu: tfjs)').choices([...PEERS]))
     .option('--json', 'print one JSON object instead of a table')
-    .action(async (opts: { backend: string; sizes: number[]; threads?: number; seconds: number; json?: boolean }) => {
+    .action(async (opts: { backend: string; sizes: number[]; threads?: number; seconds: number; peer?: string; json?: boolean }) => {
       const progress = opts.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
       const report = await benchMatmul({ ...opts, progress });
       if (progress) io.err('\r\x1b[K');
       out(opts.json ? `${JSON.stringify(report)}\n` : formatMatmulReport(report));
     });
+  program
+    .command('info')
+    .description('The WebGPU adapter rr would use: vendor, architecture, Dawn backend, limits and features.')
+    .option('--json', 'print one JSON object instead of a table')
+    .action(async (opts: { json?: boolean }) => {
+      const report = await webgpuInfo();
+      out(opts.json ? `${JSON.stringify(report)}\n` : formatInfo(report));
+    });
+  registerBenchTrain(bench, io);
   registerModelCommands(program, out);
+  registerEvalCommands(program, io);
   registerTrainCommands(program, io);
   // every command writes through io and throws instead of exiting, so run() decides the exit code
   const configure = (c: Command): void => {

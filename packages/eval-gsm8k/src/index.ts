@@ -28,6 +28,7 @@ export { renderMarkdownTable } from './report/markdown.js';
 export { type ReportFiles, writeReport } from './report/write-report.js';
 
 export { type GenerateOptions, type Generation, type Generator } from './eval/generator.js';
+export { type ModelGenerator, type ModelGeneratorOptions, type ModelGeneratorStats, modelGenerator } from './eval/model-generator.js';
 export {
   type EvaluateGsm8kOptions,
   type EvaluateGsm8kResult,

@@ -11,10 +11,12 @@ import {
   type Tensor,
   type UnaryOp,
   assertShape,
+  bytesPerElement,
   sizeOf,
 } from '@rr/tensor';
 import type { AdapterReport } from './adapter.js';
 import type { PoolStats } from './buffer-pool.js';
+import { CompletionWait } from './completion-wait.js';
 import { GpuContext, type GpuFeatures } from './context.js';
 import { fromGPUError, webgpuError } from './errors.js';
 import type { KernelContext } from './kernel.js';
@@ -26,7 +28,7 @@ import { type MatmulKernelKind, matmul } from './kernels/matmul/index.js';
 import { sum } from './kernels/sum.js';
 import { transpose } from './kernels/transpose.js';
 import { modelKernel } from './model-kernels.js';
-import type { GpuStorage } from './storage.js';
+import { type GpuStorage, roundUp4 } from './storage.js';
 import { Transfers } from './transfer.js';
 
 export interface WebGPUBackendInit {
@@ -38,6 +40,8 @@ export interface WebGPUBackendInit {
   matmulKernel: MatmulKernelKind;
   /** Caps the storage binding size kernels use below the device's limit (to exercise sharded paths). */
   bindingLimit?: number | undefined;
+  /** Sleep through most of each wait for the GPU instead of polling (CPU-emulated adapters; see completion-wait.ts). */
+  sleepWhileWaiting: boolean;
 }
 
 /** Everything GPU-side the pool statistics cover: tensor buffers, read-back staging buffers, params buffers. */
@@ -77,7 +81,7 @@ export class WebGPUBackend implements Backend {
       timestampQuery: device.features.has('timestamp-query'),
     };
     this.dtypes = this.features.f16 ? ['f32', 'f16', 'i32', 'u32'] : ['f32', 'i32', 'u32'];
-    this.#ctx = new GpuContext(this, device, this.features, init.bindingLimit);
+    this.#ctx = new GpuContext(this, device, this.features, init.bindingLimit, new CompletionWait(init.sleepWhileWaiting));
     this.#transfers = new Transfers(this.#ctx);
     const ctx = this.#ctx;
     this.#onError = (e) => ctx.errors.add(fromGPUError((e as GPUUncapturedErrorEvent).error, `${ctx.op || 'webgpu'} (reported outside an error scope)`));
@@ -158,7 +162,7 @@ export class WebGPUBackend implements Backend {
     if (dst.size !== src.size || dst.dtype !== src.dtype) {
       throw new RRError('SHAPE_MISMATCH', `assign: source ${src} does not match destination ${dst}.`);
     }
-    ctx.copy(src, 0, dst, 0, Math.ceil((src.size * (src.dtype === 'f16' ? 2 : 4)) / 4) * 4);
+    ctx.copy(src, 0, dst, 0, roundUp4(src.size * bytesPerElement(src.dtype)));
   }
 
   writeRange(dst: Tensor, src: Tensor, axis: number, start: number): void {
@@ -271,7 +275,9 @@ export class WebGPUBackend implements Backend {
   async sync(): Promise<void> {
     const ctx = this.#enter('sync');
     ctx.stream.flush();
+    await ctx.completion.beforeWait();
     await this.device.queue.onSubmittedWorkDone();
+    ctx.completion.completed();
     await ctx.errors.settle();
     ctx.enter('sync'); // the device may have been lost meanwhile
   }

@@ -1,4 +1,5 @@
 import type { PooledBuffer } from './buffer-pool.js';
+import type { CompletionWait } from './completion-wait.js';
 import type { ErrorLog } from './errors.js';
 import { UniformArena } from './uniforms.js';
 
@@ -25,6 +26,7 @@ export class CommandStream {
   constructor(
     private readonly device: GPUDevice,
     private readonly errors: ErrorLog,
+    private readonly completion: CompletionWait,
   ) {
     this.uniforms = new UniformArena(device, device.limits.minUniformBufferOffsetAlignment);
   }
@@ -67,6 +69,7 @@ export class CommandStream {
       this.uniforms.upload(this.device.queue);
       this.device.queue.submit([encoder.finish()]);
     });
+    this.completion.submitted();
     this.generation++;
   }
 

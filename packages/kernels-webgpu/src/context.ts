@@ -2,6 +2,7 @@ import { type Backend, type DType, Tensor, bytesPerElement, isFloat, sizeOf } fr
 import { limitsRecord } from './adapter.js';
 import { BufferPool, type PooledBuffer, bucketSize } from './buffer-pool.js';
 import { CommandStream } from './commands.js';
+import type { CompletionWait } from './completion-wait.js';
 import { ErrorLog, webgpuError } from './errors.js';
 import type { DispatchArgs, KernelContext, ShaderSpec, ShaderVariant, TensorRange } from './kernel.js';
 import { PipelineCache } from './pipelines.js';
@@ -39,13 +40,15 @@ export class GpuContext implements KernelContext {
     readonly backend: Backend,
     readonly device: GPUDevice,
     readonly features: GpuFeatures,
-    bindingCap?: number,
+    bindingCap: number | undefined,
+    /** How waits for the GPU are done (see completion-wait.ts). */
+    readonly completion: CompletionWait,
   ) {
     this.bindingLimit = Math.min(device.limits.maxStorageBufferBindingSize, bindingCap ?? Infinity);
     // kernels size their shards from ctx.limits, so a cap must show there too
     this.limits = { ...limitsRecord(device.limits), maxStorageBufferBindingSize: this.bindingLimit } as unknown as GPUSupportedLimits;
     this.errors = new ErrorLog(device);
-    this.stream = new CommandStream(device, this.errors);
+    this.stream = new CommandStream(device, this.errors, completion);
     this.pipelines = new PipelineCache(device, this.errors);
     this.bindingAlignment = device.limits.minStorageBufferOffsetAlignment;
     this.pool = new BufferPool((size) => this.#createBuffer(size, TENSOR_USAGE(), 'rr tensor'));

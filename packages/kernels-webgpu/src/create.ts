@@ -23,6 +23,12 @@ export interface WebGPUBackendOptions {
   maxStorageBufferBindingSize?: number;
   /** 'registers' (CPU-emulated adapters) or 'tiled' (GPUs); 'auto' picks by adapter. */
   matmulKernel?: MatmulKernelKind | 'auto';
+  /**
+   * While waiting for results, sleep through most of the expected wait instead of letting Dawn
+   * poll on the main thread (see completion-wait.ts). Default: on for CPU-emulated adapters, where
+   * the poll takes a core from the emulated GPU; off for GPUs.
+   */
+  sleepWhileWaiting?: boolean;
 }
 
 /**
@@ -41,7 +47,14 @@ export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): P
       if (!device.features.has(f)) throw unsupported(f, [...device.features]);
     }
     const info = (device as { adapterInfo?: GPUAdapterInfo }).adapterInfo;
-    return new WebGPUBackend({ ...common, device, ownsDevice: options.ownDevice ?? false, matmulKernel: matmulKind(options, info) });
+    const software = isSoftwareAdapter(info);
+    return new WebGPUBackend({
+      ...common,
+      device,
+      ownsDevice: options.ownDevice ?? false,
+      matmulKernel: matmulKind(options, software),
+      sleepWhileWaiting: options.sleepWhileWaiting ?? software,
+    });
   }
 
   const choice: AdapterChoice = { backend: options.backend, powerPreference: options.powerPreference };
@@ -61,18 +74,20 @@ export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): P
   } catch (cause) {
     throw webgpuError('WEBGPU_NO_DEVICE', `the adapter (${adapter.info.description || adapter.info.vendor}) refused a device: ${(cause as Error).message}`);
   }
+  const software = isSoftwareAdapter(adapter.info);
   return new WebGPUBackend({
     ...common,
     device,
     ownsDevice: true,
     adapter: describeAdapter(adapter, options.backend),
-    matmulKernel: matmulKind(options, adapter.info),
+    matmulKernel: matmulKind(options, software),
+    sleepWhileWaiting: options.sleepWhileWaiting ?? software,
   });
 }
 
-function matmulKind(options: WebGPUBackendOptions, info: GPUAdapterInfo | undefined): MatmulKernelKind {
+function matmulKind(options: WebGPUBackendOptions, software: boolean): MatmulKernelKind {
   if (options.matmulKernel && options.matmulKernel !== 'auto') return options.matmulKernel;
-  return isSoftwareAdapter(info) ? 'registers' : 'tiled';
+  return software ? 'registers' : 'tiled';
 }
 
 function unsupported(feature: string, has: string[]) {

@@ -24,6 +24,7 @@ export interface ShaderSpec {
    * declared params, in order, each 4 bytes), then the `read` bindings (var<storage, read>),
    * then the `write` bindings (var<storage, read_write>), in order.
    * `code` may be a function of the dtype so one source serves f32 and f16 storage.
+   * For the f16 variant the backend prepends `enable f16;` when the source lacks it.
    */
   readonly code: string | ((variant: ShaderVariant) => string);
   readonly entryPoint?: string;

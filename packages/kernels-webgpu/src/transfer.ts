@@ -40,15 +40,17 @@ export class Transfers {
     const dtype = t.dtype;
     if (t.size === 0) return emptyHost(dtype);
     const bytes = roundUp4(gpuStorage(t).byteLength);
-    const size = bucketSize(bytes);
+    const size = bucketSize(bytes, this.ctx.limits.maxBufferSize);
     const staging = this.staging.take(size) ?? this.staging.allocate(size);
     try {
       const s = gpuStorage(t);
       this.ctx.stream.use(s.pooled);
       this.ctx.stream.encoder(`read of ${t}`).copyBufferToBuffer(s.buffer, 0, staging.buffer, 0, bytes);
       await this.flushSoon();
+      await this.ctx.completion.beforeWait();
       try {
         await staging.buffer.mapAsync(GPUMapMode.READ, 0, bytes);
+        this.ctx.completion.completed();
       } catch (cause) {
         if (this.ctx.dead) this.ctx.enter('read'); // throws the loss or destruction that caused it
         throw new RRError('WEBGPU_DEVICE_LOST', `webgpu backend: reading ${t} failed: ${(cause as Error).message}`, {}, { cause });

@@ -8,6 +8,7 @@ export { decodeTokenWithAdaptiveExit, generateWithAdaptiveExit, type AdaptiveExi
 export { type TextTokenizer } from './tokenizer/tokenizer.js';
 export { HfTokenizer } from './tokenizer/hf.js';
 export { Llama2cTokenizer } from './tokenizer/llama2c.js';
+export { CharTokenizer } from './tokenizer/char.js';
 export { loadHfModel, type LoadedModel, type LoadOptions, type RrSection } from './loaders/hf.js';
 export { loadLlama2cModel } from './loaders/llama2c.js';
 export { uploadWeights } from './loaders/weights.js';

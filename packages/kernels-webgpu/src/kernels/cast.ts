@@ -1,6 +1,7 @@
 import { type DType, type Tensor, bytesPerElement } from '@rr/tensor';
 import type { GpuContext } from '../context.js';
 import type { ShaderSpec } from '../kernel.js';
+import { roundUp4 } from '../storage.js';
 import { declare, flatEntry, memo, wgslScalar } from '../wgsl/source.js';
 import { forEachChunk, part } from './chunks.js';
 
@@ -21,7 +22,7 @@ ${flatEntry(WORKGROUP, `  if (i >= p.n) { return; }\n  y[i] = ${t}(x[i]);`)}`,
 export function cast(ctx: GpuContext, x: Tensor, dtype: DType): Tensor {
   const y = ctx.output(x.shape, dtype);
   if (dtype === x.dtype) {
-    ctx.copy(x, 0, y, 0, Math.ceil((x.size * bytesPerElement(dtype)) / 4) * 4);
+    ctx.copy(x, 0, y, 0, roundUp4(x.size * bytesPerElement(dtype)));
     return y;
   }
   const widest = Math.max(bytesPerElement(x.dtype), bytesPerElement(dtype));

@@ -42,16 +42,18 @@ export function sum(ctx: GpuContext, x: Tensor): Tensor {
   const out = ctx.output([], x.dtype, { zero: x.size === 0 });
   if (x.size === 0) return out;
   const chunks = Math.ceil(x.size / chunkLength(ctx, x.size, bytesPerElement(x.dtype)));
-  const partials = ctx.output([chunks * GROUPS], 'f32', { zero: true });
+  // the partials must fit one binding too (a concern only for tiny binding limits)
+  const perChunk = Math.max(1, Math.min(GROUPS, Math.floor(ctx.bindingLimit / 4 / chunks)));
+  const partials = ctx.output([chunks * perChunk], 'f32', { zero: true });
   let index = 0;
   forEachChunk(ctx, x.size, bytesPerElement(x.dtype), (offset, length) => {
-    const groups = Math.min(GROUPS, Math.ceil(length / WORKGROUP));
+    const groups = Math.min(perChunk, Math.ceil(length / WORKGROUP));
     ctx.dispatch(reduceSpec('partials'), {
       read: [part(x, offset, length)],
       write: [partials],
       params: [
         ['u32', length],
-        ['u32', index * GROUPS],
+        ['u32', index * perChunk],
       ],
       workgroups: [groups],
     });

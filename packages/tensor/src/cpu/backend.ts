@@ -252,15 +252,21 @@ export class CpuBackend implements Backend {
     };
   }
 
+  /** Attention's T x T products go through the SIMD matmul when there is one (f32). */
+  #attentionMatmul(q: Tensor): attn.MatmulFn | undefined {
+    const wasm = this.#wasmFor(this.#data(q));
+    return wasm && ((a, b, out, s) => wasm.run({ a, b, out, ...s }));
+  }
+
   attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): { out: Tensor; lse: Tensor } {
     const d = this.#attentionDims(q, k, options);
-    const r = attn.attention(this.#data(q), this.#data(k), this.#data(v), d);
+    const r = attn.attention(this.#data(q), this.#data(k), this.#data(v), d, this.#attentionMatmul(q));
     return { out: this.#wrap(r.out, q.shape, q.dtype), lse: this.#wrap(r.lse, [d.batch, d.nHeads, d.tq], q.dtype) };
   }
 
   attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, dOut: Tensor, options: AttentionOptions): { dq: Tensor; dk: Tensor; dv: Tensor } {
     const d = this.#attentionDims(q, k, options);
-    const r = attn.attentionBackward(this.#data(q), this.#data(k), this.#data(v), this.#data(out), this.#data(lse), this.#data(dOut), d);
+    const r = attn.attentionBackward(this.#data(q), this.#data(k), this.#data(v), this.#data(out), this.#data(lse), this.#data(dOut), d, this.#attentionMatmul(q));
     return { dq: this.#wrap(r.dq, q.shape, q.dtype), dk: this.#wrap(r.dk, k.shape, k.dtype), dv: this.#wrap(r.dv, v.shape, v.dtype) };
   }
 

@@ -1,6 +1,7 @@
 import { type MatmulOptions, type Tensor, bytesPerElement } from '@rr/tensor';
 import type { GpuContext } from '../../context.js';
 import type { ShaderSpec } from '../../kernel.js';
+import { memo } from '../../wgsl/source.js';
 import { alignedRange } from '../chunks.js';
 import { planMatmul } from './plan.js';
 import { type MatmulBlock, type MatmulProblem, blockExtents, matmulParams, matmulProblem } from './problem.js';
@@ -17,13 +18,6 @@ interface Geometry {
   spec(transA: boolean, transB: boolean, vec4: boolean): ShaderSpec;
 }
 
-const specCache = new Map<string, ShaderSpec>();
-function cached(key: string, build: () => ShaderSpec): ShaderSpec {
-  let s = specCache.get(key);
-  if (!s) specCache.set(key, (s = build()));
-  return s;
-}
-
 /**
  * Register tiling for lavapipe (2 cores, 8 lanes of 256 bits): 8 rows x 4 columns per invocation
  * (32 f32 accumulators; 12 or 16 rows spill and run at half the speed), 8 invocations per
@@ -32,18 +26,18 @@ function cached(key: string, build: () => ShaderSpec): ShaderSpec {
  */
 const REGISTERS = { rows: 8, cols: 4, workgroup: 8 };
 
+/** One spec per (family, transA, transB, vec4), keyed like 'registers/101'. */
+const specFor = memo((key: string): ShaderSpec => {
+  const [kind, flags] = key.split('/') as [MatmulKernelKind, string];
+  const [transA, transB, vec4] = [...flags].map((f) => f === '1') as [boolean, boolean, boolean];
+  return kind === 'tiled' ? tiledMatmulSpec({ transA, transB, vec4 }) : registerMatmulSpec({ ...REGISTERS, transA, transB, vec4 });
+});
+
 function geometry(kind: MatmulKernelKind): Geometry {
-  if (kind === 'tiled') {
-    return {
-      ...TILED_GEOMETRY,
-      spec: (transA, transB, vec4) => cached(`t${+transA}${+transB}${+vec4}`, () => tiledMatmulSpec({ transA, transB, vec4 })),
-    };
-  }
-  return {
-    rowsPerGroup: REGISTERS.rows,
-    colsPerGroup: REGISTERS.cols * REGISTERS.workgroup,
-    spec: (transA, transB, vec4) => cached(`r${+transA}${+transB}${+vec4}`, () => registerMatmulSpec({ ...REGISTERS, transA, transB, vec4 })),
-  };
+  const spec = (transA: boolean, transB: boolean, vec4: boolean): ShaderSpec => specFor(`${kind}/${+transA}${+transB}${+vec4}`);
+  return kind === 'tiled'
+    ? { ...TILED_GEOMETRY, spec }
+    : { rowsPerGroup: REGISTERS.rows, colsPerGroup: REGISTERS.cols * REGISTERS.workgroup, spec };
 }
 
 /**

@@ -13,8 +13,11 @@ export interface PlanLimits {
   maxBatch: number;
 }
 
-/** Blocks are cut at multiples of this, which keeps every block's origin vec4-aligned. */
-const GRAIN = 64;
+/**
+ * Blocks are cut at multiples of 4 rows (below 4 rows, at any row): with 4-aligned strides that
+ * keeps every block's origin vec4-aligned, so the blocks still run the vec4 kernels.
+ */
+const GRAIN = 4;
 
 /**
  * Cuts a matmul into blocks whose operands each fit one storage binding, for tensors larger than
@@ -28,16 +31,18 @@ const GRAIN = 64;
  * case) the plan is one block per run of at most maxBatch batches.
  */
 export function planMatmul(p: MatmulProblem, lim: PlanLimits): MatmulBlock[] {
-  const fits = (blk: MatmulBlock): boolean => {
+  // a block's binding starts at its first element rounded down to the alignment: the probe blocks
+  // below start at 0, so they are charged the worst rounding any later block can get
+  const fits = (blk: MatmulBlock, slack = lim.alignment - 1): boolean => {
     const e = blockExtents(p, blk);
-    return [e.a, e.b, e.c].every(([first, end]) => (end - Math.floor(first / lim.alignment) * lim.alignment) * lim.bytesPerElement <= lim.bindingLimit);
+    return [e.a, e.b, e.c].every(([first, end]) => (end - first + slack) * lim.bytesPerElement <= lim.bindingLimit);
   };
   const whole = (z0: number, zCount: number): MatmulBlock => ({ z0, zCount, m0: 0, mCount: p.m, n0: 0, nCount: p.n, k0: 0, kCount: p.k });
 
   // whole matrices, as many batches per dispatch as fit
   let zGroup = Math.min(p.batch, lim.maxBatch);
   while (zGroup > 1 && !fits(whole(0, zGroup))) zGroup = Math.ceil(zGroup / 2);
-  if (p.m <= lim.maxRows && p.n <= lim.maxCols && fits(whole(0, zGroup))) {
+  if (p.m <= lim.maxRows && p.n <= lim.maxCols && (fits(whole(0, p.batch), 0) || fits(whole(0, zGroup)))) {
     const blocks: MatmulBlock[] = [];
     for (let z0 = 0; z0 < p.batch; z0 += zGroup) blocks.push(whole(z0, Math.min(zGroup, p.batch - z0)));
     return blocks;
@@ -56,7 +61,7 @@ export function planMatmul(p: MatmulProblem, lim: PlanLimits): MatmulBlock[] {
     if (next >= size[axis]) {
       throw webgpuError(
         'WEBGPU_BINDING_TOO_LARGE',
-        `matmul: operand ${worst.toUpperCase()} of a [${p.m} x ${p.k}] x [${p.k} x ${p.n}] product cannot be cut into blocks of at most ${lim.bindingLimit} bytes (maxStorageBufferBindingSize): a block of ${size[axis]} along ${axis} is the smallest that keeps vec4 alignment. Use a device with a larger binding limit.`,
+        `matmul: operand ${worst.toUpperCase()} of a [${p.m} x ${p.k}] x [${p.k} x ${p.n}] product cannot be cut into blocks of at most ${lim.bindingLimit} bytes (maxStorageBufferBindingSize): even a block of ${size[axis]} along ${axis} is too large. Use a device with a larger binding limit.`,
         { op: 'matmul', limit: lim.bindingLimit },
       );
     }
@@ -78,5 +83,5 @@ export function planMatmul(p: MatmulProblem, lim: PlanLimits): MatmulBlock[] {
 
 /** `want` rounded up to the cutting grain, never above `total`. */
 function chunk(total: number, want: number): number {
-  return Math.min(total, Math.max(GRAIN, Math.ceil(want / GRAIN) * GRAIN));
+  return Math.min(total, want < GRAIN ? Math.max(1, want) : Math.ceil(want / GRAIN) * GRAIN);
 }

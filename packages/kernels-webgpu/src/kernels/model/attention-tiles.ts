@@ -11,6 +11,10 @@ import { RRError } from '@rr/tensor';
  * Tiles in workgroup memory are f32 (whatever the storage type) with a row stride of headDim + 1:
  * the score loops read 16 different rows at the same column, which with a stride that is a
  * multiple of 32 would all fall in one memory bank.
+ *
+ * The owner's own rows (the A side of the score products) are loaded into workgroup memory once
+ * when they fit; when they do not (headDim 128 backward within 32 KiB), they are read in place
+ * from the storage buffer, where every 16 lanes read one address (a broadcast the L1 serves).
  */
 
 export const LANES = 16;
@@ -22,6 +26,8 @@ export interface Tiles {
   /** Rows per streamed tile (multiple of 16). */
   readonly other: number;
   readonly headDim: number;
+  /** Whether the owned rows are copied into workgroup memory (else read in place). */
+  readonly ownerInWorkgroup: boolean;
 }
 
 /** Preferred first: bigger tiles re-use each loaded row more; smaller ones fit small limits. */
@@ -42,32 +48,47 @@ export function strideOf(headDim: number): number {
 }
 
 /**
- * The largest tiles whose workgroup memory (`floats(owner, other)` f32 values) and invocation
- * count fit the device, not taller than the rows there are to own (a decode step with 4 query
- * rows gets 16-row tiles, not 64).
+ * The largest tiles whose workgroup arrays (`arrays(tiles)`) and invocation count fit the device,
+ * not taller than the rows there are to own (a decode step with 4 query rows gets 16-row tiles,
+ * not 64); owned rows in workgroup memory if any tiles fit that way, else read in place.
  */
 export function chooseTiles(
   kernel: string,
   headDim: number,
   ownerRows: number,
   limits: GPUSupportedLimits,
-  floats: (owner: number, other: number) => number,
+  arrays: (t: Tiles) => WorkgroupArrays,
 ): Tiles {
-  const fits = CANDIDATES.filter(
-    ([owner, other]) =>
-      floats(owner, other) * 4 <= limits.maxComputeWorkgroupStorageSize &&
-      (owner / ROWS_PER_THREAD) * LANES <= limits.maxComputeInvocationsPerWorkgroup,
-  );
-  if (fits.length === 0) {
-    throw new RRError(
-      'UNSUPPORTED_SHAPE',
-      `${kernel}: headDim ${headDim} needs ${floats(16, 16) * 4} bytes of workgroup memory even with 16 x 16 tiles; this device allows ${limits.maxComputeWorkgroupStorageSize} (maxComputeWorkgroupStorageSize).`,
-      { headDim, limit: limits.maxComputeWorkgroupStorageSize },
-    );
-  }
   const tallest = Math.max(16, 2 ** Math.ceil(Math.log2(Math.max(ownerRows, 1))));
-  const [owner, other] = fits.find(([o]) => o <= tallest) ?? fits[fits.length - 1]!;
-  return { owner, other, headDim };
+  for (const ownerInWorkgroup of [true, false]) {
+    const fits = CANDIDATES.map(([owner, other]) => ({ owner, other, headDim, ownerInWorkgroup })).filter(
+      (t) => workgroupFloats(arrays(t)) * 4 <= limits.maxComputeWorkgroupStorageSize && threadsOf(t) <= limits.maxComputeInvocationsPerWorkgroup,
+    );
+    const best = fits.find((t) => t.owner <= tallest) ?? fits[fits.length - 1];
+    if (best) return best;
+  }
+  const smallest = workgroupFloats(arrays({ owner: 16, other: 16, headDim, ownerInWorkgroup: false })) * 4;
+  throw new RRError(
+    'UNSUPPORTED_SHAPE',
+    `${kernel}: headDim ${headDim} needs ${smallest} bytes of workgroup memory even with 16 x 16 tiles; this device allows ${limits.maxComputeWorkgroupStorageSize} (maxComputeWorkgroupStorageSize).`,
+    { headDim, limit: limits.maxComputeWorkgroupStorageSize },
+  );
+}
+
+/**
+ * The workgroup arrays of a kernel (name -> number of f32), declared from the same object that
+ * `chooseTiles` sizes, so the budget and the declarations cannot drift apart.
+ */
+export type WorkgroupArrays = Readonly<Record<string, number>>;
+
+export function workgroupFloats(arrays: WorkgroupArrays): number {
+  return Object.values(arrays).reduce((a, b) => a + b, 0);
+}
+
+export function declareWorkgroupArrays(arrays: WorkgroupArrays): string {
+  return Object.entries(arrays)
+    .map(([name, length]) => `var<workgroup> ${name}: array<f32, ${length}>;`)
+    .join('\n');
 }
 
 /** WGSL constants of a tiling: DH, STRIDE, OWN, OTHER, COLS (streamed columns per lane), DCOLS, THREADS. */
@@ -99,15 +120,46 @@ export function loadTile(dest: string, src: string, rows: string, valid: (r: str
 }
 
 /**
+ * The owner side of the score products: `setup` goes before the streaming loop (it loads the
+ * owned rows into `name`, or computes their addresses in `src`), `read(r, d)` is element d of
+ * owned row ty*4 + r as f32. Rows past the owner's extent (`valid` false) are zeros in workgroup
+ * memory, or row `clamp(row)` in place; the kernels mask whatever those rows produce.
+ */
+export interface OwnerOperand {
+  setup: string;
+  read: (r: string, d: string) => string;
+}
+
+export function ownerOperand(
+  t: Tiles,
+  o: { name: string; src: string; valid: (row: string) => string; address: (row: string) => string; clamp: (row: string) => string },
+): OwnerOperand {
+  if (t.ownerInWorkgroup) {
+    return {
+      setup: loadTile(o.name, o.src, 'OWN', o.valid, o.address),
+      read: (r, d) => `${o.name}[(ty * ${ROWS_PER_THREAD}u + ${r}) * STRIDE + ${d}]`,
+    };
+  }
+  return {
+    setup: `
+  var ${o.name}_at: array<u32, ${ROWS_PER_THREAD}>;
+  for (var r = 0u; r < ${ROWS_PER_THREAD}u; r++) { ${o.name}_at[r] = ${o.address(o.clamp(`ty * ${ROWS_PER_THREAD}u + r`))}; }`,
+    read: (r, d) => `f32(${o.src}[${o.name}_at[${r}] + ${d}])`,
+  };
+}
+
+/**
  * acc[r][c] = sum over d of A[ty*4 + r][d] * B[tx + 16c][d]: a tile of A B^T (scores Q K^T, or
  * dO V^T, ...), with A's rows this invocation's own and B's rows its lanes. Declares `acc`.
  */
-export function dotTile(acc: string, a: string, b: string): string {
+export function dotTile(acc: string, a: OwnerOperand, b: string): string {
   return `
+  // explicitly zeroed: Dawn 0.6.2 on lavapipe did not re-zero an uninitialised var declared in a
+  // loop on each iteration (WGSL says it must), so scores leaked from one tile into the next
   var ${acc} = array<array<f32, COLS>, ${ROWS_PER_THREAD}>();
   for (var d = 0u; d < DH; d++) {
     var av: array<f32, ${ROWS_PER_THREAD}>;
-    for (var r = 0u; r < ${ROWS_PER_THREAD}u; r++) { av[r] = ${a}[(ty * ${ROWS_PER_THREAD}u + r) * STRIDE + d]; }
+    for (var r = 0u; r < ${ROWS_PER_THREAD}u; r++) { av[r] = ${a.read('r', 'd')}; }
     for (var c = 0u; c < COLS; c++) {
       let bv = ${b}[(tx + ${LANES}u * c) * STRIDE + d];
       for (var r = 0u; r < ${ROWS_PER_THREAD}u; r++) { ${acc}[r][c] = fma(av[r], bv, ${acc}[r][c]); }

@@ -1,8 +1,8 @@
 import type { AttentionOptions } from '@rr/tensor';
-import { afterAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { attention, attentionBackward } from './attention.js';
 import type { TestContext } from './test-context.js';
-import { Random, both, cpu, disposeAll, floatTypes, gpu, relativeError, skipReason, tolerance } from './test-support.js';
+import { Random, both, cpu, describeGpu, disposeAll, floatTypes, relativeError, tolerance } from './test-support.js';
 
 interface Case {
   name: string;
@@ -50,10 +50,7 @@ async function check(ctx: TestContext, c: Case, dtype: 'f32' | 'f16'): Promise<v
   disposeAll(q, k, v, dOut, f, g);
 }
 
-describe.skipIf(!gpu.ctx)(`attention kernels vs the CPU backend${skipReason}`, () => {
-  const ctx = gpu.ctx!;
-  afterAll(() => ctx.device.destroy());
-
+describeGpu('attention kernels vs the CPU backend', (ctx) => {
   for (const dtype of floatTypes(ctx)) {
     for (const c of cases) it(`${c.name}, ${dtype}: forward and backward`, () => check(ctx, c, dtype));
   }
@@ -64,6 +61,22 @@ describe.skipIf(!gpu.ctx)(`attention kernels vs the CPU backend${skipReason}`, (
   });
   it('small tiles, KV cache Tq 5, kvLength 67 of S 80', async () => {
     await check(ctx.withLimits({ maxComputeWorkgroupStorageSize: 16384 }), cases[5]!, 'f32');
+  });
+
+  it('reads the owned rows in place when they do not fit in workgroup memory', async () => {
+    const c: Case = { name: 'in place', batch: 1, tq: 40, s: 40, options: { nHeads: 4, nKvHeads: 2, headDim: 32 } };
+    // 8 KiB: the backward kernels keep only the streamed tiles in workgroup memory
+    await check(ctx.withLimits({ maxComputeWorkgroupStorageSize: 8192 }), c, 'f32');
+    expect(ctx.compiledKernels.filter((k) => k.includes('backward') && k.includes('owner-in-place')).length).toBe(2);
+    // 4 KiB: the forward too (the backward does not fit at all)
+    const small = ctx.withLimits({ maxComputeWorkgroupStorageSize: 4096 });
+    const rng = new Random();
+    const q = both(ctx, rng.normal(40 * 128), [1, 40, 128], 'f32');
+    const kv = both(ctx, rng.normal(40 * 64), [1, 40, 64], 'f32');
+    const f = { gpu: attention(small, q.gpu, kv.gpu, kv.gpu, c.options), cpu: cpu.attention(q.cpu, kv.cpu, kv.cpu, c.options) };
+    expect(ctx.compiledKernels.some((k) => k.startsWith('model/attention:') && k.includes('owner-in-place'))).toBe(true);
+    expect(await relativeError(f.gpu.out, f.cpu.out), `seed ${rng.seed}`).toBeLessThan(tolerance.f32);
+    disposeAll(q, kv, f);
   });
 
   it('shards the batch across bindings', async () => {

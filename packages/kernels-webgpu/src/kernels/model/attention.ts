@@ -4,10 +4,13 @@ import {
   ADDRESSING,
   ROWS_PER_THREAD,
   type Tiles,
+  type WorkgroupArrays,
   accumulateTile,
   chooseTiles,
+  declareWorkgroupArrays,
   dotTile,
   loadTile,
+  ownerOperand,
   strideOf,
   threadsOf,
   tileConstants,
@@ -40,22 +43,69 @@ import { BUILTINS, NEG_BIG, WORKGROUP_INDEX, defineKernel, memoize, variantOf } 
 
 const PARAMS = { tq: 'u32', s: 'u32', hq: 'u32', hkv: 'u32', group: 'u32', kvLength: 'u32', scale: 'f32' } as const;
 
+/**
+ * Workgroup memory per kernel. Tiles of rows hold headDim values at STRIDE; the forward's score
+ * tile is walked row by row in the softmax, so its rows are padded by one too (bank conflicts).
+ * The owned rows are there only when they fit (see attention-tiles.ts).
+ */
+const owned = (t: Tiles, ...names: string[]): WorkgroupArrays =>
+  t.ownerInWorkgroup ? Object.fromEntries(names.map((n) => [n, t.owner * strideOf(t.headDim)])) : {};
+
+const forwardArrays = (t: Tiles): WorkgroupArrays => ({ ...owned(t, 'sh_q'), ...forwardStreamed(t) });
+const forwardStreamed = ({ owner, other, headDim }: Tiles): WorkgroupArrays => ({
+  sh_kv: other * strideOf(headDim),
+  sh_p: owner * (other + 1),
+  row_m: owner,
+  row_l: owner,
+  row_alpha: owner,
+});
+const queryGradientArrays = (t: Tiles): WorkgroupArrays => ({ ...owned(t, 'sh_q', 'sh_do'), ...queryGradientStreamed(t) });
+const queryGradientStreamed = ({ owner, other, headDim }: Tiles): WorkgroupArrays => ({
+  sh_k: other * strideOf(headDim),
+  sh_v: other * strideOf(headDim),
+  sh_ds: owner * other,
+  row_lse: owner,
+  row_delta: owner,
+});
+const keyGradientArrays = (t: Tiles): WorkgroupArrays => ({ ...owned(t, 'sh_k', 'sh_v'), ...keyGradientStreamed(t) });
+const keyGradientStreamed = ({ owner, other, headDim }: Tiles): WorkgroupArrays => ({
+  sh_q: other * strideOf(headDim),
+  sh_do: other * strideOf(headDim),
+  sh_pt: owner * other,
+  sh_dst: owner * other,
+  row_lse: other,
+  row_delta: other,
+});
+
+/**
+ * Rows of a tile starting at query row rho0 or key j0, whether owned (see ownerOperand) or
+ * streamed; rows past the end load as zeros.
+ */
+const queryRows = {
+  valid: (row: string) => `rho0 + ${row} < rows`,
+  address: (row: string) => `q_row(b, kvh, rho0 + ${row})`,
+  clamp: (row: string) => `min(${row}, rows - 1u - rho0)`,
+};
+const keyRows = {
+  valid: (row: string) => `j0 + ${row} < p.kvLength`,
+  address: (row: string) => `kv_row(b, kvh, j0 + ${row})`,
+  clamp: (row: string) => `min(${row}, p.s - 1u - j0)`,
+};
+
+/** The part of a kernel's name that its specialisation changes. */
+const tilesKey = (t: Tiles): string => `d${t.headDim}:${t.owner}x${t.other}${t.ownerInWorkgroup ? '' : ':owner-in-place'}`;
+
 const forwardKernel = memoize(
-  (t: Tiles) => `${t.headDim}/${t.owner}/${t.other}`,
-  (t: Tiles) =>
-    defineKernel(
-      `model/attention:d${t.headDim}:${t.owner}x${t.other}`,
+  (t: Tiles) => tilesKey(t),
+  (t: Tiles) => {
+    const queries = ownerOperand(t, { name: 'sh_q', src: 'q', ...queryRows });
+    return defineKernel(
+      `model/attention:${tilesKey(t)}`,
       { params: PARAMS, read: { q: 'F', k: 'F', v: 'F' }, write: { out: 'F', lse: 'f32' } },
       () => `
 ${tileConstants(t)}
-// the score tile's rows are walked column by column in the softmax: stride OTHER + 1 avoids bank conflicts
 const PSTRIDE = OTHER + 1u;
-var<workgroup> sh_q: array<f32, ${t.owner * strideOf(t.headDim)}>;
-var<workgroup> sh_kv: array<f32, ${t.other * strideOf(t.headDim)}>;
-var<workgroup> sh_p: array<f32, ${t.owner * (t.other + 1)}>;
-var<workgroup> row_m: array<f32, ${t.owner}>;
-var<workgroup> row_l: array<f32, ${t.owner}>;
-var<workgroup> row_alpha: array<f32, ${t.owner}>;
+${declareWorkgroupArrays(forwardArrays(t))}
 ${ADDRESSING}
 
 @compute @workgroup_size(${threadsOf(t)})
@@ -66,20 +116,20 @@ fn main(${BUILTINS}) {
   let kvh = wid.y;
   let b = wid.z;
   let rows = p.tq * p.group;
-  ${loadTile('sh_q', 'q', 'OWN', (r) => `rho0 + ${r} < rows`, (r) => `q_row(b, kvh, rho0 + ${r})`)}
+  ${queries.setup}
   if (lid < OWN) {
     row_m[lid] = ${NEG_BIG};
     row_l[lid] = 0.0;
   }
-  var o: array<array<f32, DCOLS>, ${ROWS_PER_THREAD}>;
+  var o = array<array<f32, DCOLS>, ${ROWS_PER_THREAD}>();
   // keys [0, key_end) are visible to some row of this tile
   let key_end = position(min(rho0 + OWN, rows) - 1u) + 1u;
   for (var j0 = 0u; j0 < key_end; j0 += OTHER) {
     // the previous tile's P V is done with sh_kv and sh_p
     workgroupBarrier();
-    ${loadTile('sh_kv', 'k', 'OTHER', (r) => `j0 + ${r} < p.kvLength`, (r) => `kv_row(b, kvh, j0 + ${r})`)}
+    ${loadTile('sh_kv', 'k', 'OTHER', keyRows.valid, keyRows.address)}
     workgroupBarrier();
-    ${dotTile('s', 'sh_q', 'sh_kv')}
+    ${dotTile('s', queries, 'sh_kv')}
     for (var r = 0u; r < ${ROWS_PER_THREAD}u; r++) {
       let row = ty * ${ROWS_PER_THREAD}u + r;
       for (var c = 0u; c < COLS; c++) {
@@ -89,7 +139,7 @@ fn main(${BUILTINS}) {
     }
     workgroupBarrier();
     // K is consumed: V goes into the same tile while one invocation per row does the online softmax
-    ${loadTile('sh_kv', 'v', 'OTHER', (r) => `j0 + ${r} < p.kvLength`, (r) => `kv_row(b, kvh, j0 + ${r})`)}
+    ${loadTile('sh_kv', 'v', 'OTHER', keyRows.valid, keyRows.address)}
     if (lid < OWN) {
       let m_old = row_m[lid];
       var m_new = m_old;
@@ -126,7 +176,8 @@ fn main(${BUILTINS}) {
     }
   }
 }`,
-    ),
+    );
+  },
 );
 
 /** D = rowsum(dO * O) per (batch, query, head), stored like lse: [B, Hq, Tq]. */
@@ -148,20 +199,16 @@ fn main(${BUILTINS}) {
 );
 
 const backwardQueryKernel = memoize(
-  (t: Tiles) => `${t.headDim}/${t.owner}/${t.other}`,
-  (t: Tiles) =>
-    defineKernel(
-      `model/attention-backward-dq:d${t.headDim}:${t.owner}x${t.other}`,
+  (t: Tiles) => tilesKey(t),
+  (t: Tiles) => {
+    const queries = ownerOperand(t, { name: 'sh_q', src: 'q', ...queryRows });
+    const gradients = ownerOperand(t, { name: 'sh_do', src: 'dOut', ...queryRows });
+    return defineKernel(
+      `model/attention-backward-dq:${tilesKey(t)}`,
       { params: PARAMS, read: { q: 'F', k: 'F', v: 'F', dOut: 'F', lse: 'f32', delta: 'f32' }, write: { dq: 'F' } },
       () => `
 ${tileConstants(t)}
-var<workgroup> sh_q: array<f32, ${t.owner * strideOf(t.headDim)}>;
-var<workgroup> sh_do: array<f32, ${t.owner * strideOf(t.headDim)}>;
-var<workgroup> sh_k: array<f32, ${t.other * strideOf(t.headDim)}>;
-var<workgroup> sh_v: array<f32, ${t.other * strideOf(t.headDim)}>;
-var<workgroup> sh_ds: array<f32, ${t.owner * t.other}>;
-var<workgroup> row_lse: array<f32, ${t.owner}>;
-var<workgroup> row_delta: array<f32, ${t.owner}>;
+${declareWorkgroupArrays(queryGradientArrays(t))}
 ${ADDRESSING}
 
 @compute @workgroup_size(${threadsOf(t)})
@@ -172,28 +219,29 @@ fn main(${BUILTINS}) {
   let kvh = wid.y;
   let b = wid.z;
   let rows = p.tq * p.group;
-  ${loadTile('sh_q', 'q', 'OWN', (r) => `rho0 + ${r} < rows`, (r) => `q_row(b, kvh, rho0 + ${r})`)}
-  ${loadTile('sh_do', 'dOut', 'OWN', (r) => `rho0 + ${r} < rows`, (r) => `q_row(b, kvh, rho0 + ${r})`)}
+  ${queries.setup}
+  ${gradients.setup}
   if (lid < OWN) {
     let ok = rho0 + lid < rows;
     row_lse[lid] = select(0.0, lse[lse_index(b, kvh, min(rho0 + lid, rows - 1u))], ok);
     row_delta[lid] = select(0.0, delta[lse_index(b, kvh, min(rho0 + lid, rows - 1u))], ok);
   }
-  var acc_dq: array<array<f32, DCOLS>, ${ROWS_PER_THREAD}>;
+  var acc_dq = array<array<f32, DCOLS>, ${ROWS_PER_THREAD}>();
   let key_end = position(min(rho0 + OWN, rows) - 1u) + 1u;
   for (var j0 = 0u; j0 < key_end; j0 += OTHER) {
     workgroupBarrier();
-    ${loadTile('sh_k', 'k', 'OTHER', (r) => `j0 + ${r} < p.kvLength`, (r) => `kv_row(b, kvh, j0 + ${r})`)}
-    ${loadTile('sh_v', 'v', 'OTHER', (r) => `j0 + ${r} < p.kvLength`, (r) => `kv_row(b, kvh, j0 + ${r})`)}
+    ${loadTile('sh_k', 'k', 'OTHER', keyRows.valid, keyRows.address)}
+    ${loadTile('sh_v', 'v', 'OTHER', keyRows.valid, keyRows.address)}
     workgroupBarrier();
-    ${dotTile('s', 'sh_q', 'sh_k')}
-    ${dotTile('dp', 'sh_do', 'sh_v')}
+    ${dotTile('s', queries, 'sh_k')}
+    ${dotTile('dp', gradients, 'sh_v')}
     for (var r = 0u; r < ${ROWS_PER_THREAD}u; r++) {
       let row = ty * ${ROWS_PER_THREAD}u + r;
       for (var c = 0u; c < COLS; c++) {
         let col = tx + 16u * c;
-        let pr = select(0.0, exp(s[r][c] * p.scale - row_lse[row]), visible(rho0 + row, j0 + col));
-        sh_ds[row * OTHER + col] = pr * (dp[r][c] - row_delta[row]);
+        let seen = visible(rho0 + row, j0 + col);
+        let pr = select(0.0, exp(s[r][c] * p.scale - row_lse[row]), seen);
+        sh_ds[row * OTHER + col] = select(0.0, pr * (dp[r][c] - row_delta[row]), seen);
       }
     }
     workgroupBarrier();
@@ -210,25 +258,21 @@ fn main(${BUILTINS}) {
     }
   }
 }`,
-    ),
+    );
+  },
 );
 
 const backwardKeyKernel = memoize(
-  (t: Tiles) => `${t.headDim}/${t.owner}/${t.other}`,
-  (t: Tiles) =>
-    defineKernel(
-      `model/attention-backward-dkdv:d${t.headDim}:${t.owner}x${t.other}`,
+  (t: Tiles) => tilesKey(t),
+  (t: Tiles) => {
+    const keys = ownerOperand(t, { name: 'sh_k', src: 'k', ...keyRows });
+    const values = ownerOperand(t, { name: 'sh_v', src: 'v', ...keyRows });
+    return defineKernel(
+      `model/attention-backward-dkdv:${tilesKey(t)}`,
       { params: PARAMS, read: { q: 'F', k: 'F', v: 'F', dOut: 'F', lse: 'f32', delta: 'f32' }, write: { dk: 'F', dv: 'F' } },
       () => `
 ${tileConstants(t)}
-var<workgroup> sh_k: array<f32, ${t.owner * strideOf(t.headDim)}>;
-var<workgroup> sh_v: array<f32, ${t.owner * strideOf(t.headDim)}>;
-var<workgroup> sh_q: array<f32, ${t.other * strideOf(t.headDim)}>;
-var<workgroup> sh_do: array<f32, ${t.other * strideOf(t.headDim)}>;
-var<workgroup> sh_pt: array<f32, ${t.owner * t.other}>;
-var<workgroup> sh_dst: array<f32, ${t.owner * t.other}>;
-var<workgroup> row_lse: array<f32, ${t.other}>;
-var<workgroup> row_delta: array<f32, ${t.other}>;
+${declareWorkgroupArrays(keyGradientArrays(t))}
 ${ADDRESSING}
 
 @compute @workgroup_size(${threadsOf(t)})
@@ -239,32 +283,34 @@ fn main(${BUILTINS}) {
   let kvh = wid.y;
   let b = wid.z;
   let rows = p.tq * p.group;
-  ${loadTile('sh_k', 'k', 'OWN', (r) => `j0 + ${r} < p.kvLength`, (r) => `kv_row(b, kvh, j0 + ${r})`)}
-  ${loadTile('sh_v', 'v', 'OWN', (r) => `j0 + ${r} < p.kvLength`, (r) => `kv_row(b, kvh, j0 + ${r})`)}
-  var acc_dk: array<array<f32, DCOLS>, ${ROWS_PER_THREAD}>;
-  var acc_dv: array<array<f32, DCOLS>, ${ROWS_PER_THREAD}>;
+  ${keys.setup}
+  ${values.setup}
+  var acc_dk = array<array<f32, DCOLS>, ${ROWS_PER_THREAD}>();
+  var acc_dv = array<array<f32, DCOLS>, ${ROWS_PER_THREAD}>();
   // the first query that can see key j0 (none when j0 >= kvLength: the loop is empty, the gradients 0)
   let first_query = max(j0 + p.tq, p.kvLength) - p.kvLength;
   for (var rho0 = first_query * p.group; rho0 < rows; rho0 += OTHER) {
     workgroupBarrier();
-    ${loadTile('sh_q', 'q', 'OTHER', (r) => `rho0 + ${r} < rows`, (r) => `q_row(b, kvh, rho0 + ${r})`)}
-    ${loadTile('sh_do', 'dOut', 'OTHER', (r) => `rho0 + ${r} < rows`, (r) => `q_row(b, kvh, rho0 + ${r})`)}
+    ${loadTile('sh_q', 'q', 'OTHER', queryRows.valid, queryRows.address)}
+    ${loadTile('sh_do', 'dOut', 'OTHER', queryRows.valid, queryRows.address)}
     if (lid < OTHER) {
       let ok = rho0 + lid < rows;
       row_lse[lid] = select(0.0, lse[lse_index(b, kvh, min(rho0 + lid, rows - 1u))], ok);
       row_delta[lid] = select(0.0, delta[lse_index(b, kvh, min(rho0 + lid, rows - 1u))], ok);
     }
     workgroupBarrier();
-    ${dotTile('st', 'sh_k', 'sh_q')}
-    ${dotTile('dpt', 'sh_v', 'sh_do')}
+    ${dotTile('st', keys, 'sh_q')}
+    ${dotTile('dpt', values, 'sh_do')}
     for (var r = 0u; r < ${ROWS_PER_THREAD}u; r++) {
       let key = ty * ${ROWS_PER_THREAD}u + r;
       for (var c = 0u; c < COLS; c++) {
         let col = tx + 16u * c;
         let rho = rho0 + col;
-        let pt = select(0.0, exp(st[r][c] * p.scale - row_lse[col]), rho < rows && visible(rho, j0 + key));
+        // select, not multiply: keys past kvLength read in place may hold anything, NaN included
+        let seen = rho < rows && visible(rho, j0 + key);
+        let pt = select(0.0, exp(st[r][c] * p.scale - row_lse[col]), seen);
         sh_pt[key * OTHER + col] = pt;
-        sh_dst[key * OTHER + col] = pt * (dpt[r][c] - row_delta[col]);
+        sh_dst[key * OTHER + col] = select(0.0, pt * (dpt[r][c] - row_delta[col]), seen);
       }
     }
     workgroupBarrier();
@@ -285,7 +331,8 @@ fn main(${BUILTINS}) {
     }
   }
 }`,
-    ),
+    );
+  },
 );
 
 interface Dims {
@@ -332,8 +379,7 @@ export function attention(ctx: KernelContext, q: Tensor, k: Tensor, v: Tensor, o
   const d = dims(q, k, options);
   const out = ctx.output(q.shape, q.dtype);
   const lse = ctx.output([d.batch, options.nHeads, d.tq], 'f32');
-  const stride = strideOf(options.headDim);
-  const tiles = chooseTiles('attention', options.headDim, d.tq * d.params.group, ctx.limits, (own, other) => own * stride + other * stride + own * (other + 1) + 3 * own);
+  const tiles = chooseTiles('attention', options.headDim, d.tq * d.params.group, ctx.limits, forwardArrays);
   const kernel = forwardKernel(tiles);
   for (const s of batchShards(ctx, 'attention', d, q, options)) {
     kernel.run(ctx, {
@@ -363,9 +409,8 @@ export function attentionBackward(
   const dk = ctx.output(k.shape, k.dtype);
   const dv = ctx.output(v.shape, v.dtype);
   const delta = ctx.output([d.batch, options.nHeads, d.tq], 'f32');
-  const stride = strideOf(options.headDim);
-  const queryTiles = chooseTiles('attentionBackward (dq)', options.headDim, d.tq * d.params.group, ctx.limits, (own, other) => 2 * own * stride + 2 * other * stride + own * other + 2 * own);
-  const keyTiles = chooseTiles('attentionBackward (dk, dv)', options.headDim, d.s, ctx.limits, (own, other) => 2 * own * stride + 2 * other * stride + 2 * own * other + 2 * other);
+  const queryTiles = chooseTiles('attentionBackward (dq)', options.headDim, d.tq * d.params.group, ctx.limits, queryGradientArrays);
+  const keyTiles = chooseTiles('attentionBackward (dk, dv)', options.headDim, d.s, ctx.limits, keyGradientArrays);
   const queryKernel = backwardQueryKernel(queryTiles);
   const keyKernel = backwardKeyKernel(keyTiles);
   for (const s of batchShards(ctx, 'attentionBackward', d, q, options)) {

@@ -1,7 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { crossEntropy, crossEntropyBackward } from './cross-entropy.js';
 import type { TestContext } from './test-context.js';
-import { Random, both, cpu, disposeAll, floatTypes, gpu, relativeError, skipReason, tolerance } from './test-support.js';
+import { Random, both, cpu, describeGpu, disposeAll, floatTypes, relativeError, tolerance } from './test-support.js';
 
 interface Case {
   logits: number[];
@@ -45,10 +45,7 @@ async function check(ctx: TestContext, c: Case, dtype: 'f32' | 'f16'): Promise<v
   disposeAll(logits, labels, dLoss, f, d);
 }
 
-describe.skipIf(!gpu.ctx)(`cross-entropy kernels vs the CPU backend${skipReason}`, () => {
-  const ctx = gpu.ctx!;
-  afterAll(() => ctx.device.destroy());
-
+describeGpu('cross-entropy kernels vs the CPU backend', (ctx) => {
   for (const dtype of floatTypes(ctx)) {
     for (const c of cases) {
       it(`logits [${c.logits}], ignoreIndex ${c.ignoreIndex}, ${c.ignored * 100}% ignored, ${dtype}`, () => check(ctx, c, dtype));

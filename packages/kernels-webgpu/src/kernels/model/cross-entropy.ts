@@ -16,8 +16,8 @@ import { BUILTINS, NEG_BIG, WORKGROUP_INDEX, defineKernel, variantOf } from './w
  *      lse - logit[label] and whether it counts;
  *   3. one workgroup sums the terms and counts (a fixed tree: deterministic): loss = sum / kept.
  * Backward: one workgroup counts the kept rows and forms dLoss / kept on the device (dLoss is a
- * device scalar: no readback), then one fused elementwise pass writes
- * (softmax - onehot(label)) * dLoss / kept, zero on ignored rows.
+ * device scalar: no readback), then one fused pass over the same (row, chunk) workgroups as the
+ * forward writes (softmax - onehot(label)) * dLoss / kept, zero on ignored rows.
  *
  * lse is returned in f32 whatever the logits' dtype: the backward recomputes softmax as
  * exp(logit - lse), and an f16 lse (11 bits) would put ~lse * 2^-11 relative error into every
@@ -129,10 +129,11 @@ fn main(${BUILTINS}) {
 }`,
 );
 
+/** Same (row, chunk) workgroups as the forward: the row's label and lse are read once per invocation. */
 const GRADIENT = defineKernel(
   'model/cross-entropy-backward',
   {
-    params: { n: 'u32', vocab: 'u32', rowStart: 'u32', ignoreIndex: 'i32' },
+    params: { rows: 'u32', vocab: 'u32', chunks: 'u32', rowStart: 'u32', ignoreIndex: 'i32' },
     read: { logits: 'F', labels: 'i32', lse: 'f32', scale: 'f32' },
     write: { dLogits: 'F' },
   },
@@ -141,17 +142,20 @@ ${WORKGROUP_INDEX}
 ${KEPT}
 @compute @workgroup_size(${WG})
 fn main(${BUILTINS}) {
-  let e = workgroup_index(wid, nwg) * ${WG}u + lid;
-  if (e >= p.n) { return; }
-  let row = p.rowStart + e / p.vocab;
-  let col = e % p.vocab;
-  let label = labels[row];
-  var g = 0.0;
-  if (kept(label)) {
-    let onehot = select(0.0, 1.0, u32(label) == col);
-    g = scale[0] * (exp(f32(logits[e]) - lse[row]) - onehot);
+  let w = workgroup_index(wid, nwg);
+  let row = w / p.chunks;
+  if (row >= p.rows) { return; }
+  let first = (w % p.chunks) * ${CHUNK}u;
+  let last = min(first + ${CHUNK}u, p.vocab);
+  let label = labels[p.rowStart + row];
+  let keep = kept(label);
+  let l = lse[p.rowStart + row];
+  let g = select(0.0, scale[0], keep);
+  for (var j = first + lid; j < last; j += ${WG}u) {
+    let at = row * p.vocab + j;
+    let onehot = select(0.0, 1.0, keep && u32(label) == j);
+    dLogits[at] = F(g * (exp(f32(logits[at]) - l) - onehot));
   }
-  dLogits[e] = F(g);
 }`,
 );
 
@@ -193,16 +197,17 @@ export function crossEntropy(ctx: KernelContext, logits: Tensor, labels: Tensor,
 
 export function crossEntropyBackward(ctx: KernelContext, logits: Tensor, labels: Tensor, lse: Tensor, dLoss: Tensor, ignoreIndex: number): Tensor {
   const { rows, vocab } = shape(logits);
+  const chunks = Math.max(1, Math.ceil(vocab / CHUNK));
   const dLogits = ctx.output(logits.shape, logits.dtype);
   const scale = ctx.output([1], 'f32');
   SCALE.run(ctx, { params: { rows, vocab, ignoreIndex }, read: { labels, dLoss }, write: { scale }, workgroups: [1], variant: variantOf(dLoss) });
   const operands = [{ rowElements: vocab, dtype: logits.dtype }];
   for (const s of rowShards(ctx, 'crossEntropyBackward', rows, operands)) {
     GRADIENT.run(ctx, {
-      params: { n: s.count * vocab, vocab, rowStart: s.start, ignoreIndex },
+      params: { rows: s.count, vocab, chunks, rowStart: s.start, ignoreIndex },
       read: { logits: shardOf(logits, vocab, s), labels, lse, scale },
       write: { dLogits: shardOf(dLogits, vocab, s) },
-      workgroups: ctx.grid1d(s.count * vocab, WG),
+      workgroups: ctx.grid1d(s.count * chunks * WG, WG),
       variant: variantOf(logits),
     });
   }

@@ -1,7 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { embedding, embeddingBackward } from './embedding.js';
 import type { TestContext } from './test-context.js';
-import { Random, both, cpu, disposeAll, floatTypes, gpu, relativeError, skipReason, tolerance } from './test-support.js';
+import { Random, both, cpu, describeGpu, disposeAll, floatTypes, relativeError, tolerance } from './test-support.js';
 
 interface Case {
   name: string;
@@ -36,10 +36,7 @@ async function check(ctx: TestContext, c: Case, dtype: 'f32' | 'f16'): Promise<v
   disposeAll(ids, table, dy, y, g);
 }
 
-describe.skipIf(!gpu.ctx)(`embedding kernels vs the CPU backend${skipReason}`, () => {
-  const ctx = gpu.ctx!;
-  afterAll(() => ctx.device.destroy());
-
+describeGpu('embedding kernels vs the CPU backend', (ctx) => {
   for (const dtype of floatTypes(ctx)) {
     for (const c of cases) it(`${c.name}, ${dtype}: forward and backward`, () => check(ctx, c, dtype));
   }

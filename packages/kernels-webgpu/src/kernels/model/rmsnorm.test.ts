@@ -1,7 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { rmsnorm, rmsnormBackward } from './rmsnorm.js';
 import type { TestContext } from './test-context.js';
-import { Random, both, cpu, disposeAll, floatTypes, gpu, relativeError, skipReason, tolerance } from './test-support.js';
+import { Random, both, cpu, describeGpu, disposeAll, floatTypes, relativeError, tolerance } from './test-support.js';
 
 const cases = [
   { shape: [2, 3, 8], eps: 1e-5 },
@@ -26,10 +26,7 @@ async function check(ctx: TestContext, shape: number[], eps: number, dtype: 'f32
   disposeAll(x, w, dy, y, g);
 }
 
-describe.skipIf(!gpu.ctx)(`rmsnorm kernels vs the CPU backend${skipReason}`, () => {
-  const ctx = gpu.ctx!;
-  afterAll(() => ctx.device.destroy());
-
+describeGpu('rmsnorm kernels vs the CPU backend', (ctx) => {
   for (const dtype of floatTypes(ctx)) {
     for (const { shape, eps } of cases) {
       it(`[${shape}], eps ${eps}, ${dtype}: forward and backward`, () => check(ctx, shape, eps, dtype));

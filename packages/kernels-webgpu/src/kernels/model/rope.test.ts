@@ -1,8 +1,8 @@
 import type { Llama3RopeScaling, RopeOptions } from '@rr/tensor';
-import { afterAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { rope } from './rope.js';
 import type { TestContext } from './test-context.js';
-import { Random, both, cpu, disposeAll, floatTypes, gpu, relativeError, skipReason, tolerance } from './test-support.js';
+import { Random, both, cpu, describeGpu, disposeAll, floatTypes, relativeError, tolerance } from './test-support.js';
 
 const smallScaling: Llama3RopeScaling = { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 64 };
 const llama32: Llama3RopeScaling = { factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 };
@@ -27,10 +27,7 @@ async function check(ctx: TestContext, c: (typeof cases)[number], dtype: 'f32' |
   disposeAll(x, y);
 }
 
-describe.skipIf(!gpu.ctx)(`rope kernel vs the CPU backend${skipReason}`, () => {
-  const ctx = gpu.ctx!;
-  afterAll(() => ctx.device.destroy());
-
+describeGpu('rope kernel vs the CPU backend', (ctx) => {
   for (const dtype of floatTypes(ctx)) {
     for (const c of cases) it(`${c.name}, ${dtype}`, () => check(ctx, c, dtype));
   }

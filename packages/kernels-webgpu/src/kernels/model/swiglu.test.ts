@@ -1,7 +1,7 @@
-import { afterAll, describe, expect, it } from 'vitest';
+import { expect, it } from 'vitest';
 import { swiglu, swigluBackward } from './swiglu.js';
 import type { TestContext } from './test-context.js';
-import { Random, both, cpu, disposeAll, floatTypes, gpu, relativeError, skipReason, tolerance } from './test-support.js';
+import { Random, both, cpu, describeGpu, disposeAll, floatTypes, relativeError, tolerance } from './test-support.js';
 
 async function check(ctx: TestContext, shape: number[], dtype: 'f32' | 'f16'): Promise<void> {
   const rng = new Random();
@@ -19,10 +19,7 @@ async function check(ctx: TestContext, shape: number[], dtype: 'f32' | 'f16'): P
   disposeAll(gate, up, dy, y, g);
 }
 
-describe.skipIf(!gpu.ctx)(`swiglu kernels vs the CPU backend${skipReason}`, () => {
-  const ctx = gpu.ctx!;
-  afterAll(() => ctx.device.destroy());
-
+describeGpu('swiglu kernels vs the CPU backend', (ctx) => {
   for (const dtype of floatTypes(ctx)) {
     for (const shape of [[2, 3, 6], [4, 700], [3, 1, 2049]]) {
       it(`[${shape}], ${dtype}: forward and backward`, () => check(ctx, shape, dtype));

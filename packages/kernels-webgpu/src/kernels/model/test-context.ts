@@ -4,9 +4,12 @@ import type { DispatchArgs, KernelContext, ShaderSpec, TensorRange } from '../..
 
 /**
  * Tests only: a minimal `KernelContext` over a Dawn device, so the model kernels can be checked
- * without the backend's machinery. Plain GPUBuffers (no pool), one submission per dispatch,
- * validation errors collected per dispatch and thrown at the next read. `limits` may be lowered
- * (binding size, workgroup memory) to force the sharded and small-tile paths on small shapes.
+ * without the backend's machinery. Plain GPUBuffers (no pool); dispatches are recorded into one
+ * command encoder and submitted at the next read, like the backend does (one error scope or one
+ * submission per dispatch made Dawn on lavapipe stall for tens of seconds now and then under
+ * load); GPU errors arrive through `uncapturederror` and are thrown by the next read. `limits` may
+ * be lowered (binding size, offset alignment, workgroup memory) to force the sharded and
+ * small-tile paths on small shapes.
  */
 
 Object.assign(globalThis, globals);
@@ -27,22 +30,19 @@ export class TestContext implements KernelContext {
   readonly features: KernelContext['features'];
   /** The Backend the tensors point at: only what Tensor needs (read, release). */
   readonly backend: Backend;
-  readonly #pipelines: Map<string, GPUComputePipeline>;
-  readonly #layouts: Map<string, GPUBindGroupLayout>;
-  readonly #errors: Promise<GPUError | null>[] = [];
+  readonly #device: DeviceState;
   #live = 0;
 
   constructor(
     readonly device: GPUDevice,
     overrides: LimitOverrides = {},
-    shared?: { pipelines: Map<string, GPUComputePipeline>; layouts: Map<string, GPUBindGroupLayout> },
+    shared?: DeviceState,
   ) {
     const limits: Record<string, number> = {};
     for (const key in device.limits) limits[key] = (device.limits as unknown as Record<string, number>)[key]!;
     this.limits = { ...limits, ...overrides } as unknown as GPUSupportedLimits;
     this.features = { f16: device.features.has('shader-f16'), subgroups: device.features.has('subgroups'), timestampQuery: false };
-    this.#pipelines = shared?.pipelines ?? new Map();
-    this.#layouts = shared?.layouts ?? new Map();
+    this.#device = shared ?? new DeviceState(device);
     const self = this;
     this.backend = {
       name: 'webgpu-test',
@@ -50,7 +50,7 @@ export class TestContext implements KernelContext {
       read: (t: Tensor) => self.read(t),
       release(storage: Storage) {
         self.#live--;
-        (storage as BufferStorage).buffer.destroy();
+        self.#device.destroyAfterSubmit((storage as BufferStorage).buffer);
       },
       memory: () => ({ storages: self.#live, bytes: 0 }),
     } as unknown as Backend;
@@ -58,20 +58,23 @@ export class TestContext implements KernelContext {
 
   /** The same device and pipelines with other limits (shards and tiles are chosen from limits). */
   withLimits(overrides: LimitOverrides): TestContext {
-    return new TestContext(this.device, overrides, { pipelines: this.#pipelines, layouts: this.#layouts });
+    return new TestContext(this.device, overrides, this.#device);
   }
 
   get liveTensors(): number {
     return this.#live;
   }
 
+  /** Names of the kernels compiled so far (which specialisation a shape picked). */
+  get compiledKernels(): string[] {
+    return this.#device.compiledKernels();
+  }
+
   output(shape: readonly number[], dtype: DType, options: { zero?: boolean } = {}): Tensor {
     const bytes = sizeOf(shape) * bytesPerElement(dtype);
     const buffer = this.device.createBuffer({ size: roundUp4(bytes), usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST });
     if (options.zero) {
-      const encoder = this.device.createCommandEncoder();
-      encoder.clearBuffer(buffer);
-      this.device.queue.submit([encoder.finish()]);
+      this.#device.encoder().clearBuffer(buffer);
     } else {
       // pooled outputs hold old data: make "uninitialised" visible instead of conveniently zero
       this.device.queue.writeBuffer(buffer, 0, new Uint8Array(roundUp4(bytes)).fill(0x7f));
@@ -93,15 +96,15 @@ export class TestContext implements KernelContext {
   }
 
   async read(t: Tensor): Promise<HostArray> {
-    await this.#throwErrors();
+    t.assertLive('test context read');
     const { buffer, bytes } = t.storage as BufferStorage;
     const staging = this.device.createBuffer({ size: roundUp4(bytes), usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-    const encoder = this.device.createCommandEncoder();
-    encoder.copyBufferToBuffer(buffer, 0, staging, 0, roundUp4(bytes));
-    this.device.queue.submit([encoder.finish()]);
+    this.#device.encoder().copyBufferToBuffer(buffer, 0, staging, 0, roundUp4(bytes));
+    this.#device.submit();
     await staging.mapAsync(GPUMapMode.READ);
     const raw = staging.getMappedRange().slice(0);
     staging.destroy();
+    this.#device.throwErrors();
     switch (t.dtype) {
       case 'f16':
         return f16ToF32(new Uint16Array(raw, 0, t.size));
@@ -118,7 +121,7 @@ export class TestContext implements KernelContext {
     const variant = args.variant ?? { float: 'f32' };
     const [x, y = 1, z = 1] = args.workgroups;
     if (x * y * z === 0) return;
-    const pipeline = this.#pipeline(shader, variant.float, args.read.length, args.write.length);
+    const pipeline = this.#device.pipeline(shader, variant.float, args.read.length, args.write.length);
     const params = args.params ?? [];
     const uniform = this.device.createBuffer({ size: Math.max(16, Math.ceil((params.length * 4) / 16) * 16), usage: GPUBufferUsage.UNIFORM, mappedAtCreation: true });
     const view = new DataView(uniform.getMappedRange());
@@ -128,19 +131,15 @@ export class TestContext implements KernelContext {
       else view.setUint32(i * 4, value, true);
     });
     uniform.unmap();
-    this.device.pushErrorScope('validation');
     const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
     [...args.read, ...args.write].forEach((b, i) => entries.push({ binding: 1 + i, resource: this.#bind(b) }));
-    const bindGroup = this.device.createBindGroup({ layout: pipeline.getBindGroupLayout(0), entries });
-    const encoder = this.device.createCommandEncoder();
-    const pass = encoder.beginComputePass();
+    const bindGroup = this.device.createBindGroup({ label: shader.name, layout: pipeline.getBindGroupLayout(0), entries });
+    const pass = this.#device.encoder().beginComputePass({ label: shader.name });
     pass.setPipeline(pipeline);
     pass.setBindGroup(0, bindGroup);
     pass.dispatchWorkgroups(x, y, z);
     pass.end();
-    this.device.queue.submit([encoder.finish()]);
-    uniform.destroy();
-    this.#errors.push(this.device.popErrorScope().then((e) => (e ? new GPUValidationErrorLike(`${shader.name}: ${e.message}`) : null)));
+    this.#device.destroyAfterSubmit(uniform);
   }
 
   grid1d(n: number, workgroupSize: number): readonly [number, number] {
@@ -152,8 +151,15 @@ export class TestContext implements KernelContext {
   }
 
   async sync(): Promise<void> {
+    this.#device.submit();
     await this.device.queue.onSubmittedWorkDone();
-    await this.#throwErrors();
+    this.#device.throwErrors();
+  }
+
+  /** Submits pending work, waits for it and destroys the device (afterAll). */
+  async destroy(): Promise<void> {
+    await this.sync().catch(() => undefined);
+    this.device.destroy();
   }
 
   #bind(b: Tensor | TensorRange): GPUBufferBinding {
@@ -169,28 +175,63 @@ export class TestContext implements KernelContext {
     if (size > this.limits.maxStorageBufferBindingSize) throw new Error(`test context: binding of ${size} bytes is above the ${this.limits.maxStorageBufferBindingSize}-byte limit`);
     return { buffer, offset, size };
   }
+}
 
-  #pipeline(shader: ShaderSpec, float: 'f32' | 'f16', reads: number, writes: number): GPUComputePipeline {
+/** What contexts over one device share: pipelines, the pending encoder, GPU errors. */
+class DeviceState {
+  readonly #pipelines = new Map<string, GPUComputePipeline>();
+  readonly #layouts = new Map<string, GPUBindGroupLayout>();
+  readonly #errors: string[] = [];
+  readonly #garbage: GPUBuffer[] = [];
+  #encoder: GPUCommandEncoder | undefined;
+
+  constructor(readonly device: GPUDevice) {
+    device.addEventListener('uncapturederror', (event) => this.#errors.push((event as GPUUncapturedErrorEvent).error.message));
+  }
+
+  compiledKernels(): string[] {
+    return [...this.#pipelines.keys()];
+  }
+
+  encoder(): GPUCommandEncoder {
+    this.#encoder ??= this.device.createCommandEncoder();
+    return this.#encoder;
+  }
+
+  /** Buffers the pending commands may still use are destroyed once those are submitted. */
+  destroyAfterSubmit(buffer: GPUBuffer): void {
+    if (this.#encoder) this.#garbage.push(buffer);
+    else buffer.destroy();
+  }
+
+  submit(): void {
+    if (this.#encoder) this.device.queue.submit([this.#encoder.finish()]);
+    this.#encoder = undefined;
+    for (const b of this.#garbage.splice(0)) b.destroy();
+  }
+
+  throwErrors(): void {
+    if (this.#errors.length > 0) throw new GPUValidationErrorLike(this.#errors.splice(0).join('\n'));
+  }
+
+  pipeline(shader: ShaderSpec, float: 'f32' | 'f16', reads: number, writes: number): GPUComputePipeline {
     const key = `${shader.name}|${float}`;
     let pipeline = this.#pipelines.get(key);
     if (pipeline) return pipeline;
     const code = typeof shader.code === 'function' ? shader.code({ float }) : shader.code;
     const module = this.device.createShaderModule({ label: shader.name, code });
-    this.device.pushErrorScope('validation');
+    // compilation errors also arrive as uncaptured errors; these name the line
+    void module.getCompilationInfo().then((info) => {
+      const lines = code.split('\n');
+      for (const m of info.messages) {
+        if (m.type === 'error') this.#errors.push(`${shader.name} (${float}) line ${m.lineNum}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`);
+      }
+    });
     pipeline = this.device.createComputePipeline({
       label: shader.name,
       layout: this.device.createPipelineLayout({ bindGroupLayouts: [this.#layout(reads, writes)] }),
       compute: { module, ...(shader.entryPoint ? { entryPoint: shader.entryPoint } : {}) },
     });
-    this.#errors.push(
-      this.device.popErrorScope().then(async (e) => {
-        if (!e) return null;
-        const info = await module.getCompilationInfo();
-        const lines = code.split('\n');
-        const where = info.messages.map((m) => `  ${m.type} at line ${m.lineNum}: ${m.message}\n    ${lines[m.lineNum - 1] ?? ''}`).join('\n');
-        return new GPUValidationErrorLike(`compiling ${shader.name} (${float}): ${e.message}\n${where}`);
-      }),
-    );
     this.#pipelines.set(key, pipeline);
     return pipeline;
   }
@@ -207,11 +248,6 @@ export class TestContext implements KernelContext {
       this.#layouts.set(key, layout);
     }
     return layout;
-  }
-
-  async #throwErrors(): Promise<void> {
-    const errors = (await Promise.all(this.#errors.splice(0))).filter((e) => e !== null);
-    if (errors.length > 0) throw errors[0];
   }
 }
 

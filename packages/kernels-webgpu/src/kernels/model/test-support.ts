@@ -1,4 +1,5 @@
 import { type CpuBackend, type DType, type Tensor, createCpuBackend, f16ToF32, f32ToF16 } from '@rr/tensor';
+import { afterAll, describe, it } from 'vitest';
 import { type TestContext, createTestContext } from './test-context.js';
 
 /**
@@ -8,10 +9,32 @@ import { type TestContext, createTestContext } from './test-context.js';
  * ||gpu - cpu|| / ||cpu|| < 1e-5 in f32, < 2e-3 in f16.
  */
 
-export const gpu = await createTestContext();
+const gpu = await createTestContext();
 export const cpu: CpuBackend = createCpuBackend({ threads: 1, wasm: false });
 
-export const skipReason = gpu.ctx ? '' : ` (skipped: ${(gpu as { reason: string }).reason})`;
+/**
+ * A suite that needs the GPU: given the context when there is an adapter (and destroying its
+ * device afterwards); otherwise one skipped test that says why, or on CI (CI=true), where the
+ * adapter is promised, one failing test.
+ */
+export function describeGpu(title: string, body: (ctx: TestContext) => void): void {
+  const ctx = gpu.ctx;
+  if (ctx) {
+    describe(title, () => {
+      afterAll(() => ctx.destroy());
+      body(ctx);
+    });
+    return;
+  }
+  const reason = (gpu as { reason: string }).reason;
+  if (globalThis.process?.env?.CI === 'true') {
+    it(`${title}: no GPU adapter on CI`, () => {
+      throw new Error(`${title}: ${reason}, and CI=true requires the WebGPU tests to run.`);
+    });
+  } else {
+    it.skip(`${title} (skipped: ${reason})`, () => {});
+  }
+}
 
 export const tolerance: Record<'f32' | 'f16', number> = { f32: 1e-5, f16: 2e-3 };
 

@@ -27,20 +27,44 @@ const BINARY: Record<BinaryOp, (a: number, b: number) => number> = {
 };
 
 export function unary(op: UnaryOp, x: FloatArray): FloatArray {
-  const f = UNARY[op];
   const out = like(x, x.length);
-  for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+  // square runs over every gradient for the clipping norm: a loop of its own (see `binary`)
+  if (op === 'square') for (let i = 0; i < x.length; i++) out[i] = x[i]! * x[i]!;
+  else {
+    const f = UNARY[op];
+    for (let i = 0; i < x.length; i++) out[i] = f(x[i]!);
+  }
   return out;
 }
 
-/** Equal lengths, or one side of length 1 broadcast. */
+/**
+ * Equal lengths, or one side of length 1 broadcast (index stride 0). One loop per op: through a
+ * shared `f(a, b)` call site, which sees every op and so is never inlined, these loops run ~6x
+ * slower, and they are the gradient accumulations and optimizer updates of every training step.
+ */
 export function binary(op: BinaryOp, a: FloatArray, b: FloatArray): FloatArray {
-  const f = BINARY[op];
   const n = Math.max(a.length, b.length);
   const out = like(a, n);
-  if (a.length === b.length) for (let i = 0; i < n; i++) out[i] = f(a[i]!, b[i]!);
-  else if (b.length === 1) for (let i = 0, s = b[0]!; i < n; i++) out[i] = f(a[i]!, s);
-  else for (let i = 0, s = a[0]!; i < n; i++) out[i] = f(s, b[i]!);
+  const sa = a.length === n ? 1 : 0;
+  const sb = b.length === n ? 1 : 0;
+  switch (op) {
+    case 'add':
+      for (let i = 0; i < n; i++) out[i] = a[i * sa]! + b[i * sb]!;
+      break;
+    case 'sub':
+      for (let i = 0; i < n; i++) out[i] = a[i * sa]! - b[i * sb]!;
+      break;
+    case 'mul':
+      for (let i = 0; i < n; i++) out[i] = a[i * sa]! * b[i * sb]!;
+      break;
+    case 'div':
+      for (let i = 0; i < n; i++) out[i] = a[i * sa]! / b[i * sb]!;
+      break;
+    default: {
+      const f = BINARY[op];
+      for (let i = 0; i < n; i++) out[i] = f(a[i * sa]!, b[i * sb]!);
+    }
+  }
   return out;
 }
 

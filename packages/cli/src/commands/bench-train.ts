@@ -1,0 +1,420 @@
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Command, Option } from 'commander';
+import { type Backend, RRError, Rng, type Tensor, grad, keep, ops, scope } from '@rr/tensor';
+import { type ModelConfig, RecurrentLM, initializeWeights } from '@rr/model';
+import { retrofit } from '@rr/surgery';
+import { GRAD_CLIP_MAX_NORM, MuonWithAdamW, type Param, clipGradNorm } from '@rr/muon';
+import { BACKENDS, createBackend } from '../backends.js';
+import { positiveInt } from '../flags.js';
+import type { CliIO } from '../program.js';
+
+/**
+ * The benchmarked model and step. Snake case because the same object is the PyTorch peer's
+ * argument (tools/bench_train_torch.py reads these keys) and is printed under "config".
+ */
+export interface TrainBenchConfig {
+  dim: number;
+  heads: number;
+  kv_heads: number;
+  head_dim: number;
+  ffn: number;
+  vocab: number;
+  /** Layers of the static model before surgery; the plan keeps all of them. */
+  layers: number;
+  /** (prelude, block, coda) layer counts. */
+  plan: [number, number, number];
+  /** Recurrence r = no_grad_steps + grad_steps; the benchmark records every step (issue 5). */
+  no_grad_steps: number;
+  grad_steps: number;
+  seq: number;
+  batch: number;
+  dtype: 'f32';
+  rope_theta: number;
+  rms_norm_eps: number;
+}
+
+export const DEFAULT_TRAIN_BENCH: TrainBenchConfig = {
+  dim: 256,
+  heads: 8,
+  kv_heads: 4,
+  head_dim: 32,
+  ffn: 688,
+  vocab: 512,
+  layers: 6,
+  plan: [2, 2, 2],
+  no_grad_steps: 0,
+  grad_steps: 4,
+  seq: 256,
+  batch: 4,
+  dtype: 'f32',
+  rope_theta: 10000,
+  rms_norm_eps: 1e-5,
+};
+
+/** FLOPs of one training step, by where they are spent (see `trainStepFlops`). */
+export interface FlopBreakdown {
+  /** Linear layers (q/k/v/o, gate/up/down, adapter, head): 6 per parameter per token, 2 without gradient. */
+  linear: number;
+  /** QK^T and PV of attention, the full T x T square. */
+  attention: number;
+  /** Muon's Newton-Schulz iterations on every Muon matrix. */
+  newton_schulz: number;
+}
+
+export interface TrainBenchPeer {
+  tokens_per_s: number;
+  step_ms: number;
+  torch: string;
+  threads: number;
+}
+
+export interface TrainBenchReport {
+  backend: string;
+  tokens_per_s: number;
+  step_ms: number;
+  /** Every timed step (ms), in order: the median hides how noisy they were. */
+  steps_ms: number[];
+  peer_tokens_per_s: number | null;
+  /** rr tokens/s over the peer's: > 1 means rr is faster. */
+  ratio: number | null;
+  peer: TrainBenchPeer | null;
+  /** Why there is no peer figure (torch missing, script failed, --no-peer). */
+  peer_note?: string;
+  config: TrainBenchConfig;
+  flops_per_step: number;
+  flops: FlopBreakdown;
+  achieved_gflops: number;
+  /** 1-minute load average at the end: on a shared machine it says how much the figures are worth. */
+  load_avg: number;
+  cpus: number;
+}
+
+export interface TrainBenchOptions {
+  backend: string;
+  config: TrainBenchConfig;
+  /** Timed steps after the warm-up (median reported). */
+  steps: number;
+  /** Run the PyTorch peer (default true). */
+  peer?: boolean;
+  progress?: ((message: string) => void) | undefined;
+}
+
+/**
+ * Checks a config before any work: the CLI's flags end up here, and so do callers of
+ * `benchTrain`. Head dim = dim / heads must be a whole, even number (RoPE rotates pairs).
+ */
+export function checkTrainBenchConfig(c: TrainBenchConfig): void {
+  const bad = (message: string): never => {
+    throw new RRError('BAD_FLAG', `rr bench train: ${message}`);
+  };
+  for (const key of ['dim', 'heads', 'kv_heads', 'ffn', 'vocab', 'layers', 'seq', 'batch', 'grad_steps'] as const) {
+    if (!Number.isInteger(c[key]) || c[key] <= 0) bad(`${key} = ${c[key]} must be a positive integer.`);
+  }
+  if (!Number.isInteger(c.no_grad_steps) || c.no_grad_steps < 0) bad(`no_grad_steps = ${c.no_grad_steps} must be a non-negative integer.`);
+  if (c.dim % c.heads !== 0) bad(`--dim ${c.dim} must be a multiple of --heads ${c.heads} (head dim = dim / heads).`);
+  if (c.head_dim * c.heads !== c.dim) bad(`head_dim ${c.head_dim} x heads ${c.heads} must equal dim ${c.dim}.`);
+  if (c.head_dim % 2 !== 0) bad(`head dim ${c.head_dim} (= dim / heads) must be even for RoPE; change --dim or --heads.`);
+  if (c.heads % c.kv_heads !== 0) bad(`--heads ${c.heads} must be a multiple of --kv-heads ${c.kv_heads}.`);
+  if (c.plan.reduce((a, b) => a + b, 0) !== c.layers) bad(`plan ${c.plan.join(',')} must use all ${c.layers} layers.`);
+}
+
+/**
+ * FLOPs of one training step of `c`, counting only matmul-shaped work (elementwise ops, norms,
+ * softmax and AdamW are memory-bound and small next to these). T = seq, B = batch, D = dim,
+ * per layer application (a block layer applies r times):
+ *
+ *   linear       6 * B*T * N            N = matmul parameters touched: per layer q, k, v, o, gate,
+ *                                        up, down; per recurrence step the adapter (2D x D); the head.
+ *                                        6 = 2 forward + 4 backward (input and weight gradients);
+ *                                        steps under noGrad count 2 (forward only).
+ *   attention    3 * 4 * B * T^2 * H*hd QK^T and PV, 2 * B*T^2*H*hd each, forward; backward twice
+ *                                        that. The full square as PaLM's 6N + 12*L*H*Q*T per token
+ *                                        counts it: kernels that skip the masked half do half, and a
+ *                                        backward that recomputes the scores (rr's CPU kernel) does more.
+ *   Newton-Schulz  per Muon matrix m x n (m <= n), 5 times: X X^T (2 m^2 n) + A A (2 m^3) + B X (2 m^2 n).
+ *                                        Independent of tokens, and large at this size (~30% here).
+ *
+ * METHOD.md's matched-compute FLOPs leave out the head, the adapter and attention; this count
+ * wants the work the machine actually does, so it keeps them.
+ */
+export function trainStepFlops(c: TrainBenchConfig): FlopBreakdown {
+  const tokens = c.batch * c.seq;
+  const q = c.heads * c.head_dim;
+  const kv = c.kv_heads * c.head_dim;
+  const layerMatrices: [number, number][] = [
+    [q, c.dim],
+    [kv, c.dim],
+    [kv, c.dim],
+    [c.dim, q],
+    [c.ffn, c.dim],
+    [c.ffn, c.dim],
+    [c.dim, c.ffn],
+  ];
+  const adapter: [number, number] = [c.dim, 2 * c.dim];
+  const size = ([m, n]: [number, number]): number => m * n;
+  const layerParams = layerMatrices.reduce((s, m) => s + size(m), 0);
+  const [prelude, block, coda] = c.plan;
+  const recorded = prelude + coda + block * c.grad_steps;
+  const unrecorded = block * c.no_grad_steps;
+  const linear =
+    tokens * (6 * (recorded * layerParams + c.grad_steps * size(adapter) + c.vocab * c.dim) + 2 * (unrecorded * layerParams + c.no_grad_steps * size(adapter)));
+  const attentionForward = 4 * c.batch * c.seq * c.seq * q;
+  const attention = attentionForward * (3 * recorded + unrecorded);
+  const newtonSchulz = (m: number, n: number): number => {
+    const [lo, hi] = m <= n ? [m, n] : [n, m];
+    return 5 * (4 * lo * lo * hi + 2 * lo ** 3);
+  };
+  const muonMatrices = [...Array.from({ length: c.layers }, () => layerMatrices).flat(), adapter];
+  return { linear, attention, newton_schulz: muonMatrices.reduce((s, [m, n]) => s + newtonSchulz(m, n), 0) };
+}
+
+/**
+ * Times full training steps of a randomly initialised recurrent model: one warm-up step, then
+ * the median of `steps`. A step is the Trainer's (packages/train/src/trainer.ts, one micro-batch):
+ * forward with truncated backprop, mean cross-entropy, grad, loss read back, global-norm clipping,
+ * MuonWithAdamW. Then, unless disabled, the same step in PyTorch as the peer.
+ */
+export async function benchTrain(options: TrainBenchOptions): Promise<TrainBenchReport> {
+  const c = options.config;
+  checkTrainBenchConfig(c);
+  if (!Number.isInteger(options.steps) || options.steps <= 0) throw new RRError('BAD_FLAG', `rr bench train: --steps ${options.steps} must be a positive integer.`);
+  const backend = await createBackend(options.backend);
+  const times: number[] = [];
+  try {
+    const run = setUpRun(backend, c);
+    try {
+      for (let i = 0; i <= options.steps; i++) {
+        options.progress?.(i === 0 ? `warm-up step on ${backend.name}...` : `step ${i}/${options.steps} on ${backend.name}...`);
+        const t0 = performance.now();
+        await run.step(i);
+        if (i > 0) times.push(performance.now() - t0);
+      }
+    } finally {
+      run.dispose();
+    }
+  } finally {
+    backend.destroy();
+  }
+  const stepMs = median(times);
+  const tokensPerS = (c.batch * c.seq) / (stepMs / 1000);
+  const flops = trainStepFlops(c);
+  const flopsPerStep = flops.linear + flops.attention + flops.newton_schulz;
+
+  let peer: TrainBenchPeer | null = null;
+  let peerNote: string | undefined;
+  if (options.peer === false) peerNote = 'skipped (--no-peer)';
+  else {
+    options.progress?.('PyTorch peer...');
+    const result = await runTorchPeer(c, options.steps);
+    if ('note' in result) peerNote = result.note;
+    else peer = result;
+  }
+  return {
+    backend: backend.name,
+    tokens_per_s: tokensPerS,
+    step_ms: stepMs,
+    steps_ms: times,
+    peer_tokens_per_s: peer?.tokens_per_s ?? null,
+    ratio: peer ? tokensPerS / peer.tokens_per_s : null,
+    peer,
+    ...(peerNote ? { peer_note: peerNote } : {}),
+    config: c,
+    flops_per_step: flopsPerStep,
+    flops,
+    achieved_gflops: flopsPerStep / (stepMs * 1e6),
+    load_avg: loadavg()[0]!,
+    cpus: cpus().length,
+  };
+}
+
+interface BenchRun {
+  step(index: number): Promise<void>;
+  dispose(): void;
+}
+
+/** The model, optimizer and one fixed batch of random tokens on `backend`. */
+function setUpRun(backend: Backend, c: TrainBenchConfig): BenchRun {
+  const config: ModelConfig = {
+    architecture: 'llama',
+    hiddenSize: c.dim,
+    numLayers: c.layers,
+    numHeads: c.heads,
+    numKvHeads: c.kv_heads,
+    headDim: c.head_dim,
+    intermediateSize: c.ffn,
+    vocabSize: c.vocab,
+    rmsNormEps: c.rms_norm_eps,
+    ropeTheta: c.rope_theta,
+    tieWordEmbeddings: false,
+    maxPositionEmbeddings: c.seq,
+    bosTokenId: 1,
+    eosTokenId: 2,
+  };
+  // surgery on a random static model, as a retrofit of a pretrained one would run
+  const base = new RecurrentLM(config, initializeWeights(config, backend));
+  const { model } = retrofit(base, c.plan);
+  const params: Param[] = model.parameters().map(([name, tensor]) => ({ name, tensor }));
+  for (const p of params) p.tensor.requiresGrad = true;
+  const optimizer = new MuonWithAdamW();
+
+  const rng = Rng.fromSeed(0).stream('bench-train', 'tokens');
+  const rows = Int32Array.from({ length: c.batch * (c.seq + 1) }, () => rng.integer(c.vocab));
+  // input = row[:-1], labels = row[1:], as the Trainer packs rows of seq + 1
+  const input = new Int32Array(c.batch * c.seq);
+  const labels = new Int32Array(c.batch * c.seq);
+  for (let b = 0; b < c.batch; b++) {
+    input.set(rows.subarray(b * (c.seq + 1), b * (c.seq + 1) + c.seq), b * c.seq);
+    labels.set(rows.subarray(b * (c.seq + 1) + 1, (b + 1) * (c.seq + 1)), b * c.seq);
+  }
+  const inputT = keep(backend.upload(input, [c.batch, c.seq], 'i32'));
+  const labelsT = keep(backend.upload(labels, [c.batch, c.seq], 'i32'));
+
+  return {
+    // Mirrors Trainer.trainStep with gradAccum 1 and lrScale 1. Both reads are part of the step
+    // there too (the NaN check and the grad-norm metric), and they make the timing include all
+    // queued device work.
+    async step(index) {
+      const s0 = Rng.fromSeed(0).stream('s0', index, 0);
+      const { loss, grads } = scope(() => {
+        const logits = model.forward(inputT, { noGradSteps: c.no_grad_steps, gradSteps: c.grad_steps, rng: s0 });
+        const l = ops.crossEntropy(logits, labelsT);
+        return { loss: l, grads: grad(l, params.map((p) => p.tensor)) };
+      });
+      try {
+        const value = ((await loss.read()) as Float32Array)[0]!;
+        if (!Number.isFinite(value)) throw new RRError('LOSS_NOT_FINITE', `rr bench train: the loss of step ${index} is ${value}; the benchmark's random model diverged.`);
+        const norm = scope(() => {
+          const n = clipGradNorm(grads, GRAD_CLIP_MAX_NORM);
+          optimizer.step(params, grads, 1);
+          return keep(n);
+        });
+        await norm.read();
+        norm.dispose();
+      } finally {
+        loss.dispose();
+        grads.forEach((g) => g.dispose());
+      }
+    },
+    dispose() {
+      inputT.dispose();
+      labelsT.dispose();
+      optimizer.dispose();
+      model.dispose();
+    },
+  };
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+/** Debian's python3-torch lives under the system interpreter, not the first python3 on PATH. */
+const PYTHON = '/usr/bin/python3';
+const PEER_SCRIPT = 'tools/bench_train_torch.py';
+/** The peer's own budget; a warm-up and 3 steps of the default config take seconds on an idle machine. */
+const PEER_TIMEOUT_MS = 15 * 60 * 1000;
+
+/** tools/ is in the rr repository, not in the published package: look for it above this module. */
+function findPeerScript(): string | undefined {
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (;;) {
+    const candidate = join(dir, PEER_SCRIPT);
+    if (existsSync(candidate)) return candidate;
+    const parent = dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+function execPython(args: string[], env: NodeJS.ProcessEnv, timeout: number): Promise<{ ok: boolean; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(PYTHON, args, { env, timeout, maxBuffer: 16 << 20 }, (error, stdout, stderr) => resolve({ ok: !error, stdout, stderr: stderr || (error?.message ?? '') }));
+  });
+}
+
+/** Runs the PyTorch peer on the same config; a missing torch or a failing script is a note, not an error. */
+async function runTorchPeer(c: TrainBenchConfig, steps: number): Promise<TrainBenchPeer | { note: string }> {
+  const script = findPeerScript();
+  if (!script) return { note: `no peer: ${PEER_SCRIPT} is not found above this installation (it lives in the rr repository).` };
+  // ENVIRONMENT.md: these pin OpenBLAS to settings meant for reproducible golden files and cost
+  // ~20% of its matmul speed; unset them when timing.
+  const env = { ...process.env };
+  delete env.OPENBLAS_CORETYPE;
+  delete env.OPENBLAS_L2_SIZE;
+  // OpenMP threads that spin between parallel regions (libgomp's default) made the peer 13-19x
+  // slower on a shared 2-core machine (load ~8: 26-39 s a step against 2.0 s passive); passive
+  // waiting costs little on an idle one. A value the user set wins.
+  env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  const probe = await execPython(['-c', 'import torch'], env, 60_000);
+  if (!probe.ok) return { note: `no peer: ${PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-pthread).` };
+  const result = await execPython([script, JSON.stringify({ ...c, steps })], env, PEER_TIMEOUT_MS);
+  const line = result.stdout.trim().split('\n').pop() ?? '';
+  try {
+    if (!result.ok) throw new Error();
+    const peer = JSON.parse(line) as TrainBenchPeer;
+    if (!(peer.tokens_per_s > 0)) throw new Error();
+    return peer;
+  } catch {
+    return { note: `no peer: ${PEER_SCRIPT} failed: ${(result.stderr.trim() || line).split('\n').slice(-3).join(' | ')}` };
+  }
+}
+
+export function formatTrainBenchReport(r: TrainBenchReport): string {
+  const c = r.config;
+  const g = (flops: number): string => String(Number((flops / 1e9).toPrecision(3)));
+  const recurrence = `r ${c.no_grad_steps + c.grad_steps} (${c.no_grad_steps} without + ${c.grad_steps} with gradient)`;
+  const lines = [
+    `training step on ${r.backend}: dim ${c.dim}, heads ${c.heads}/${c.kv_heads} kv (head dim ${c.head_dim}), ffn ${c.ffn}, vocab ${c.vocab}, plan ${c.plan.join(',')}, ${recurrence}, batch ${c.batch} x seq ${c.seq}, ${c.dtype}`,
+    `  rr       ${r.tokens_per_s.toFixed(0).padStart(8)} tokens/s ${r.step_ms.toFixed(0).padStart(8)} ms/step  (median of ${r.steps_ms.length} after a warm-up step)`,
+    `  FLOPs    ${g(r.flops_per_step)} GFLOP/step = linear ${g(r.flops.linear)} + attention ${g(r.flops.attention)} + Newton-Schulz ${g(r.flops.newton_schulz)}; achieved ${Number(r.achieved_gflops.toPrecision(3))} GFLOP/s (read against \`rr bench matmul\`)`,
+    r.peer
+      ? `  PyTorch  ${r.peer.tokens_per_s.toFixed(0).padStart(8)} tokens/s ${r.peer.step_ms.toFixed(0).padStart(8)} ms/step  (torch ${r.peer.torch}, ${r.peer.threads} threads); rr/PyTorch = ${r.ratio!.toFixed(2)}`
+      : `  PyTorch  ${r.peer_note ?? 'no peer'}`,
+    `  load average ${r.load_avg.toFixed(2)} on ${r.cpus} cores${r.load_avg > r.cpus * 0.75 ? ' (busy machine: figures are pessimistic)' : ''}`,
+  ];
+  return `${lines.join('\n')}\n`;
+}
+
+/** Registers `rr bench train` under the `bench` command. */
+export function registerBenchTrain(bench: Command, io: CliIO): void {
+  const d = DEFAULT_TRAIN_BENCH;
+  bench
+    .command('train')
+    .description('Tokens/s of a full training step (forward, backward, Muon + AdamW) of a random recurrent model, with a PyTorch peer.')
+    .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
+    .option('--steps <n>', 'timed steps after one warm-up (the median is reported)', positiveInt, 3)
+    .option('--dim <n>', 'hidden size', positiveInt, d.dim)
+    .option('--heads <n>', 'attention heads (head dim = dim / heads)', positiveInt, d.heads)
+    .option('--kv-heads <n>', 'key/value heads (GQA)', positiveInt, d.kv_heads)
+    .option('--ffn <n>', 'MLP intermediate size', positiveInt, d.ffn)
+    .option('--vocab <n>', 'vocabulary size', positiveInt, d.vocab)
+    .option('--seq <n>', 'sequence length', positiveInt, d.seq)
+    .option('--batch <n>', 'sequences per step', positiveInt, d.batch)
+    .option('--recurrence <n>', 'recurrence r, every step with gradient', positiveInt, d.grad_steps)
+    .option('--no-peer', 'skip the PyTorch peer')
+    .option('--json', 'print one JSON object instead of a table')
+    .action(async (o: { backend: string; steps: number; dim: number; heads: number; kvHeads: number; ffn: number; vocab: number; seq: number; batch: number; recurrence: number; peer: boolean; json?: boolean }) => {
+      const config: TrainBenchConfig = {
+        ...d,
+        dim: o.dim,
+        heads: o.heads,
+        kv_heads: o.kvHeads,
+        head_dim: o.dim / o.heads,
+        ffn: o.ffn,
+        vocab: o.vocab,
+        seq: o.seq,
+        batch: o.batch,
+        grad_steps: o.recurrence,
+      };
+      const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
+      const report = await benchTrain({ backend: o.backend, config, steps: o.steps, peer: o.peer, progress });
+      if (progress) io.err('\r\x1b[K');
+      io.out(o.json ? `${JSON.stringify(report)}\n` : formatTrainBenchReport(report));
+    });
+}

@@ -1,0 +1,38 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { loadModel } from '@rr/model';
+import { retrofit, saveRetrofitted } from '@rr/surgery';
+import { createCpuBackend } from '@rr/tensor';
+import { evaluateGsm8k, loadGsm8k, modelGenerator } from './index.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from './testing/shared-data.js';
+
+// The README's "Evaluate a model" snippet, kept running (paths moved into a temp folder).
+
+const data = sharedDataDir();
+const runs = mkdtempSync(join(tmpdir(), 'rr-eval-readme-'));
+afterAll(() => rmSync(runs, { recursive: true, force: true }));
+
+describe.skipIf(!data)(`README${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
+  it('evaluates stories260K (1,2,1) with modelGenerator', async () => {
+    const backend = createCpuBackend();
+    const base = loadModel(join(data!, 'models/stories260K-hf'), backend);
+    await saveRetrofitted(join(runs, 'stories260K-r121'), retrofit(base.model, '1,2,1'), { tokenizerFiles: base.tokenizerFiles });
+
+    const { model, tokenizer } = loadModel(join(runs, 'stories260K-r121'), backend);
+    const { markdown, report } = await evaluateGsm8k({
+      generator: modelGenerator(model, tokenizer!),
+      samples: await loadGsm8k(join(data!, 'gsm8k/test.jsonl')),
+      task: 'gsm8k-cot', shots: 1,
+      recurrences: [1, 2],
+      limit: 5, batch: 5, maxNewTokens: 16,
+      outDir: join(runs, 'gsm8k-stories260K'),
+      model: 'stories260K (1,2,1)',
+    });
+    expect(markdown).toMatch(/^\| r \|/);
+    expect(report.results.map((r) => [r.recurrence, r.n])).toEqual([[1, 5], [2, 5]]);
+    for (const r of report.results) expect(r.tokens_per_s).toBeGreaterThan(0);
+    backend.destroy();
+  });
+});
