@@ -91,12 +91,14 @@ export class Trainer {
       }
     }
     const lrScale = o.lrSchedule.at(this.step);
-    const gradNorm = await scope(() => {
+    const norm = scope(() => {
       const grads = accum > 1 ? gradSums!.map((g) => ops.scale(g, 1 / accum)) : gradSums!;
-      const norm = clipGradNorm(grads, o.clip ?? 1);
+      const n = clipGradNorm(grads, o.clip ?? 1);
       o.optimizer.step(this.#params, grads, lrScale);
-      return keep(norm);
-    }).read();
+      return keep(n);
+    });
+    const gradNorm = await norm.read();
+    norm.dispose();
     gradSums!.forEach((g) => g.dispose());
     this.step++;
     const seconds = (performance.now() - t0) / 1000;

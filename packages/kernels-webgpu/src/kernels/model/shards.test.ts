@@ -43,7 +43,7 @@ describe('rowShards', () => {
       rowShards(withLimits(1024, 256), 'crossEntropy', 64, [{ rowElements: 600, dtype: 'f32' }]);
       expect.unreachable();
     } catch (e) {
-      expect(isRRError(e, 'BINDING_TOO_LARGE')).toBe(true);
+      expect(isRRError(e, 'WEBGPU_BINDING_TOO_LARGE')).toBe(true);
       expect((e as Error).message).toContain('maxStorageBufferBindingSize');
     }
   });

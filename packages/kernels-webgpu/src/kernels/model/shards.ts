@@ -38,7 +38,7 @@ export function rowShards(ctx: KernelContext, what: string, rows: number, operan
   const perShard = Math.floor(limit / widest / step) * step;
   if (perShard === 0) {
     throw new RRError(
-      'BINDING_TOO_LARGE',
+      'WEBGPU_BINDING_TOO_LARGE',
       `${what}: a shard of ${step} rows (${step * widest} bytes) exceeds maxStorageBufferBindingSize (${limit} bytes); request a larger limit from the adapter.`,
       { limit, rowBytes: widest, step },
     );
