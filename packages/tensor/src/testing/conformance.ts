@@ -81,13 +81,21 @@ export function defineBackendConformance(
           return;
         }
         const tolerance = bounds(options.tolerance?.[dtype] ?? defaultTolerance[dtype]);
-        for (const c of cases) defineCaseTests(be, c, dtype, tolerance);
+        for (const c of cases) defineCaseTests(be, c, dtype, c.group === 'composite' && isHalf(dtype) ? HALF_COMPOSITE_TOLERANCE : tolerance);
       });
     }
     const memoryDType = dtypes.find((d) => be.dtypes.includes(d));
     if (memoryDType) describe('memory', () => defineMemoryChecks(() => be, memoryDType));
   });
 }
+
+/**
+ * Whole-model composites in f16/bf16 store every intermediate (logits, attention, residuals) in half
+ * precision, so their errors compound through a dozen ops: the per-op bound (2e-3 for f16) holds
+ * for each op, and the composites are held to this looser bound that still catches a wrong kernel.
+ */
+const HALF_COMPOSITE_TOLERANCE = { forward: 2e-2, backward: 1.5e-1 };
+const isHalf = (dtype: FloatDType): boolean => dtype === 'f16' || dtype === 'bf16';
 
 function defineCaseTests(backend: Backend, c: ConformanceCase, dtype: FloatDType, tolerance: { forward: number; backward: number }): void {
   it(`${c.name} / forward`, async () => {
