@@ -1,5 +1,6 @@
 import { type FloatArray } from './types.js';
 
+/** A (batched) matmul's shape; `a` is [batch, m, k] ([batch, k, m] with transA), `b` [batch, k, n] ([.., n, k] with transB). */
 export interface MatmulShape {
   batch: number;
   m: number;
@@ -7,7 +8,7 @@ export interface MatmulShape {
   k: number;
   transA: boolean;
   transB: boolean;
-  /** false: one b for every batch entry. */
+  /** false: b is a single matrix shared by every batch entry (a linear layer's weight). */
   bBatched: boolean;
 }
 

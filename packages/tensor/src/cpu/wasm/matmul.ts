@@ -8,6 +8,7 @@
  * (rectangles of C) from an atomic counter inside the wasm module, so the threads
  * balance themselves and a worker that is still starting up is simply not used.
  */
+import type { MatmulShape } from '../kernels/matmul.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -16,23 +17,13 @@ import { MATMUL_WASM_BASE64 } from './matmul-wasm.generated.js';
 import { wasmApi, type WasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
 import { workerLoop, type WorkerInit } from './worker-loop.js';
 
-export interface MatmulArgs {
+export interface MatmulArgs extends MatmulShape {
   /** [batch, m, k], or [batch, k, m] when transA. */
   a: Float32Array;
   /** [batch, k, n] (or [k, n] when !bBatched); [.., n, k] when transB. */
   b: Float32Array;
   /** [batch, m, n]. */
   out: Float32Array;
-  batch: number;
-  m: number;
-  n: number;
-  k: number;
-  /** a is stored [batch, k, m] instead of [batch, m, k]. */
-  transA: boolean;
-  /** b is stored [batch, n, k] instead of [batch, k, n]. */
-  transB: boolean;
-  /** false: b is a single matrix shared by every batch entry (a linear layer's weight). */
-  bBatched: boolean;
   /** true: out += a @ b instead of out = a @ b. */
   accumulate?: boolean;
 }
