@@ -1,15 +1,10 @@
-import { defineConfig } from 'tsup';
+import { packageConfig } from '../../tsup.base';
 
-export default defineConfig({
+export default packageConfig({
   entry: {
     index: 'src/index.ts',
     'testing/index': 'src/testing/index.ts',
     'cpu/matmul-worker': 'src/cpu/wasm/matmul-worker.ts',
   },
-  format: ['esm'],
-  dts: true,
-  sourcemap: true,
-  clean: true,
-  target: 'node20',
   external: ['vitest'],
 });

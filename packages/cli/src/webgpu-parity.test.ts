@@ -6,7 +6,7 @@ import { type Backend, isRRError } from '@rr/tensor';
 import { Muon, type Param } from '@rr/muon';
 import { createBackend } from './backends.js';
 import { cli } from './testing/cli.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from './testing/shared-data.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
 
 /**
  * The model-level checks of issues 4 and 5 on the WebGPU backend (lavapipe in CI): the golden

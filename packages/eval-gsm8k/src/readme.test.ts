@@ -6,7 +6,7 @@ import { loadModel } from '@rr/model';
 import { retrofit, saveRetrofitted } from '@rr/surgery';
 import { createCpuBackend } from '@rr/tensor';
 import { evaluateGsm8k, loadGsm8k, modelGenerator } from './index.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from './testing/shared-data.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
 
 // The README's "Evaluate a model" snippet, kept running (paths moved into a temp folder).
 

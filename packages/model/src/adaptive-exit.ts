@@ -22,6 +22,7 @@
  * entry because the coda runs after every step and the last run writes last.
  */
 import { RRError, Rng, type Tensor, keep, noGrad, ops, scope } from '@rr/tensor';
+import { argmax, endOfToken } from './generate.js';
 import { KVCache } from './kv-cache.js';
 import { decoderLayer } from './layer.js';
 import { ADAPTER, EMBED, FINAL_NORM, LM_HEAD, layerNames } from './names.js';
@@ -189,19 +190,13 @@ async function generateOne(model: RecurrentLM, tokenizer: TextTokenizer, promptI
       }
       const next = argmax(logits);
       generated.push(next);
-      if (next === tokenizer.eosId) {
-        stoppedBy = 'eos';
-        break;
-      }
-      text = tokenizer.decode(generated);
-      const cut = firstStop(text, options.stop ?? []);
-      if (cut >= 0) {
-        text = text.slice(0, cut);
-        stoppedBy = 'stop';
+      const end = endOfToken(generated, tokenizer, options.stop ?? []);
+      text = end.text;
+      if (end.stoppedBy) {
+        stoppedBy = end.stoppedBy;
         break;
       }
     }
-    if (stoppedBy === 'eos') text = tokenizer.decode(generated);
     return { text, tokens: generated, stoppedBy, steps };
   } finally {
     cache.dispose();
@@ -294,18 +289,3 @@ function klDivergence(logP: Float64Array, logQ: Float64Array): number {
   return Math.max(0, kl);
 }
 
-/** Greedy argmax, lowest id on ties (as `generate`). */
-function argmax(logits: ArrayLike<number>): number {
-  let best = 0;
-  for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
-  return best;
-}
-
-function firstStop(text: string, stops: readonly string[]): number {
-  let at = -1;
-  for (const s of stops) {
-    const i = text.indexOf(s);
-    if (i >= 0 && (at < 0 || i < at)) at = i;
-  }
-  return at;
-}

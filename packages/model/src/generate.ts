@@ -79,41 +79,44 @@ async function generateOne(model: RecurrentLM, tokenizer: TextTokenizer, promptI
       sequence.push(next);
       pending = [next];
       onToken(next);
-      if (next === tokenizer.eosId) {
-        stoppedBy = 'eos';
-        break;
-      }
-      text = tokenizer.decode(generated);
-      const cut = firstStop(text, options.stop ?? []);
-      if (cut >= 0) {
-        text = text.slice(0, cut);
-        stoppedBy = 'stop';
+      const end = endOfToken(generated, tokenizer, options.stop ?? []);
+      text = end.text;
+      if (end.stoppedBy) {
+        stoppedBy = end.stoppedBy;
         break;
       }
     }
-    if (stoppedBy === 'eos') text = tokenizer.decode(generated);
     return { text, tokens: generated, stoppedBy };
   } finally {
     cache?.dispose();
   }
 }
 
-function firstStop(text: string, stops: readonly string[]): number {
+/**
+ * After a new token is appended to `generated`: the text so far (cut before the first stop
+ * string) and why generation ends, if it does. Shared by every decoding loop.
+ */
+export function endOfToken(generated: readonly number[], tokenizer: TextTokenizer, stops: readonly string[]): { text: string; stoppedBy?: 'eos' | 'stop' } {
+  const text = tokenizer.decode(generated);
+  if (generated[generated.length - 1] === tokenizer.eosId) return { text, stoppedBy: 'eos' };
   let at = -1;
   for (const s of stops) {
     const i = text.indexOf(s);
     if (i >= 0 && (at < 0 || i < at)) at = i;
   }
-  return at;
+  return at >= 0 ? { text: text.slice(0, at), stoppedBy: 'stop' } : { text };
+}
+
+/** Greedy choice: the highest logit, lowest id on ties. */
+export function argmax(logits: ArrayLike<number>): number {
+  let best = 0;
+  for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
+  return best;
 }
 
 /** Greedy argmax (lowest id on ties), or a sample from softmax(logits / temperature). */
 function pick(logits: Float32Array | Float64Array, temperature: number, rng: Rng): number {
-  if (temperature <= 0) {
-    let best = 0;
-    for (let i = 1; i < logits.length; i++) if (logits[i]! > logits[best]!) best = i;
-    return best;
-  }
+  if (temperature <= 0) return argmax(logits);
   let max = -Infinity;
   for (const v of logits) max = Math.max(max, v);
   const weights = Array.from(logits, (v) => Math.exp((v - max) / temperature));

@@ -3,7 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createCpuBackend } from '@rr/tensor';
 import { generate } from './generate.js';
 import { loadModel } from './loaders/load.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from './testing/shared-data.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
 
 const data = sharedDataDir();
 const GOLDEN =

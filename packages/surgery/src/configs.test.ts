@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, type Tensor, createCpuBackend, keep } from '@rr/tensor';
 import { RecurrentLM, expectedTensors, layerNames, parseHfConfig } from '@rr/model';
 import { retrofit } from './retrofit.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from './testing/shared-data.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
 
 const data = sharedDataDir();
 const backend = createCpuBackend();

@@ -6,7 +6,7 @@ import { type Tensor, createCpuBackend, detach, grad, keep, noGrad, ops, require
 import { ADAPTER, EMBED, FINAL_NORM, LM_HEAD, RecurrentLM, decoderLayer, layerNames, loadModel } from '@rr/model';
 import { retrofit } from './retrofit.js';
 import { saveRetrofitted } from './save.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from './testing/shared-data.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
 
 const data = sharedDataDir();
 const backend = createCpuBackend();

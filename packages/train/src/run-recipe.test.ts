@@ -6,7 +6,7 @@ import { createCpuBackend } from '@rr/tensor';
 import { loadLatestCheckpoint, listCheckpoints } from './checkpoint.js';
 import { loadRecipe, parseRecipe } from './recipe.js';
 import { runRecipe } from './run-recipe.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from './testing/shared-data.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
 
 const data = sharedDataDir();
 const root = mkdtempSync(join(tmpdir(), 'rr-train-'));

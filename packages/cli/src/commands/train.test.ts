@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../testing/cli.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '../testing/shared-data.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
 
 const data = sharedDataDir();
 const root = mkdtempSync(join(tmpdir(), 'rr-cli-train-'));

@@ -8,7 +8,7 @@ import { retrofit, saveRetrofitted } from '@rr/surgery';
 import { type Gsm8kSample, loadGsm8k } from '../data/gsm8k-loader.js';
 import { readSampleLog } from '../io/sample-log.js';
 import { buildPrompts } from '../tasks/prompt.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '../testing/shared-data.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
 import { evaluateGsm8k } from './evaluate-gsm8k.js';
 import type { GenerateOptions, Generator } from './generator.js';
 import { modelGenerator } from './model-generator.js';

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type TensorToWrite, createCpuBackend, openModelWeights, writeSafetensors } from '@rr/tensor';
 import { loadModel } from './load.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '../testing/shared-data.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
 
 const data = sharedDataDir();
 const backend = createCpuBackend({ threads: 1 });

@@ -1,3 +1,4 @@
+import { relativeError as suiteRelativeError } from '@rr/tensor/testing';
 import { type CpuBackend, type DType, type Tensor, createCpuBackend, f16ToF32, f32ToF16 } from '@rr/tensor';
 import { afterAll, describe, it } from 'vitest';
 import { type TestContext, createTestContext } from './test-context.js';
@@ -85,19 +86,9 @@ export function both(ctx: TestContext, values: Float64Array, shape: readonly num
   };
 }
 
+/** The conformance suite's ||a - b|| / ||b|| on two tensors' contents. */
 export async function relativeError(actual: Tensor, expected: Tensor): Promise<number> {
-  const a = await actual.read();
-  const b = await expected.read();
-  if (a.length !== b.length) throw new Error(`length ${a.length} vs reference ${b.length}`);
-  let diff = 0;
-  let ref = 0;
-  for (let i = 0; i < a.length; i++) {
-    const d = a[i]! - b[i]!;
-    diff += d * d;
-    ref += b[i]! * b[i]!;
-  }
-  if (!Number.isFinite(diff)) return NaN;
-  return ref === 0 ? Math.sqrt(diff) : Math.sqrt(diff / ref);
+  return suiteRelativeError(await actual.read(), await expected.read());
 }
 
 /** Disposes every tensor in nested results ({ out, lse }, arrays of pairs, ...). */
