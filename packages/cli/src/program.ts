@@ -5,6 +5,7 @@ import { PEERS, benchMatmul, formatMatmulReport } from './commands/bench-matmul.
 import { formatInfo, webgpuInfo } from './commands/info.js';
 import { positiveInt, positiveIntList } from './flags.js';
 import { registerEvalCommands } from './commands/eval-gsm8k.js';
+import { registerBenchBlock } from './commands/bench-block.js';
 import { registerBenchTrain } from './commands/bench-train.js';
 import { registerModelCommands } from './commands/model-commands.js';
 import { registerTrainCommands } from './commands/train.js';
@@ -46,6 +47,7 @@ export function buildProgram(io: CliIO = processIO): Command {
       const report = await webgpuInfo();
       out(opts.json ? `${JSON.stringify(report)}\n` : formatInfo(report));
     });
+  registerBenchBlock(bench, io);
   registerBenchTrain(bench, io);
   registerModelCommands(program, out);
   registerEvalCommands(program, io);

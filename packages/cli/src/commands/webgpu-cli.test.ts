@@ -31,6 +31,15 @@ describe.skipIf(!adapter)(`webgpu commands${adapter ? '' : ': skipped, no WebGPU
     expect(out).toMatch(/maxStorageBufferBindingSize\s+\d+/);
   });
 
+  it('rr bench block --backend webgpu times a layer and allocates no GPU buffers after the warm-up', async () => {
+    const { out, code, err } = await cli(['bench', 'block', '--backend', 'webgpu', '--dim', '32', '--heads', '4', '--kv-heads', '2', '--ffn', '48', '--seq', '16', '--batch', '2', '--steps', '2', '--json']);
+    expect(code, err).toBe(0);
+    const r = JSON.parse(out);
+    expect(r.backend).toBe('webgpu');
+    expect(r.tokens_per_s).toBeGreaterThan(0);
+    expect(r.pool_allocations_per_step).toEqual([0, 0]);
+  });
+
   it('rr bench matmul --backend webgpu --peer tfjs reports both sides and the ratio', async () => {
     const { out, code, err } = await cli(['bench', 'matmul', '--backend', 'webgpu', '--peer', 'tfjs', '--sizes', '32', '--seconds', '0.01', '--json']);
     expect(code, err).toBe(0);

@@ -1,0 +1,207 @@
+import { loadavg } from 'node:os';
+import { type Command, Option } from 'commander';
+import { type Backend, RRError, Rng, type Tensor, grad, keep, ops, scope } from '@rr/tensor';
+import { type ModelConfig, decoderLayer, initializeWeights, layerNames } from '@rr/model';
+import { BACKENDS, createBackend } from '../backends.js';
+import { positiveInt } from '../flags.js';
+import type { CliIO } from '../program.js';
+
+/** One Llama decoder layer and the batch it runs on (snake case: it is printed under "config"). */
+export interface BlockBenchConfig {
+  dim: number;
+  heads: number;
+  kv_heads: number;
+  head_dim: number;
+  ffn: number;
+  seq: number;
+  batch: number;
+  dtype: 'f32';
+}
+
+/** The issue's shape: a small Llama block with grouped-query attention. */
+export const DEFAULT_BLOCK_BENCH: BlockBenchConfig = { dim: 256, heads: 8, kv_heads: 4, head_dim: 32, ffn: 688, seq: 256, batch: 4, dtype: 'f32' };
+
+export interface BlockBenchReport {
+  backend: string;
+  tokens_per_s: number;
+  /** Median of the timed steps (ms); a step is forward + backward to the input and every weight. */
+  step_ms: number;
+  steps_ms: number[];
+  config: BlockBenchConfig;
+  flops_per_step: number;
+  flops: { linear: number; attention: number };
+  achieved_gflops: number;
+  /**
+   * GPU buffers the backend's pool allocated during each timed step, when the backend has a pool
+   * (WebGPU): after the warm-up a step should allocate nothing.
+   */
+  pool_allocations_per_step: number[] | null;
+  load_avg: number;
+}
+
+export interface BlockBenchOptions {
+  backend: string;
+  config: BlockBenchConfig;
+  steps: number;
+  progress?: ((message: string) => void) | undefined;
+}
+
+export function checkBlockBenchConfig(c: BlockBenchConfig): void {
+  const bad = (message: string): never => {
+    throw new RRError('BAD_FLAG', `rr bench block: ${message}`);
+  };
+  for (const key of ['dim', 'heads', 'kv_heads', 'ffn', 'seq', 'batch'] as const) {
+    if (!Number.isInteger(c[key]) || c[key] <= 0) bad(`${key} = ${c[key]} must be a positive integer.`);
+  }
+  if (c.dim % c.heads !== 0) bad(`--dim ${c.dim} must be a multiple of --heads ${c.heads} (head dim = dim / heads).`);
+  if (c.head_dim * c.heads !== c.dim) bad(`head_dim ${c.head_dim} x heads ${c.heads} must equal dim ${c.dim}.`);
+  if (c.head_dim % 2 !== 0) bad(`head dim ${c.head_dim} (= dim / heads) must be even for RoPE; change --dim or --heads.`);
+  if (c.heads % c.kv_heads !== 0) bad(`--heads ${c.heads} must be a multiple of --kv-heads ${c.kv_heads}.`);
+}
+
+/**
+ * Matmul-shaped FLOPs of one forward + backward of the layer (norms, RoPE, SwiGLU are
+ * memory-bound and small next to these):
+ *   linear     6 * tokens * N, N = q, k, v, o, gate, up, down parameters (2 forward + 4 backward)
+ *   attention  3 * 4 * B * T^2 * heads * head_dim: QK^T and PV over the full square, backward twice
+ *              the forward. A causal kernel skips about half; counting the square keeps the figure
+ *              comparable with PaLM-style accounting (and with `rr bench train`).
+ */
+export function blockStepFlops(c: BlockBenchConfig): { linear: number; attention: number } {
+  const q = c.heads * c.head_dim;
+  const kv = c.kv_heads * c.head_dim;
+  const params = c.dim * q + 2 * c.dim * kv + q * c.dim + 3 * c.dim * c.ffn;
+  return { linear: 6 * c.batch * c.seq * params, attention: 3 * 4 * c.batch * c.seq * c.seq * q };
+}
+
+interface PoolCounting {
+  poolStats(): { allocations: number };
+}
+const hasPool = (b: Backend): b is Backend & PoolCounting => typeof (b as Partial<PoolCounting>).poolStats === 'function';
+
+/**
+ * Times forward + backward of one randomly initialised Llama decoder layer on a fixed random input
+ * with a fixed random upstream gradient: one warm-up step, then the median of `steps`. Reading one
+ * gradient back ends each step, so the timing covers all queued device work.
+ */
+export async function benchBlock(options: BlockBenchOptions): Promise<BlockBenchReport> {
+  const c = options.config;
+  checkBlockBenchConfig(c);
+  if (!Number.isInteger(options.steps) || options.steps <= 0) throw new RRError('BAD_FLAG', `rr bench block: --steps ${options.steps} must be a positive integer.`);
+  const backend = await createBackend(options.backend);
+  const times: number[] = [];
+  const allocations: number[] = [];
+  try {
+    const config: ModelConfig = {
+      architecture: 'llama',
+      hiddenSize: c.dim,
+      numLayers: 1,
+      numHeads: c.heads,
+      numKvHeads: c.kv_heads,
+      headDim: c.head_dim,
+      intermediateSize: c.ffn,
+      vocabSize: 2,
+      rmsNormEps: 1e-5,
+      ropeTheta: 10_000,
+      tieWordEmbeddings: true,
+      maxPositionEmbeddings: c.seq,
+      bosTokenId: 0,
+      eosTokenId: 1,
+    };
+    const names = layerNames(0, 'llama');
+    const weights = initializeWeights(config, backend, { seed: 0 });
+    const layerWeights = Object.values(names).map((name) => weights.get(name)!);
+    for (const w of layerWeights) w.requiresGrad = true;
+    const rng = Rng.fromSeed(0).stream('bench-block');
+    const shape = [c.batch, c.seq, c.dim];
+    const size = c.batch * c.seq * c.dim;
+    const x = keep(backend.upload(rng.stream('x').fillNormal(new Float32Array(size), 0, 1), shape, 'f32'));
+    const dy = keep(backend.upload(rng.stream('dy').fillNormal(new Float32Array(size), 0, 1 / Math.sqrt(size)), shape, 'f32'));
+    x.requiresGrad = true;
+    try {
+      for (let i = 0; i <= options.steps; i++) {
+        options.progress?.(i === 0 ? `warm-up step on ${backend.name}...` : `step ${i}/${options.steps} on ${backend.name}...`);
+        const before = hasPool(backend) ? backend.poolStats().allocations : 0;
+        const t0 = performance.now();
+        const grads = scope(() => {
+          const y = decoderLayer(x, (name) => weights.get(name)!, names, config);
+          // <y, dy> makes dy the upstream gradient of y
+          return grad(ops.sum(ops.mul(y, dy)), [x, ...layerWeights]);
+        });
+        try {
+          await grads[0]!.read();
+        } finally {
+          grads.forEach((g: Tensor) => g.dispose());
+        }
+        if (i > 0) {
+          times.push(performance.now() - t0);
+          if (hasPool(backend)) allocations.push(backend.poolStats().allocations - before);
+        }
+      }
+    } finally {
+      x.dispose();
+      dy.dispose();
+      for (const w of weights.values()) w.dispose();
+    }
+  } finally {
+    backend.destroy();
+  }
+  const stepMs = median(times);
+  const flops = blockStepFlops(c);
+  const flopsPerStep = flops.linear + flops.attention;
+  return {
+    backend: backend.name,
+    tokens_per_s: (c.batch * c.seq) / (stepMs / 1000),
+    step_ms: stepMs,
+    steps_ms: times,
+    config: c,
+    flops_per_step: flopsPerStep,
+    flops,
+    achieved_gflops: flopsPerStep / (stepMs * 1e6),
+    pool_allocations_per_step: allocations.length ? allocations : null,
+    load_avg: loadavg()[0]!,
+  };
+}
+
+function median(xs: number[]): number {
+  const sorted = [...xs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+export function formatBlockBenchReport(r: BlockBenchReport): string {
+  const c = r.config;
+  const g = (flops: number): string => String(Number((flops / 1e9).toPrecision(3)));
+  const lines = [
+    `Llama block forward + backward on ${r.backend}: dim ${c.dim}, heads ${c.heads}/${c.kv_heads} kv (head dim ${c.head_dim}), ffn ${c.ffn}, batch ${c.batch} x seq ${c.seq}, ${c.dtype}`,
+    `  ${r.tokens_per_s.toFixed(0)} tokens/s, ${r.step_ms.toFixed(1)} ms/step (median of ${r.steps_ms.length} after a warm-up step)`,
+    `  FLOPs ${g(r.flops_per_step)} GFLOP/step = linear ${g(r.flops.linear)} + attention ${g(r.flops.attention)} (full square); achieved ${Number(r.achieved_gflops.toPrecision(3))} GFLOP/s`,
+  ];
+  if (r.pool_allocations_per_step) lines.push(`  GPU buffers allocated per timed step: ${r.pool_allocations_per_step.join(', ')}`);
+  lines.push(`  load average ${r.load_avg.toFixed(2)}`);
+  return `${lines.join('\n')}\n`;
+}
+
+/** Registers `rr bench block` under the `bench` command. */
+export function registerBenchBlock(bench: Command, io: CliIO): void {
+  const d = DEFAULT_BLOCK_BENCH;
+  bench
+    .command('block')
+    .description('Tokens/s of one Llama decoder layer, forward + backward (input and weight gradients).')
+    .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
+    .option('--steps <n>', 'timed steps after one warm-up (the median is reported)', positiveInt, 5)
+    .option('--dim <n>', 'hidden size', positiveInt, d.dim)
+    .option('--heads <n>', 'attention heads (head dim = dim / heads)', positiveInt, d.heads)
+    .option('--kv-heads <n>', 'key/value heads (GQA)', positiveInt, d.kv_heads)
+    .option('--ffn <n>', 'MLP intermediate size', positiveInt, d.ffn)
+    .option('--seq <n>', 'sequence length', positiveInt, d.seq)
+    .option('--batch <n>', 'sequences per step', positiveInt, d.batch)
+    .option('--json', 'print one JSON object instead of text')
+    .action(async (o: { backend: string; steps: number; dim: number; heads: number; kvHeads: number; ffn: number; seq: number; batch: number; json?: boolean }) => {
+      const config: BlockBenchConfig = { ...d, dim: o.dim, heads: o.heads, kv_heads: o.kvHeads, head_dim: o.dim / o.heads, ffn: o.ffn, seq: o.seq, batch: o.batch };
+      const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
+      const report = await benchBlock({ backend: o.backend, config, steps: o.steps, progress });
+      if (progress) io.err('\r\x1b[K');
+      io.out(o.json ? `${JSON.stringify(report)}\n` : formatBlockBenchReport(report));
+    });
+}
