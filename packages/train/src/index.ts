@@ -1,5 +1,5 @@
-export { type DataSource, readDocuments, formatOf, checkSource } from './data/documents.js';
-export { TokenPacker, type DataPosition, START } from './data/packer.js';
+export { type DataSource, type Document, readDocuments, formatOf, checkSource } from './data/documents.js';
+export { TokenPacker, type DataPosition, type PackedRows, START } from './data/packer.js';
 export { Trainer, evaluateLoss, type TrainerOptions, type Schedule } from './trainer.js';
 export { type StepMetrics, type EvalMetrics, MetricsLog } from './metrics.js';
 export { saveCheckpoint, loadCheckpoint, loadLatestCheckpoint, listCheckpoints, type TrainerState, type LoadedCheckpoint, type HostTensor } from './checkpoint.js';

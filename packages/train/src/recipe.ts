@@ -9,6 +9,7 @@ const dataSource = z
     format: z.enum(['jsonl', 'text', 'parquet']).optional(),
     field: z.string().min(1).optional(),
     template: z.string().min(1).optional(),
+    promptTemplate: z.string().min(1).optional(),
     separator: z.string().min(1).optional(),
   })
   .strict();

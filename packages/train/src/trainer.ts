@@ -2,7 +2,7 @@ import { type Backend, RRError, Rng, type Tensor, grad, keep, noGrad, ops, scope
 import type { RecurrentLM } from '@rr/model';
 import type { RecurrenceSampler } from '@rr/curriculum';
 import { type Optimizer, type Param, clipGradNorm } from '@rr/muon';
-import type { TokenPacker } from './data/packer.js';
+import type { PackedRows, TokenPacker } from './data/packer.js';
 import type { StepMetrics } from './metrics.js';
 
 /** Anything with `at(step)`: the curriculum on the mean recurrence, the LR factor. */
@@ -64,7 +64,7 @@ export class Trainer {
     let gradSums: Tensor[] | undefined;
     let lossSum = 0;
     for (let micro = 0; micro < accum; micro++) {
-      const rows = await o.data.next(o.batch);
+      const rows = await o.data.nextRows(o.batch);
       const { noGrad: n, withGrad: k } = o.model.isRecurrent ? o.sampler.sample(this.step * accum + micro, mean) : { noGrad: 0, withGrad: 0 };
       recurrences.push(n + k);
       const rng = Rng.fromSeed(o.seed ?? 0).stream('s0', this.step, micro);
@@ -121,7 +121,7 @@ export async function evaluateLoss(model: RecurrentLM, data: TokenPacker, option
   const seq = data.rowLength - 1;
   let total = 0;
   for (let i = 0; i < options.batches; i++) {
-    const rows = await data.next(options.batch);
+    const rows = await data.nextRows(options.batch);
     const rng = Rng.fromSeed(options.seed ?? 0).stream('eval-s0', i);
     const loss = noGrad(() =>
       scope(() => {
@@ -135,14 +135,28 @@ export async function evaluateLoss(model: RecurrentLM, data: TokenPacker, option
   return total / options.batches;
 }
 
-/** Packed rows [batch, seq + 1] -> input = row[:-1], labels = row[1:] (METHOD.md's packing). */
-function uploadRows(backend: Backend, rows: Int32Array, seq: number): { input: Tensor; labels: Tensor } {
-  const batch = rows.length / (seq + 1);
+/**
+ * Packed rows [batch, seq + 1] -> input = row[:-1], labels = row[1:] (METHOD.md's packing); labels
+ * of unscored tokens (a `promptTemplate`'s part) become -100, which the cross-entropy skips.
+ */
+function uploadRows(backend: Backend, rows: PackedRows, seq: number): { input: Tensor; labels: Tensor } {
+  const batch = rows.tokens.length / (seq + 1);
   const input = new Int32Array(batch * seq);
   const labels = new Int32Array(batch * seq);
+  let scored = 0;
   for (let b = 0; b < batch; b++) {
-    input.set(rows.subarray(b * (seq + 1), b * (seq + 1) + seq), b * seq);
-    labels.set(rows.subarray(b * (seq + 1) + 1, (b + 1) * (seq + 1)), b * seq);
+    input.set(rows.tokens.subarray(b * (seq + 1), b * (seq + 1) + seq), b * seq);
+    for (let t = 0; t < seq; t++) {
+      const i = b * (seq + 1) + t + 1;
+      labels[b * seq + t] = rows.scored[i] ? rows.tokens[i]! : IGNORED_LABEL;
+      scored += rows.scored[i]!;
+    }
+  }
+  if (scored === 0) {
+    throw new RRError('DATA_INVALID', `a batch of ${batch} rows of ${seq + 1} tokens holds no scored token: every token lies inside a promptTemplate part. Shorten the prompts or raise seq.`);
   }
   return { input: backend.upload(input, [batch, seq], 'i32'), labels: backend.upload(labels, [batch, seq], 'i32') };
 }
+
+/** The cross-entropy's default ignore index (PyTorch's). */
+const IGNORED_LABEL = -100;

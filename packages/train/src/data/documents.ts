@@ -15,6 +15,12 @@ export interface DataSource {
    * "Question: {question}\nAnswer: {answer}".
    */
   template?: string;
+  /**
+   * The unscored start of each record, rendered like `template` and put before the document (jsonl
+   * and parquet only): the loss then covers only the document that follows, as completion-only
+   * fine-tuning does, e.g. prompt "Q: {question}\nA:" with template " {answer}".
+   */
+  promptTemplate?: string;
   /** Plain text: what separates documents (default "<|endoftext|>" when present, else blank lines). */
   separator?: string;
 }
@@ -32,13 +38,25 @@ export function checkSource(source: DataSource, where: string): void {
   }
 }
 
+/** A document and the unscored prompt before it ('' without `promptTemplate`). */
+export interface Document {
+  prompt: string;
+  text: string;
+}
+
 /** Every document of a file, in order. Files are read whole: one file of a dataset at a time. */
-export async function readDocuments(source: DataSource): Promise<string[]> {
+export async function readDocuments(source: DataSource): Promise<Document[]> {
   checkSource(source, 'data');
   const format = formatOf(source);
-  if (format === 'text') return splitText(readFileSync(source.path, 'utf8'), source.separator);
+  if (format === 'text') {
+    if (source.promptTemplate !== undefined) throw new RRError('DATA_INVALID', `${source.path}: promptTemplate needs records (jsonl or parquet); plain text has no fields to render it from.`);
+    return splitText(readFileSync(source.path, 'utf8'), source.separator).map((text) => ({ prompt: '', text }));
+  }
   const records = format === 'jsonl' ? readJsonl(source.path) : await readParquet(source);
-  return records.map((r, i) => render(r, source, i));
+  return records.map((r, i) => ({
+    prompt: source.promptTemplate === undefined ? '' : fill(source.promptTemplate, r, `${source.path}: record ${i + 1}`, 'promptTemplate'),
+    text: render(r, source, i),
+  }));
 }
 
 function splitText(text: string, separator?: string): string[] {
@@ -66,7 +84,7 @@ function readJsonl(path: string): Record<string, unknown>[] {
 
 async function readParquet(source: DataSource): Promise<Record<string, unknown>[]> {
   const file = await asyncBufferFromFile(source.path);
-  const columns = source.template ? undefined : [source.field ?? 'text'];
+  const columns = source.template || source.promptTemplate ? undefined : [source.field ?? 'text'];
   try {
     return (await parquetReadObjects({ file, ...(columns ? { columns } : {}) })) as Record<string, unknown>[];
   } catch (e) {
@@ -76,17 +94,20 @@ async function readParquet(source: DataSource): Promise<Record<string, unknown>[
 
 function render(record: Record<string, unknown>, source: DataSource, index: number): string {
   const where = `${source.path}: record ${index + 1}`;
-  if (source.template) {
-    return source.template.replace(/\{(\w+)\}/g, (_, name: string) => {
-      const v = record[name];
-      if (typeof v !== 'string' && typeof v !== 'number') throw new RRError('DATA_INVALID', `${where}: field "${name}" used by the template is missing or not text.`);
-      return String(v);
-    });
-  }
+  if (source.template) return fill(source.template, record, where, 'template');
   const field = source.field ?? 'text';
   const v = record[field];
   if (typeof v !== 'string') {
     throw new RRError('DATA_INVALID', `${where}: field "${field}" is missing or not a string (fields: ${Object.keys(record).join(', ')}); set "field" or "template".`);
   }
   return v;
+}
+
+/** `{name}` placeholders replaced by the record's fields. */
+function fill(template: string, record: Record<string, unknown>, where: string, what: string): string {
+  return template.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const v = record[name];
+    if (typeof v !== 'string' && typeof v !== 'number') throw new RRError('DATA_INVALID', `${where}: field "${name}" used by the ${what} is missing or not text.`);
+    return String(v);
+  });
 }
