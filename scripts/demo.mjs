@@ -1,8 +1,13 @@
 #!/usr/bin/env node
-// `pnpm demo`. The retrofitted-recurrence demo (pretrain, surgery, curriculum post-training,
-// GSM8K-style sweep) is not built yet; until it lands this runs the CPU matmul benchmark, the
-// foundation everything else stands on.
-import { run } from '../packages/cli/dist/index.js';
+// `pnpm demo`: the retrofitted-recurrence demo (examples/demo): pretrain a small Llama on a task
+// where depth matters, retrofit it, post-train it with the recurrence curriculum and Muon, and
+// sweep test-time recurrence with the GSM8K harness. Arguments pass through (`pnpm demo --help`).
+import { existsSync } from 'node:fs';
 
-console.log('rr demo: the end-to-end recurrence demo is not built yet; running the CPU matmul benchmark instead.\n');
-process.exitCode = await run(['bench', 'matmul', '--backend', 'cpu', '--sizes', '256,512,1024']);
+const entry = new URL('../examples/demo/dist/index.js', import.meta.url);
+if (!existsSync(entry)) {
+  console.error('rr demo: examples/demo is not built; run ./scripts/setup.sh (or pnpm build) first.');
+  process.exit(1);
+}
+const { main } = await import(entry.href);
+process.exitCode = await main(process.argv.slice(2));
