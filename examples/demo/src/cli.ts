@@ -56,7 +56,10 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     console.log(`\nGSM8K harness (gsm8k-cot, 0-shot, greedy, flexible-extract exact match) on ${result.rows[0]?.n ?? 0} held-out walks:\n`);
     console.log(result.table);
     console.log(`static: the pretrained model trained on for the same ${config.postTrain.steps} steps as the recurrent post-training; depth = layers run per token (P + R*r + C).`);
-    const here = (p: string): string => relative(process.cwd(), p) || '.';
+    const here = (p: string): string => {
+      const r = relative(process.cwd(), p);
+      return r.startsWith('..') ? p : r || '.';
+    };
     console.log(`report: ${here(result.files.html)} (chart ${here(result.files.svg)}, data ${here(result.files.json)}, ${here(result.files.summary)})`);
     console.log(`time: pretrain ${s.pretrain.toFixed(0)}s, recurrent post-training ${s.postTrain.toFixed(0)}s, static training ${s.staticTrain.toFixed(0)}s, evaluation ${s.eval.toFixed(0)}s, total ${s.total.toFixed(0)}s`);
     return 0;

@@ -25,6 +25,12 @@ export interface DemoConfig {
   /** Surgery plan (P,R,C) of the static model's layers. */
   readonly plan: string;
   readonly adapterInit: AdapterInit;
+  /**
+   * Multiplies the initial state's std (METHOD.md: sigma = sqrt(2 / (5 * 5280)), Huginn's formula
+   * at Huginn's width). `'width'` applies the same formula at this model's width:
+   * sqrt(5280 / hiddenSize), so the random start is as large relative to the state as in Huginn.
+   */
+  readonly initScale: number | 'width';
   /** Packed row length (tokens per row, the model's context in training) and rows per step. */
   readonly seq: number;
   readonly batch: number;
@@ -54,6 +60,7 @@ export const DEMO_CONFIG: DemoConfig = {
   model: { hiddenSize: 32, numLayers: 3, numHeads: 2, intermediateSize: 128, initStd: 0.1 },
   plan: '1,1,1',
   adapterInit: 'default',
+  initScale: 'width',
   seq: 64,
   batch: 16,
   pretrain: { steps: 1200, muonLr: 0.02, adamLr: 0.01 },
@@ -74,6 +81,7 @@ export const TINY_CONFIG: DemoConfig = {
   model: { hiddenSize: 16, numLayers: 3, numHeads: 1, intermediateSize: 32, initStd: 0.1 },
   plan: '1,1,1',
   adapterInit: 'default',
+  initScale: 'width',
   seq: 32,
   batch: 2,
   pretrain: { steps: 3, muonLr: 0.02, adamLr: 0.01 },

@@ -1,7 +1,7 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Backend, createCpuBackend, keep, writeFileAtomically } from '@rr/tensor';
-import { CharTokenizer, type ModelConfig, RecurrentLM, initializeWeights } from '@rr/model';
+import { CharTokenizer, type ModelConfig, RecurrentLM, S0_STD, initializeWeights } from '@rr/model';
 import { retrofit, saveModelFolder } from '@rr/surgery';
 import { MuonWithAdamW, warmupStableDecay } from '@rr/muon';
 import { FixedSampler, PoissonLognormalSampler, type RecurrenceSampler, recurrenceCurriculum } from '@rr/curriculum';
@@ -43,6 +43,9 @@ export interface DemoResult {
   readonly files: { readonly json: string; readonly svg: string; readonly html: string; readonly summary: string; readonly staticReport: string };
   readonly seconds: { readonly pretrain: number; readonly postTrain: number; readonly staticTrain: number; readonly eval: number; readonly total: number };
 }
+
+/** Hidden size of Huginn, whose formula METHOD.md's initial-state std comes from. */
+const HUGINN_WIDTH = 5280;
 
 /** What the demo writes into outDir; cleared before a run so a rerun never resumes an old evaluation. */
 const OUTPUTS = ['samples.jsonl', 'run.json', 'report.json', 'accuracy.svg', 'report.html', 'demo.json', 'static', 'data', 'models'];
@@ -88,9 +91,10 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
     const staticModel = new RecurrentLM(modelConfig, await copyParams(base));
 
     // ---- 2. surgery: prelude / recurrent block / coda joined by an adapter
-    const r = retrofit(base, config.plan, { adapterInit: config.adapterInit, seed: config.seed });
+    const initScale = config.initScale === 'width' ? Math.sqrt(HUGINN_WIDTH / config.model.hiddenSize) : config.initScale;
+    const r = retrofit(base, config.plan, { adapterInit: config.adapterInit, initScale, seed: config.seed });
     const { prelude, block, coda } = r.model.structure;
-    log(`surgery: plan ${config.plan} -> prelude ${prelude.length}, block ${block.length} (recurrent), coda ${coda.length} layers; adapter init "${config.adapterInit}"; dropped ${r.report.dropped.length ? r.report.dropped.join(', ') : 'none'}`);
+    log(`surgery: plan ${config.plan} -> prelude ${prelude.length}, block ${block.length} (recurrent), coda ${coda.length} layers; adapter init "${config.adapterInit}"; initial state std ${(S0_STD * initScale).toPrecision(3)}; dropped ${r.report.dropped.length ? r.report.dropped.join(', ') : 'none'}`);
 
     // ---- 3. post-train: recurrent with the curriculum, static for the same number of steps
     const post = config.postTrain;
