@@ -46,7 +46,8 @@ describe('loadGsm8k', () => {
   });
 
   const DATA = fileURLToPath(new URL('../../../../../shared/data/gsm8k/', import.meta.url));
-  it.skipIf(!existsSync(`${DATA}test.jsonl`))('loads the real splits (skipped: ../shared/data/gsm8k not found)', async () => {
+  const present = existsSync(`${DATA}test.jsonl`);
+  it.skipIf(!present)(`loads the real splits${present ? '' : ' (skipped: ../shared/data/gsm8k not found)'}`, async () => {
     expect(await loadGsm8k(gsm8kSplitPath('train', DATA))).toHaveLength(7473);
     expect(await loadGsm8k(gsm8kSplitPath('test', DATA))).toHaveLength(1319);
   });
