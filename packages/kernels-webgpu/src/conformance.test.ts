@@ -18,10 +18,6 @@ defineBackendConformance(
       throw e;
     }
   },
-  {
-    skipReason: NO_ADAPTER,
-    // f16 backward rules store their intermediates (g * a / b^2, ...) in f16 before reducing them,
-    // so a reduction into a broadcast scalar lands near 2e-3; forward stays at the 2e-3 bound.
-    tolerance: { f16: { forward: 2e-3, backward: 5e-3 } },
-  },
+  // f16 is held to the suite's default bound, 2e-3 forward and backward
+  { skipReason: NO_ADAPTER },
 );

@@ -1,4 +1,5 @@
 import type { BinaryOp, UnaryOp } from '../backend.js';
+import type { DType } from '../dtype.js';
 import type { Tensor } from '../tensor.js';
 import { record } from '../autograd/tape.js';
 import { scope } from '../scope.js';
@@ -10,7 +11,10 @@ import { expectFloat, sameBackend, sameDType } from './check.js';
  * operand with a single element that is broadcast (a device-side scalar such as a clipping factor).
  */
 
-function binary(op: BinaryOp, a: Tensor, b: Tensor, backward?: (g: Tensor) => (Tensor | undefined)[]): Tensor {
+/** A gradient rule over the upstream gradient and the op's operands (and output, for unary ops). */
+type Rule = (g: Tensor, ...saved: Tensor[]) => (Tensor | undefined)[];
+
+function binary(op: BinaryOp, a: Tensor, b: Tensor, rule?: Rule): Tensor {
   sameBackend(op, a, b);
   sameDType(op, a, b);
   const broadcast = a.size === 1 || b.size === 1;
@@ -18,13 +22,25 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor, backward?: (g: Tensor) => (T
     throw new RRError('SHAPE_MISMATCH', `${op}: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ; they must be equal, or one must have a single element.`);
   }
   const out = a.backend.binary(op, a, b);
-  return backward ? record(op, out, [a, b], (g) => backward(g).map((gi, i) => gi && unbroadcast(gi, i === 0 ? a : b))) : out;
+  if (!rule) return out;
+  return record(op, out, [a, b], (g) => widened(a.dtype, [g, a, b], ([gw, aw, bw]) => rule(gw!, aw!, bw!).map((gi, i) => gi && unbroadcast(gi, i === 0 ? a : b))));
 }
 
 /** Sums a gradient back down to the shape of a broadcast scalar operand. */
 function unbroadcast(g: Tensor, input: Tensor): Tensor {
   if (g.size === input.size) return g.shape.length === input.shape.length ? g : g.view(input.shape);
   return g.backend.sum(g).view(input.shape);
+}
+
+/**
+ * Runs a gradient rule of half-precision tensors in f32 and rounds each gradient once at the end
+ * (mixed precision as in llm.c): otherwise every intermediate of the rule (g / b, g * a / b^2, the
+ * mixed-sign terms a broadcast scalar's gradient sums) would round to 11 bits on its own.
+ */
+function widened(dtype: DType, tensors: Tensor[], rule: (wide: Tensor[]) => (Tensor | undefined)[]): (Tensor | undefined)[] {
+  if (dtype !== 'f16' && dtype !== 'bf16') return rule(tensors);
+  const backend = tensors[0]!.backend;
+  return rule(tensors.map((t) => backend.cast(t, 'f32'))).map((g) => g && backend.cast(g, dtype));
 }
 
 const raw = {
@@ -36,11 +52,11 @@ const raw = {
 
 export const add = (a: Tensor, b: Tensor): Tensor => binary('add', a, b, (g) => [g, g]);
 export const sub = (a: Tensor, b: Tensor): Tensor => binary('sub', a, b, (g) => [g, raw.affine(g, -1)]);
-export const mul = (a: Tensor, b: Tensor): Tensor => binary('mul', a, b, (g) => [raw.mul(g, b), raw.mul(g, a)]);
+export const mul = (a: Tensor, b: Tensor): Tensor => binary('mul', a, b, (g, a, b) => [raw.mul(g, b!), raw.mul(g, a!)]);
 export const div = (a: Tensor, b: Tensor): Tensor =>
-  binary('div', a, b, (g) => {
-    const gOverB = raw.div(g, b);
-    return [gOverB, raw.affine(raw.mul(gOverB, raw.div(a, b)), -1)];
+  binary('div', a, b, (g, a, b) => {
+    const gOverB = raw.div(g, b!);
+    return [gOverB, raw.affine(raw.mul(gOverB, raw.div(a!, b!)), -1)];
   });
 /** No gradient: used by optimizers and clipping, never inside a differentiated model. */
 export const maximum = (a: Tensor, b: Tensor): Tensor => binary('max', a, b);
@@ -78,7 +94,7 @@ function unary(op: UnaryOp, x: Tensor): Tensor {
   expectFloat(op, 'x', x);
   const y = raw.unary(op, x);
   const d = derivative[op];
-  return record(op, y, [x], (g) => [d ? raw.mul(g, d(x, y)) : x.backend.zeros(x.shape, x.dtype)]);
+  return record(op, y, [x], (g) => widened(x.dtype, [g, x, y], ([gw, xw, yw]) => [d ? raw.mul(gw!, d(xw!, yw!)) : x.backend.zeros(x.shape, gw!.dtype)]));
 }
 
 export const neg = (x: Tensor): Tensor => unary('neg', x);

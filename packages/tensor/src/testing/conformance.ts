@@ -81,7 +81,7 @@ export function defineBackendConformance(
           return;
         }
         const tolerance = bounds(options.tolerance?.[dtype] ?? defaultTolerance[dtype]);
-        for (const c of cases) defineCaseTests(be, c, dtype, isHalf(dtype) && (c.group === 'composite' || c.name.includes('single element')) ? HALF_COMPOSITE_TOLERANCE : tolerance);
+        for (const c of cases) defineCaseTests(be, c, dtype, isHalf(dtype) && c.group === 'composite' ? HALF_COMPOSITE_TOLERANCE : tolerance);
       });
     }
     const memoryDType = dtypes.find((d) => be.dtypes.includes(d));
@@ -91,12 +91,11 @@ export function defineBackendConformance(
 
 /**
  * Whole-model composites in f16/bf16 store every intermediate (logits, attention, residuals) in half
- * precision, so their errors compound through a dozen ops: the per-op bound (2e-3 for f16) holds
- * for each op, and the composites are held to this looser bound that still catches a wrong kernel.
- * The same holds for the broadcast-scalar operand of a binary op: its gradient sums every element's
- * f16-stored term, of mixed signs, so cancellation magnifies the rounding.
+ * precision, so their errors compound through a dozen ops (up to ~5e-3 seen in f16 backward): every
+ * op on its own meets the per-op bound (2e-3 for f16, backward rules running in f32), and the
+ * composites are held to this looser bound that still catches a wrong kernel.
  */
-const HALF_COMPOSITE_TOLERANCE = { forward: 2e-2, backward: 1.5e-1 };
+const HALF_COMPOSITE_TOLERANCE = { forward: 2e-2, backward: 2e-2 };
 const isHalf = (dtype: FloatDType): boolean => dtype === 'f16' || dtype === 'bf16';
 
 function defineCaseTests(backend: Backend, c: ConformanceCase, dtype: FloatDType, tolerance: { forward: number; backward: number }): void {
