@@ -1,20 +1,14 @@
 import { loadavg } from 'node:os';
 import { type Command, Option } from 'commander';
 import { type Backend, RRError, Rng, type Tensor, grad, keep, ops, scope } from '@rr/tensor';
-import { type ModelConfig, decoderLayer, initializeWeights, layerNames } from '@rr/model';
+import { decoderLayer, initializeWeights, layerNames } from '@rr/model';
 import { BACKENDS, createBackend } from '../backends.js';
 import { positiveInt } from '../flags.js';
+import { type LayerShape, type LayerShapeFlags, checkLayerShape, layerShapeOf, layerShapeOptions, llamaConfigOf, median } from './bench-layer.js';
 import type { CliIO } from '../program.js';
 
 /** One Llama decoder layer and the batch it runs on (snake case: it is printed under "config"). */
-export interface BlockBenchConfig {
-  dim: number;
-  heads: number;
-  kv_heads: number;
-  head_dim: number;
-  ffn: number;
-  seq: number;
-  batch: number;
+export interface BlockBenchConfig extends LayerShape {
   dtype: 'f32';
 }
 
@@ -46,19 +40,6 @@ export interface BlockBenchOptions {
   progress?: ((message: string) => void) | undefined;
 }
 
-export function checkBlockBenchConfig(c: BlockBenchConfig): void {
-  const bad = (message: string): never => {
-    throw new RRError('BAD_FLAG', `rr bench block: ${message}`);
-  };
-  for (const key of ['dim', 'heads', 'kv_heads', 'ffn', 'seq', 'batch'] as const) {
-    if (!Number.isInteger(c[key]) || c[key] <= 0) bad(`${key} = ${c[key]} must be a positive integer.`);
-  }
-  if (c.dim % c.heads !== 0) bad(`--dim ${c.dim} must be a multiple of --heads ${c.heads} (head dim = dim / heads).`);
-  if (c.head_dim * c.heads !== c.dim) bad(`head_dim ${c.head_dim} x heads ${c.heads} must equal dim ${c.dim}.`);
-  if (c.head_dim % 2 !== 0) bad(`head dim ${c.head_dim} (= dim / heads) must be even for RoPE; change --dim or --heads.`);
-  if (c.heads % c.kv_heads !== 0) bad(`--heads ${c.heads} must be a multiple of --kv-heads ${c.kv_heads}.`);
-}
-
 /**
  * Matmul-shaped FLOPs of one forward + backward of the layer (norms, RoPE, SwiGLU are
  * memory-bound and small next to these):
@@ -86,28 +67,13 @@ const hasPool = (b: Backend): b is Backend & PoolCounting => typeof (b as Partia
  */
 export async function benchBlock(options: BlockBenchOptions): Promise<BlockBenchReport> {
   const c = options.config;
-  checkBlockBenchConfig(c);
+  checkLayerShape(c, 'rr bench block');
   if (!Number.isInteger(options.steps) || options.steps <= 0) throw new RRError('BAD_FLAG', `rr bench block: --steps ${options.steps} must be a positive integer.`);
   const backend = await createBackend(options.backend);
   const times: number[] = [];
   const allocations: number[] = [];
   try {
-    const config: ModelConfig = {
-      architecture: 'llama',
-      hiddenSize: c.dim,
-      numLayers: 1,
-      numHeads: c.heads,
-      numKvHeads: c.kv_heads,
-      headDim: c.head_dim,
-      intermediateSize: c.ffn,
-      vocabSize: 2,
-      rmsNormEps: 1e-5,
-      ropeTheta: 10_000,
-      tieWordEmbeddings: true,
-      maxPositionEmbeddings: c.seq,
-      bosTokenId: 0,
-      eosTokenId: 1,
-    };
+    const config = llamaConfigOf(c, { layers: 1, vocab: 2 });
     const names = layerNames(0, 'llama');
     const weights = initializeWeights(config, backend, { seed: 0 });
     const layerWeights = Object.values(names).map((name) => weights.get(name)!);
@@ -163,12 +129,6 @@ export async function benchBlock(options: BlockBenchOptions): Promise<BlockBench
   };
 }
 
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
-}
-
 export function formatBlockBenchReport(r: BlockBenchReport): string {
   const c = r.config;
   const g = (flops: number): string => String(Number((flops / 1e9).toPrecision(3)));
@@ -185,20 +145,15 @@ export function formatBlockBenchReport(r: BlockBenchReport): string {
 /** Registers `rr bench block` under the `bench` command. */
 export function registerBenchBlock(bench: Command, io: CliIO): void {
   const d = DEFAULT_BLOCK_BENCH;
-  bench
+  const command = bench
     .command('block')
     .description('Tokens/s of one Llama decoder layer, forward + backward (input and weight gradients).')
     .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
-    .option('--steps <n>', 'timed steps after one warm-up (the median is reported)', positiveInt, 5)
-    .option('--dim <n>', 'hidden size', positiveInt, d.dim)
-    .option('--heads <n>', 'attention heads (head dim = dim / heads)', positiveInt, d.heads)
-    .option('--kv-heads <n>', 'key/value heads (GQA)', positiveInt, d.kv_heads)
-    .option('--ffn <n>', 'MLP intermediate size', positiveInt, d.ffn)
-    .option('--seq <n>', 'sequence length', positiveInt, d.seq)
-    .option('--batch <n>', 'sequences per step', positiveInt, d.batch)
+    .option('--steps <n>', 'timed steps after one warm-up (the median is reported)', positiveInt, 5);
+  layerShapeOptions(command, d)
     .option('--json', 'print one JSON object instead of text')
-    .action(async (o: { backend: string; steps: number; dim: number; heads: number; kvHeads: number; ffn: number; seq: number; batch: number; json?: boolean }) => {
-      const config: BlockBenchConfig = { ...d, dim: o.dim, heads: o.heads, kv_heads: o.kvHeads, head_dim: o.dim / o.heads, ffn: o.ffn, seq: o.seq, batch: o.batch };
+    .action(async (o: LayerShapeFlags & { backend: string; steps: number; json?: boolean }) => {
+      const config: BlockBenchConfig = { ...d, ...layerShapeOf(o) };
       const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
       const report = await benchBlock({ backend: o.backend, config, steps: o.steps, progress });
       if (progress) io.err('\r\x1b[K');

@@ -5,23 +5,19 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
 import { type Backend, RRError, Rng, type Tensor, grad, keep, ops, scope } from '@rr/tensor';
-import { type ModelConfig, RecurrentLM, initializeWeights } from '@rr/model';
+import { RecurrentLM, initializeWeights } from '@rr/model';
 import { retrofit } from '@rr/surgery';
 import { GRAD_CLIP_MAX_NORM, MuonWithAdamW, type Param, clipGradNorm } from '@rr/muon';
 import { BACKENDS, createBackend } from '../backends.js';
 import { positiveInt } from '../flags.js';
+import { type LayerShape, type LayerShapeFlags, checkLayerShape, layerShapeOf, layerShapeOptions, llamaConfigOf, median } from './bench-layer.js';
 import type { CliIO } from '../program.js';
 
 /**
  * The benchmarked model and step. Snake case because the same object is the PyTorch peer's
  * argument (tools/bench_train_torch.py reads these keys) and is printed under "config".
  */
-export interface TrainBenchConfig {
-  dim: number;
-  heads: number;
-  kv_heads: number;
-  head_dim: number;
-  ffn: number;
+export interface TrainBenchConfig extends LayerShape {
   vocab: number;
   /** Layers of the static model before surgery; the plan keeps all of them. */
   layers: number;
@@ -30,8 +26,6 @@ export interface TrainBenchConfig {
   /** Recurrence r = no_grad_steps + grad_steps; the benchmark records every step (issue 5). */
   no_grad_steps: number;
   grad_steps: number;
-  seq: number;
-  batch: number;
   dtype: 'f32';
   rope_theta: number;
   rms_norm_eps: number;
@@ -108,17 +102,14 @@ export interface TrainBenchOptions {
  * `benchTrain`. Head dim = dim / heads must be a whole, even number (RoPE rotates pairs).
  */
 export function checkTrainBenchConfig(c: TrainBenchConfig): void {
+  checkLayerShape(c, 'rr bench train');
   const bad = (message: string): never => {
     throw new RRError('BAD_FLAG', `rr bench train: ${message}`);
   };
-  for (const key of ['dim', 'heads', 'kv_heads', 'ffn', 'vocab', 'layers', 'seq', 'batch', 'grad_steps'] as const) {
+  for (const key of ['vocab', 'layers', 'grad_steps'] as const) {
     if (!Number.isInteger(c[key]) || c[key] <= 0) bad(`${key} = ${c[key]} must be a positive integer.`);
   }
   if (!Number.isInteger(c.no_grad_steps) || c.no_grad_steps < 0) bad(`no_grad_steps = ${c.no_grad_steps} must be a non-negative integer.`);
-  if (c.dim % c.heads !== 0) bad(`--dim ${c.dim} must be a multiple of --heads ${c.heads} (head dim = dim / heads).`);
-  if (c.head_dim * c.heads !== c.dim) bad(`head_dim ${c.head_dim} x heads ${c.heads} must equal dim ${c.dim}.`);
-  if (c.head_dim % 2 !== 0) bad(`head dim ${c.head_dim} (= dim / heads) must be even for RoPE; change --dim or --heads.`);
-  if (c.heads % c.kv_heads !== 0) bad(`--heads ${c.heads} must be a multiple of --kv-heads ${c.kv_heads}.`);
   if (c.plan.reduce((a, b) => a + b, 0) !== c.layers) bad(`plan ${c.plan.join(',')} must use all ${c.layers} layers.`);
 }
 
@@ -238,22 +229,7 @@ interface BenchRun {
 
 /** The model, optimizer and one fixed batch of random tokens on `backend`. */
 function setUpRun(backend: Backend, c: TrainBenchConfig): BenchRun {
-  const config: ModelConfig = {
-    architecture: 'llama',
-    hiddenSize: c.dim,
-    numLayers: c.layers,
-    numHeads: c.heads,
-    numKvHeads: c.kv_heads,
-    headDim: c.head_dim,
-    intermediateSize: c.ffn,
-    vocabSize: c.vocab,
-    rmsNormEps: c.rms_norm_eps,
-    ropeTheta: c.rope_theta,
-    tieWordEmbeddings: false,
-    maxPositionEmbeddings: c.seq,
-    bosTokenId: 1,
-    eosTokenId: 2,
-  };
+  const config = llamaConfigOf(c, { layers: c.layers, vocab: c.vocab, ropeTheta: c.rope_theta, rmsNormEps: c.rms_norm_eps });
   // surgery on a random static model, as a retrofit of a pretrained one would run
   const base = new RecurrentLM(config, initializeWeights(config, backend));
   const { model } = retrofit(base, c.plan);
@@ -306,12 +282,6 @@ function setUpRun(backend: Backend, c: TrainBenchConfig): BenchRun {
       model.dispose();
     },
   };
-}
-
-function median(xs: number[]): number {
-  const sorted = [...xs].sort((a, b) => a - b);
-  const mid = sorted.length >> 1;
-  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** Debian's python3-torch lives under the system interpreter, not the first python3 on PATH. */
@@ -384,34 +354,18 @@ export function formatTrainBenchReport(r: TrainBenchReport): string {
 /** Registers `rr bench train` under the `bench` command. */
 export function registerBenchTrain(bench: Command, io: CliIO): void {
   const d = DEFAULT_TRAIN_BENCH;
-  bench
+  const command = bench
     .command('train')
     .description('Tokens/s of a full training step (forward, backward, Muon + AdamW) of a random recurrent model, with a PyTorch peer.')
     .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
-    .option('--steps <n>', 'timed steps after one warm-up (the median is reported)', positiveInt, 3)
-    .option('--dim <n>', 'hidden size', positiveInt, d.dim)
-    .option('--heads <n>', 'attention heads (head dim = dim / heads)', positiveInt, d.heads)
-    .option('--kv-heads <n>', 'key/value heads (GQA)', positiveInt, d.kv_heads)
-    .option('--ffn <n>', 'MLP intermediate size', positiveInt, d.ffn)
+    .option('--steps <n>', 'timed steps after one warm-up (the median is reported)', positiveInt, 3);
+  layerShapeOptions(command, d)
     .option('--vocab <n>', 'vocabulary size', positiveInt, d.vocab)
-    .option('--seq <n>', 'sequence length', positiveInt, d.seq)
-    .option('--batch <n>', 'sequences per step', positiveInt, d.batch)
     .option('--recurrence <n>', 'recurrence r, every step with gradient', positiveInt, d.grad_steps)
     .option('--no-peer', 'skip the PyTorch peer')
     .option('--json', 'print one JSON object instead of a table')
-    .action(async (o: { backend: string; steps: number; dim: number; heads: number; kvHeads: number; ffn: number; vocab: number; seq: number; batch: number; recurrence: number; peer: boolean; json?: boolean }) => {
-      const config: TrainBenchConfig = {
-        ...d,
-        dim: o.dim,
-        heads: o.heads,
-        kv_heads: o.kvHeads,
-        head_dim: o.dim / o.heads,
-        ffn: o.ffn,
-        vocab: o.vocab,
-        seq: o.seq,
-        batch: o.batch,
-        grad_steps: o.recurrence,
-      };
+    .action(async (o: LayerShapeFlags & { backend: string; steps: number; vocab: number; recurrence: number; peer: boolean; json?: boolean }) => {
+      const config: TrainBenchConfig = { ...d, ...layerShapeOf(o), vocab: o.vocab, grad_steps: o.recurrence };
       const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
       const report = await benchTrain({ backend: o.backend, config, steps: o.steps, peer: o.peer, progress });
       if (progress) io.err('\r\x1b[K');
