@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { type PlanLimits, planMatmul } from './plan.js';
-import { type MatmulProblem, blockExtents } from './problem.js';
+import { type MatmulProblem, blockExtents, stridedProblem } from './problem.js';
 
-const problem = (m: number, k: number, n: number, transA = false, transB = false, batch = 1, bBatched = false): MatmulProblem => ({
-  batch,
-  m,
-  n,
-  k,
-  transA,
-  transB,
-  lda: transA ? m : k,
-  ldb: transB ? k : n,
-  ldc: n,
-  aBatch: m * k,
-  bBatch: bBatched ? k * n : 0,
-  cBatch: m * n,
-});
+const problem = (m: number, k: number, n: number, transA = false, transB = false, batch = 1, bBatched = false): MatmulProblem =>
+  stridedProblem({ batch, m, n, k, transA, transB, bBatched });
 
 const limits = (bindingLimit: number): PlanLimits => ({ bindingLimit, alignment: 64, bytesPerElement: 4, maxRows: 65535 * 8, maxCols: 65535 * 32, maxBatch: 65535 });
 

@@ -21,6 +21,12 @@ export interface MatmulProblem {
   cBatch: number;
 }
 
+/** Dense row-major operands: the row strides and batch strides of op(A) [m, k] times op(B) [k, n]. */
+export function stridedProblem(d: { batch: number; m: number; n: number; k: number; transA: boolean; transB: boolean; bBatched: boolean }): MatmulProblem {
+  const { batch, m, n, k, transA, transB } = d;
+  return { batch, m, n, k, transA, transB, lda: transA ? m : k, ldb: transB ? k : n, ldc: n, aBatch: m * k, bBatch: d.bBatched ? k * n : 0, cBatch: m * n };
+}
+
 /** The problem for Backend.matmul's operands; a shared B with an untransposed A folds the batch into M. */
 export function matmulProblem(a: Tensor, b: Tensor, options: MatmulOptions): { problem: MatmulProblem; outShape: number[] } {
   const transA = options.transA ?? false;
@@ -31,22 +37,9 @@ export function matmulProblem(a: Tensor, b: Tensor, options: MatmulOptions): { p
   const batchShape = a.shape.slice(0, -2);
   const batch = sizeOf(batchShape);
   const bBatched = b.rank > 2;
+  // a shared B with an untransposed A: the batch's rows are one tall A (strides stay per matrix)
   const fold = !bBatched && !transA;
-  const rows = fold ? m * batch : m;
-  const problem: MatmulProblem = {
-    batch: fold ? 1 : batch,
-    m: rows,
-    n,
-    k,
-    transA,
-    transB,
-    lda: transA ? m : k,
-    ldb: transB ? k : n,
-    ldc: n,
-    aBatch: m * k,
-    bBatch: bBatched ? k * n : 0,
-    cBatch: m * n,
-  };
+  const problem = { ...stridedProblem({ batch, m, n, k, transA, transB, bBatched }), ...(fold ? { batch: 1, m: m * batch } : {}) };
   return { problem, outShape: [...batchShape, m, n] };
 }
 
