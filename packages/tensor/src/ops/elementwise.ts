@@ -23,7 +23,9 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor, rule?: Rule): Tensor {
   }
   const out = a.backend.binary(op, a, b);
   if (!rule) return out;
-  return record(op, out, [a, b], (g) => widened(a.dtype, [g, a, b], ([gw, aw, bw]) => rule(gw!, aw!, bw!).map((gi, i) => gi && unbroadcast(gi, i === 0 ? a : b))));
+  // add and sub of equal shapes pass g through (rule of g alone): nothing to round, nothing to widen
+  const exact = rule.length <= 1 && !broadcast;
+  return record(op, out, [a, b], (g) => widened(exact ? undefined : a.dtype, [g, a, b], ([gw, aw, bw]) => rule(gw!, aw!, bw!).map((gi, i) => gi && unbroadcast(gi, i === 0 ? a : b))));
 }
 
 /** Sums a gradient back down to the shape of a broadcast scalar operand. */
@@ -37,7 +39,7 @@ function unbroadcast(g: Tensor, input: Tensor): Tensor {
  * (mixed precision as in llm.c): otherwise every intermediate of the rule (g / b, g * a / b^2, the
  * mixed-sign terms a broadcast scalar's gradient sums) would round to 11 bits on its own.
  */
-function widened(dtype: DType, tensors: Tensor[], rule: (wide: Tensor[]) => (Tensor | undefined)[]): (Tensor | undefined)[] {
+function widened(dtype: DType | undefined, tensors: Tensor[], rule: (wide: Tensor[]) => (Tensor | undefined)[]): (Tensor | undefined)[] {
   if (dtype !== 'f16' && dtype !== 'bf16') return rule(tensors);
   const backend = tensors[0]!.backend;
   return rule(tensors.map((t) => backend.cast(t, 'f32'))).map((g) => g && backend.cast(g, dtype));
