@@ -42,7 +42,7 @@ const cases = [
 
 describe.skipIf(!data)(`surgery on the real configs${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
   for (const c of cases) {
-    it(`${c.file} with plan (${c.plan}) keeps METHOD.md's layers`, () => {
+    it(`${c.file} with plan (${c.plan}) keeps docs/method.md's layers`, () => {
       const config = parseHfConfig(JSON.parse(readFileSync(join(data!, 'configs', c.file), 'utf8')), c.file);
       const base = sharedStorageModel(config);
       const r = retrofit(base, c.plan);
