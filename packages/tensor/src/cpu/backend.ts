@@ -13,7 +13,8 @@ import { rope } from './kernels/rope.js';
 import * as shapeK from './kernels/shape.js';
 import * as glu from './kernels/swiglu.js';
 import type { FloatArray } from './kernels/types.js';
-import { type WasmMatmul, createWasmMatmul, wasmMatmulAvailable } from './wasm/matmul.js';
+import { WasmHeap, heapOf } from './wasm/heap.js';
+import { type WasmMatmul, createWasmMatmul, matmulReservedBytes, wasmMatmulAvailable } from './wasm/matmul.js';
 
 interface CpuStorage extends Storage {
   data: HostArray;
@@ -39,6 +40,8 @@ export class CpuBackend implements Backend {
   readonly threads: number;
   #wasm: WasmMatmul | undefined;
   #wasmWanted: boolean;
+  /** Where f32 tensors live when the SIMD matmul is used: its own memory, so operands need no copies. */
+  #heap: WasmHeap | undefined;
   #storages = 0;
   #bytes = 0;
   #destroyed = false;
@@ -49,6 +52,12 @@ export class CpuBackend implements Backend {
       throw new RRError('BAD_ARGUMENT', `cpu backend: threads = ${options.threads} must be a positive integer.`);
     }
     this.#wasmWanted = (options.wasm ?? true) && wasmMatmulAvailable();
+    if (this.#wasmWanted) this.#heap = new WasmHeap(matmulReservedBytes(this.threads));
+  }
+
+  /** A zeroed array for a new tensor: f32 in the WebAssembly heap where there is one (and room). */
+  #alloc(dtype: DType, size: number): HostArray {
+    return (dtype === 'f32' ? this.#heap?.alloc(size) : undefined) ?? allocHost(dtype, size);
   }
 
   // ---- memory ----
@@ -78,7 +87,7 @@ export class CpuBackend implements Backend {
     if (data.length !== sizeOf(shape)) {
       throw new RRError('SHAPE_MISMATCH', `upload: ${data.length} values do not fill shape [${shape.join(', ')}] (${sizeOf(shape)} elements).`);
     }
-    const host = allocHost(dtype, data.length);
+    const host = this.#alloc(dtype, data.length);
     host.set(data);
     return this.#wrap(host, shape, dtype);
   }
@@ -86,7 +95,7 @@ export class CpuBackend implements Backend {
   zeros(shape: readonly number[], dtype: DType): Tensor {
     assertShape(shape, 'zeros');
     this.#checkDType(dtype, 'zeros');
-    return this.#wrap(allocHost(dtype, sizeOf(shape)), shape, dtype);
+    return this.#wrap(this.#alloc(dtype, sizeOf(shape)), shape, dtype);
   }
 
   full(shape: readonly number[], value: number, dtype: DType): Tensor {
@@ -106,7 +115,9 @@ export class CpuBackend implements Backend {
 
   release(storage: Storage): void {
     this.#storages--;
-    this.#bytes -= (storage as CpuStorage).data.byteLength;
+    const data = (storage as CpuStorage).data;
+    this.#bytes -= data.byteLength;
+    if (data instanceof Float32Array) heapOf(data)?.free(data);
     (storage as CpuStorage).data = new Float32Array(0);
   }
 
@@ -131,7 +142,7 @@ export class CpuBackend implements Backend {
 
   cast(x: Tensor, dtype: DType): Tensor {
     this.#checkDType(dtype, 'cast');
-    const out = allocHost(dtype, x.size);
+    const out = this.#alloc(dtype, x.size);
     out.set(this.#data<HostArray>(x));
     return this.#wrap(out, x.shape, dtype);
   }
@@ -190,7 +201,7 @@ export class CpuBackend implements Backend {
     const s: MatmulShape = fold
       ? { batch: 1, m: m * batch, n, k, transA, transB, bBatched: false }
       : { batch, m, n, k, transA, transB, bBatched };
-    const out = allocHost(a.dtype, batch * m * n) as FloatArray;
+    const out = this.#alloc(a.dtype, batch * m * n) as FloatArray;
     const ad = this.#data(a);
     const bd = this.#data(b);
     const wasm = this.#wasmFor(ad);
@@ -201,7 +212,7 @@ export class CpuBackend implements Backend {
 
   #wasmFor(a: FloatArray): WasmMatmul | undefined {
     if (!this.#wasmWanted || !(a instanceof Float32Array)) return undefined;
-    this.#wasm ??= createWasmMatmul({ threads: this.threads });
+    this.#wasm ??= createWasmMatmul({ threads: this.threads, heap: this.#heap });
     return this.#wasm;
   }
 

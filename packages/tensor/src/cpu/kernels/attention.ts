@@ -1,5 +1,5 @@
 import type { MatmulShape } from './matmul.js';
-import { type FloatArray, like } from './types.js';
+import { type FloatArray, discard, like } from './types.js';
 
 export interface AttentionDims {
   batch: number;
@@ -204,15 +204,17 @@ function lseIndex(d: AttentionDims, group: number, p: number, r: number): number
 
 /** `scratchFloats` is a parameter so that tests can force several chunks on small shapes. */
 export function attentionBlocked(q: Float32Array, k: Float32Array, v: Float32Array, d: AttentionDims, mm: MatmulFn, scratchFloats = SCRATCH_FLOATS): { out: FloatArray; lse: FloatArray } {
-  const out = new Float32Array(q.length);
-  const lse = new Float32Array(d.batch * d.nHeads * d.tq);
+  const out = like(q, q.length) as Float32Array;
+  const lse = like(q, d.batch * d.nHeads * d.tq) as Float32Array;
   const { group, rows, count, chunk } = pairsOf(d, 1, scratchFloats);
   const [L, hd] = [d.kvLength, d.headDim];
-  const qs = new Float32Array(chunk * rows * hd);
-  const ks = new Float32Array(chunk * L * hd);
-  const vs = new Float32Array(chunk * L * hd);
-  const os = new Float32Array(chunk * rows * hd);
-  const probs = new Float32Array(chunk * rows * L);
+  // scratch next to the operands (the SIMD matmul's heap when q lives there): no copies per call
+  const scratch = (n: number): Float32Array => like(q, n) as Float32Array;
+  const qs = scratch(chunk * rows * hd);
+  const ks = scratch(chunk * L * hd);
+  const vs = scratch(chunk * L * hd);
+  const os = scratch(chunk * rows * hd);
+  const probs = scratch(chunk * rows * L);
   for (let first = 0; first < count; first += chunk) {
     const n = Math.min(chunk, count - first);
     moveQueryRows(q, qs, d, first, n, true);
@@ -240,6 +242,7 @@ export function attentionBlocked(q: Float32Array, k: Float32Array, v: Float32Arr
     mm(probs, vs, os, { batch: n, m: rows, n: hd, k: L, transA: false, transB: false, bBatched: true });
     moveQueryRows(out, os, d, first, n, false);
   }
+  for (const x of [qs, ks, vs, os, probs]) discard(x);
   return { out, lse };
 }
 
@@ -259,20 +262,21 @@ export function attentionBackwardBlocked(
   mm: MatmulFn,
   scratchFloats = SCRATCH_FLOATS,
 ): { dq: FloatArray; dk: FloatArray; dv: FloatArray } {
-  const dq = new Float32Array(q.length);
-  const dk = new Float32Array(k.length);
-  const dv = new Float32Array(v.length);
+  const dq = like(q, q.length) as Float32Array;
+  const dk = like(k, k.length) as Float32Array;
+  const dv = like(v, v.length) as Float32Array;
   const { group, rows, count, chunk } = pairsOf(d, 2, scratchFloats);
   const [L, hd] = [d.kvLength, d.headDim];
-  const qs = new Float32Array(chunk * rows * hd);
-  const dos = new Float32Array(chunk * rows * hd);
-  const rowWork = new Float32Array(chunk * rows * hd); // the outputs O, then dQ
-  const ks = new Float32Array(chunk * L * hd);
-  const vs = new Float32Array(chunk * L * hd);
-  const dks = new Float32Array(chunk * L * hd);
-  const dvs = new Float32Array(chunk * L * hd);
-  const probs = new Float32Array(chunk * rows * L);
-  const dProbs = new Float32Array(chunk * rows * L);
+  const scratch = (n: number): Float32Array => like(q, n) as Float32Array;
+  const qs = scratch(chunk * rows * hd);
+  const dos = scratch(chunk * rows * hd);
+  const rowWork = scratch(chunk * rows * hd); // the outputs O, then dQ
+  const ks = scratch(chunk * L * hd);
+  const vs = scratch(chunk * L * hd);
+  const dks = scratch(chunk * L * hd);
+  const dvs = scratch(chunk * L * hd);
+  const probs = scratch(chunk * rows * L);
+  const dProbs = scratch(chunk * rows * L);
   const rowDot = new Float64Array(chunk * rows);
   for (let first = 0; first < count; first += chunk) {
     const n = Math.min(chunk, count - first);
@@ -309,5 +313,6 @@ export function attentionBackwardBlocked(
     moveKvRows(dk, dks, d, first, n, false);
     moveKvRows(dv, dvs, d, first, n, false);
   }
+  for (const x of [qs, dos, rowWork, ks, vs, dks, dvs, probs, dProbs]) discard(x);
   return { dq, dk, dv };
 }
