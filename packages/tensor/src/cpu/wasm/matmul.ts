@@ -26,8 +26,6 @@ export interface MatmulArgs extends MatmulShape {
   b: Float32Array;
   /** [batch, m, n]. */
   out: Float32Array;
-  /** true: out += a @ b instead of out = a @ b. */
-  accumulate?: boolean;
 }
 
 export interface WasmMatmul {
@@ -299,26 +297,34 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     checkDim('m', m);
     checkDim('n', n);
     checkDim('k', k);
-    const aLen = batch * m * k;
-    const bLen = (bBatched ? batch : 1) * k * n;
-    const cLen = batch * m * n;
+    const aStride = args.aStride ?? m * k;
+    const bStride = args.bStride ?? k * n;
+    const cStride = args.cStride ?? m * n;
+    for (const [name, stride, min] of [['aStride', aStride, m * k], ['bStride', bStride, k * n], ['cStride', cStride, m * n]] as const) {
+      if (!Number.isInteger(stride) || stride < min) throw new RangeError(`wasm matmul: ${name} = ${stride} must be an integer >= ${min}`);
+    }
+    const packed = aStride === m * k && bStride === k * n && cStride === m * n;
+    const aLen = batch === 0 ? 0 : (batch - 1) * aStride + m * k;
+    const bLen = bBatched ? (batch === 0 ? 0 : (batch - 1) * bStride + k * n) : k * n;
+    const cLen = batch === 0 ? 0 : (batch - 1) * cStride + m * n;
     if (a.length < aLen) throw new RangeError(`wasm matmul: a has ${a.length} elements, needs ${aLen}`);
     if (b.length < bLen) throw new RangeError(`wasm matmul: b has ${b.length} elements, needs ${bLen}`);
     if (out.length < cLen) throw new RangeError(`wasm matmul: out has ${out.length} elements, needs ${cLen}`);
-    if (cLen === 0) return;
+    if (batch * m * n === 0) return;
     if (k === 0) {
-      if (!accumulate) out.fill(0, 0, cLen);
+      if (!accumulate) for (let z = 0; z < batch; z++) out.fill(0, z * cStride, z * cStride + m * n);
       return;
     }
 
     // A shared B with row-major A is one tall matrix: [batch*m, k] @ [k, n].
-    const fold = !bBatched && !transA && batch > 1;
+    const fold = packed && !bBatched && !transA && batch > 1;
     const eBatch = fold ? 1 : batch;
     const eM = fold ? batch * m : m;
 
     const scratch: Float32Array[] = [];
     try {
-      runPlaced(args, place(a, aLen, true, scratch), place(b, bLen, true, scratch), place(out, cLen, accumulate, scratch), eBatch, eM);
+      // a strided out is copied in too: the gaps between its entries must come back unchanged
+      runPlaced(args, place(a, aLen, true, scratch), place(b, bLen, true, scratch), place(out, cLen, accumulate || !packed, scratch), eBatch, eM, [aStride, bStride, cStride]);
       const cScratch = heap.address(out) === undefined ? scratch[scratch.length - 1]! : undefined;
       if (cScratch) out.set(cScratch.subarray(0, cLen));
     } finally {
@@ -326,7 +332,7 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     }
   }
 
-  function runPlaced(args: MatmulArgs, aOff: number, bOff: number, cOff: number, eBatch: number, eM: number): void {
+  function runPlaced(args: MatmulArgs, aOff: number, bOff: number, cOff: number, eBatch: number, eM: number, [aStride, bStride, cStride]: readonly number[]): void {
     const { batch, m, n, k, transA, transB, bBatched } = args;
     const accumulate = args.accumulate === true;
 
@@ -348,14 +354,14 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     set(F.a, aOff);
     set(F.aRow, transA ? 4 : k * 4);
     set(F.aK, transA ? m * 4 : 4);
-    set(F.aBatch, m * k * 4);
+    set(F.aBatch, aStride! * 4);
     set(F.b, bOff);
     set(F.bK, transB ? 4 : n * 4);
     set(F.bCol, transB ? k * 4 : 4);
-    set(F.bBatch, bBatched ? k * n * 4 : 0);
+    set(F.bBatch, bBatched ? bStride! * 4 : 0);
     set(F.c, cOff);
     set(F.cRow, n * 4);
-    set(F.cBatch, m * n * 4);
+    set(F.cBatch, cStride! * 4);
     set(F.accumulate, accumulate ? 1 : 0);
 
     Atomics.store(ctl, CTL_DONE, 0);
