@@ -1,4 +1,5 @@
 import type { MatmulShape } from './matmul.js';
+import { heapOf } from '../wasm/heap.js';
 import { type FloatArray, discard, like } from './types.js';
 
 export interface AttentionDims {
@@ -223,6 +224,22 @@ function moveKvRows(x: Float32Array, stacked: Float32Array, d: AttentionDims, fi
   }
 }
 
+/**
+ * x = e^(x * scale - shift) elementwise, returning the sum: the softmax's exponentials, in SIMD
+ * when x lives in the WebAssembly heap (Math.exp is most of the softmax's time otherwise).
+ */
+function expShift(x: Float32Array, scale: number, shift: number): number {
+  const heap = heapOf(x);
+  if (heap) return heap.expShift(x, scale, shift);
+  let sum = 0;
+  for (let t = 0; t < x.length; t++) {
+    const e = Math.exp(x[t]! * scale - shift);
+    x[t] = e;
+    sum += e;
+  }
+  return sum;
+}
+
 /** Index into lse ([B, H, tq]) of query i of head j in pair p. */
 function lseIndex(d: AttentionDims, group: number, p: number, j: number, i: number): number {
   const b = Math.floor(p / d.nKvHeads);
@@ -259,13 +276,11 @@ export function attentionBlocked(q: Float32Array, k: Float32Array, v: Float32Arr
           const i = blk.i0 + r;
           const last = L - d.tq + i;
           let max = -Infinity;
-          for (let t = 0; t <= last; t++) max = Math.max(max, probs[off + t]! * d.scale);
-          let sum = 0;
           for (let t = 0; t <= last; t++) {
-            const e = Math.exp(probs[off + t]! * d.scale - max);
-            probs[off + t] = e;
-            sum += e;
+            const x = probs[off + t]! * d.scale;
+            if (x > max) max = x;
           }
+          const sum = expShift(probs.subarray(off, off + last + 1), d.scale, max);
           const inv = 1 / sum;
           for (let t = 0; t <= last; t++) probs[off + t] = probs[off + t]! * inv;
           probs.fill(0, off + last + 1, off + keys);
@@ -338,7 +353,7 @@ export function attentionBackwardBlocked(
           const off = (c * m + r) * keys;
           const last = L - d.tq + blk.i0 + r;
           const l = lse[lseIndex(d, group, first + c, j, blk.i0 + r)]!;
-          for (let t = 0; t <= last; t++) probs[off + t] = Math.exp(probs[off + t]! * d.scale - l);
+          expShift(probs.subarray(off, off + last + 1), d.scale, l);
           probs.fill(0, off + last + 1, off + keys);
         }
       }

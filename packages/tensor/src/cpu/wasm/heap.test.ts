@@ -59,4 +59,29 @@ describe.runIf(wasmMatmulAvailable())('WasmHeap', () => {
       mm.destroy();
     }
   });
+
+  it('expShift matches Math.exp to ~1 ulp of an f32 argument on random rows of every length mod 4, at any offset, and returns their sum', () => {
+    const heap = new WasmHeap(4096);
+    for (const n of [1, 2, 3, 4, 5, 7, 8, 31, 64, 257]) {
+      for (const offset of [0, 1, 3]) {
+        const block = heap.alloc(n + offset + 2)!;
+        const x = block.subarray(offset, offset + n);
+        for (let i = 0; i < n; i++) x[i] = (Math.random() * 2 - 1) * 40;
+        const scale = 0.3 + Math.random();
+        const shift = (Math.random() * 2 - 1) * 10;
+        const ref = Array.from(x, (v) => Math.exp(v * scale - shift));
+        const input = Float32Array.from(x);
+        block[offset + n] = 1234; // just past the row: left alone
+        const sum = heap.expShift(x, scale, shift);
+        // the argument is computed in f32, x * scale and then - shift each rounded (half an ulp of
+        // their magnitudes), which exp turns into relative error; then ~1 ulp of polynomial and store
+        const bounds = Array.from(input, (v) => 6e-7 + (Math.abs(v * scale) + Math.abs(v * scale - shift)) * 6e-8);
+        for (let i = 0; i < n; i++) expect(Math.abs(x[i]! - ref[i]!) / ref[i]!).toBeLessThan(bounds[i]!);
+        expect(Math.abs(sum - ref.reduce((a, b) => a + b, 0)) / sum).toBeLessThan(Math.max(...bounds));
+        expect(block[offset + n]).toBe(1234);
+        heap.free(block);
+      }
+    }
+    expect(() => heap.expShift(new Float32Array(4), 1, 0)).toThrow(/this heap/);
+  });
 });

@@ -11,6 +11,7 @@
  * memory cannot grow any more (4 GiB, or the address space is refused), `alloc` returns
  * undefined and the caller falls back to an ordinary Float32Array.
  */
+import { wasmModule } from './module.js';
 import { api, type WasmMemory } from './wasm-api.js';
 
 const PAGE = 65536;
@@ -52,6 +53,7 @@ export class WasmHeap {
   #top: number;
   #free = new Map<number, number[]>();
   #f32: Float32Array;
+  #expShift: ((ptr: number, n: number, scale: number, shift: number) => number) | undefined;
 
   constructor(reserved: number) {
     this.reserved = Math.ceil(reserved / 64) * 64;
@@ -101,6 +103,16 @@ export class WasmHeap {
     let list = this.#free.get(bytes);
     if (!list) this.#free.set(bytes, (list = []));
     list.push(view.byteOffset);
+  }
+
+  /**
+   * x[i] = e^(x[i] * scale - shift) over `x` (a view into this heap), in SIMD; returns the sum
+   * of the results. Softmax rows: shift is the row's max, or its log-sum-exp in the backward.
+   */
+  expShift(x: Float32Array, scale: number, shift: number): number {
+    if (heaps.get(x.buffer) !== this) throw new RangeError('wasm heap: expShift needs a view into this heap');
+    this.#expShift ??= new (api().Instance)(wasmModule(), { env: { memory: this.memory } }).exports.exp_shift as (ptr: number, n: number, scale: number, shift: number) => number;
+    return this.#expShift(x.byteOffset, x.length, scale, shift);
   }
 
   /** Byte address of `view` in this heap's memory, or undefined when it lives elsewhere. */

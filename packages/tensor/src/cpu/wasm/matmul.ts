@@ -14,9 +14,9 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { MATMUL_WASM_BASE64 } from './matmul-wasm.generated.js';
 import { WasmHeap } from './heap.js';
-import { api, wasmApi, type WasmModule } from './wasm-api.js';
+import { wasmBytes, wasmModule } from './module.js';
+import { api, wasmApi } from './wasm-api.js';
 import { workerLoop, type WorkerInit } from './worker-loop.js';
 
 export interface MatmulArgs extends MatmulShape {
@@ -104,21 +104,7 @@ const MAIN_SPIN = 3000;
 
 // ----- module ----------------------------------------------------------------------
 
-let compiled: WasmModule | undefined;
 let available: boolean | undefined;
-
-function wasmBytes(): Uint8Array {
-  if (typeof Buffer === 'function') return Buffer.from(MATMUL_WASM_BASE64, 'base64');
-  const bin = atob(MATMUL_WASM_BASE64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
-function wasmModule(): WasmModule {
-  compiled ??= new (api().Module)(wasmBytes());
-  return compiled;
-}
 
 /** Whether WebAssembly SIMD128, wasm threads and SharedArrayBuffer are usable here. */
 export function wasmMatmulAvailable(): boolean {
