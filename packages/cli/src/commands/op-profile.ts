@@ -1,4 +1,4 @@
-import type { Backend } from '@rr/tensor';
+import { type Backend, isGradEnabled } from '@rr/tensor';
 
 /** Where a step spends its time: forward (and the loss), backward, optimizer (clipping included). */
 export type Phase = 'forward' | 'backward' | 'optimizer';
@@ -37,6 +37,9 @@ export class OpProfiler {
   #calls = new Map<string, Record<Phase, number>>();
   #phaseMs = zeros();
   #since: number | undefined;
+  /** Set by `followTraining`: phases follow the step instead of `enter` calls. */
+  #following = false;
+  #inForward = 0;
   #restore: (() => void)[] = [];
 
   constructor(backend: Backend) {
@@ -51,6 +54,7 @@ export class OpProfiler {
       const fn = original as (...args: unknown[]) => unknown;
       const keyed = name === 'unary' || name === 'binary';
       target[name] = (...args: unknown[]): unknown => {
+        if (this.#following) this.#follow();
         const t0 = performance.now();
         try {
           return fn.apply(backend, args);
@@ -73,6 +77,45 @@ export class OpProfiler {
     }
     m[this.#phase] += ms;
     c[this.#phase]++;
+  }
+
+  /**
+   * Tells the phases of a training step it does not drive itself (the Trainer's trainStep) from
+   * three signs: calls inside `model.forward`, and after it while recording, are forward (the
+   * loss included); the first call without recording outside the forward starts the backward
+   * (`grad` runs its rules under noGrad); the first recording call after that, or
+   * `optimizer.step`, starts the optimizer phase (gradient clipping included).
+   */
+  followTraining(model: { forward(...args: never[]): unknown }, optimizer: { step(...args: never[]): unknown }): void {
+    this.#following = true;
+    const patch = (obj: object, name: 'forward' | 'step', before: () => void, after?: () => void): void => {
+      const target = obj as Record<string, unknown>;
+      const fn = target[name] as (...args: unknown[]) => unknown;
+      target[name] = (...args: unknown[]): unknown => {
+        before();
+        try {
+          return fn.apply(obj, args);
+        } finally {
+          after?.();
+        }
+      };
+      this.#restore.push(() => delete target[name]);
+    };
+    patch(
+      model,
+      'forward',
+      () => {
+        if (this.#inForward++ === 0) this.enter('forward');
+      },
+      () => this.#inForward--,
+    );
+    patch(optimizer, 'step', () => this.enter('optimizer'));
+  }
+
+  #follow(): void {
+    if (this.#inForward > 0) return;
+    if (this.#phase === 'forward' && !isGradEnabled()) this.enter('backward');
+    else if (this.#phase === 'backward' && isGradEnabled()) this.enter('optimizer');
   }
 
   /** From now on calls count towards `phase` (and so does the wall time, until the next `enter` or `leave`). */
