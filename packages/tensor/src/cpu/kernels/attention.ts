@@ -201,8 +201,8 @@ function moveQueryRows(x: Float32Array, stacked: Float32Array, d: AttentionDims,
       for (let i = 0; i < d.tq; i++) {
         const xOff = (b * d.tq + i) * stride + (g * group + j) * hd;
         const sOff = ((c * group + j) * d.tq + i) * hd;
-        if (toStacked) stacked.set(x.subarray(xOff, xOff + hd), sOff);
-        else x.set(stacked.subarray(sOff, sOff + hd), xOff);
+        if (toStacked) for (let e = 0; e < hd; e++) stacked[sOff + e] = x[xOff + e]!;
+        else for (let e = 0; e < hd; e++) x[xOff + e] = stacked[sOff + e]!;
       }
     }
   }
@@ -218,8 +218,8 @@ function moveKvRows(x: Float32Array, stacked: Float32Array, d: AttentionDims, fi
     for (let t = 0; t < d.kvLength; t++) {
       const xOff = (b * d.s + t) * stride + g * hd;
       const sOff = (c * d.kvLength + t) * hd;
-      if (toStacked) stacked.set(x.subarray(xOff, xOff + hd), sOff);
-      else x.set(stacked.subarray(sOff, sOff + hd), xOff);
+      if (toStacked) for (let e = 0; e < hd; e++) stacked[sOff + e] = x[xOff + e]!;
+      else for (let e = 0; e < hd; e++) x[xOff + e] = stacked[sOff + e]!;
     }
   }
 }

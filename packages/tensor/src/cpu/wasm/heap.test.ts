@@ -73,15 +73,36 @@ describe.runIf(wasmMatmulAvailable())('WasmHeap', () => {
         const input = Float32Array.from(x);
         block[offset + n] = 1234; // just past the row: left alone
         const sum = heap.expShift(x, scale, shift);
-        // the argument is computed in f32, x * scale and then - shift each rounded (half an ulp of
-        // their magnitudes), which exp turns into relative error; then ~1 ulp of polynomial and store
-        const bounds = Array.from(input, (v) => 6e-7 + (Math.abs(v * scale) + Math.abs(v * scale - shift)) * 6e-8);
+        // the argument is computed in f32: scale and shift rounded to f32, x * scale and then - shift
+        // each rounded (half an ulp of their magnitudes), which exp turns into relative error; then
+        // ~1 ulp of polynomial and store
+        const bounds = Array.from(input, (v) => 6e-7 + (2 * Math.abs(v * scale) + Math.abs(shift) + Math.abs(v * scale - shift)) * 6e-8);
         for (let i = 0; i < n; i++) expect(Math.abs(x[i]! - ref[i]!) / ref[i]!).toBeLessThan(bounds[i]!);
         expect(Math.abs(sum - ref.reduce((a, b) => a + b, 0)) / sum).toBeLessThan(Math.max(...bounds));
         expect(block[offset + n]).toBe(1234);
         heap.free(block);
       }
     }
-    expect(() => heap.expShift(new Float32Array(4), 1, 0)).toThrow(/this heap/);
+    expect(() => heap.expShift(new Float32Array(4), 1, 0)).toThrow(/not a view into this heap/);
+  });
+
+  it('swiglu and its backward match the f64 formulas on random inputs of every length mod 4', () => {
+    const heap = new WasmHeap(4096);
+    const sig = (x: number): number => 1 / (1 + Math.exp(-x));
+    for (const n of [1, 3, 4, 6, 33, 256]) {
+      const [g, u, dy, out, dg, du] = [0, 1, 2, 3, 4, 5].map(() => heap.alloc(n)!) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+      for (const x of [g, u, dy]) for (let i = 0; i < n; i++) x[i] = (Math.random() * 2 - 1) * 12;
+      heap.swiglu(g, u, out);
+      heap.swigluBackward(g, u, dy, dg, du);
+      for (let i = 0; i < n; i++) {
+        const s = sig(g[i]!);
+        // relative to the size of the terms: 1 + g (1 - s) cancels near g = -1.28
+        const close = (got: number, want: number, size: number): void => expect(Math.abs(got - want)).toBeLessThan(2e-6 * size + 1e-30);
+        close(out[i]!, g[i]! * s * u[i]!, Math.abs(g[i]! * s * u[i]!));
+        close(dg[i]!, dy[i]! * u[i]! * s * (1 + g[i]! * (1 - s)), Math.abs(dy[i]! * u[i]! * s) * (1 + Math.abs(g[i]! * (1 - s))));
+        close(du[i]!, dy[i]! * g[i]! * s, Math.abs(dy[i]! * g[i]! * s));
+      }
+    }
+    expect(() => heap.swiglu(new Float32Array(4), new Float32Array(4), new Float32Array(4))).toThrow(/not a view into this heap/);
   });
 });

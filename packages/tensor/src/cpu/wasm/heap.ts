@@ -46,6 +46,12 @@ function createMemory(pages: number): WasmMemory {
   throw lastError ?? new RangeError('wasm heap: cannot allocate shared memory');
 }
 
+interface HeapKernels {
+  exp_shift(ptr: number, n: number, scale: number, shift: number): number;
+  swiglu(gate: number, up: number, out: number, n: number): void;
+  swiglu_backward(gate: number, up: number, dy: number, dGate: number, dUp: number, n: number): void;
+}
+
 export class WasmHeap {
   readonly memory: WasmMemory;
   /** Bytes below this are the caller's (the matmul's job descriptor and per-thread workspaces). */
@@ -53,7 +59,7 @@ export class WasmHeap {
   #top: number;
   #free = new Map<number, number[]>();
   #f32: Float32Array;
-  #expShift: ((ptr: number, n: number, scale: number, shift: number) => number) | undefined;
+  #kernels: HeapKernels | undefined;
 
   constructor(reserved: number) {
     this.reserved = Math.ceil(reserved / 64) * 64;
@@ -105,14 +111,38 @@ export class WasmHeap {
     list.push(view.byteOffset);
   }
 
+  /** The elementwise kernels of matmul.wat, instantiated on this memory on first use. */
+  get #k(): HeapKernels {
+    this.#kernels ??= new (api().Instance)(wasmModule(), { env: { memory: this.memory } }).exports as unknown as HeapKernels;
+    return this.#kernels;
+  }
+
+  /** Whether every array lives in this heap (so the SIMD kernels below can run on them). */
+  holds(...xs: ArrayBufferView[]): boolean {
+    return xs.every((x) => heaps.get(x.buffer) === this);
+  }
+
+  #at(x: Float32Array): number {
+    if (heaps.get(x.buffer) !== this) throw new RangeError('wasm heap: a kernel argument is not a view into this heap');
+    return x.byteOffset;
+  }
+
   /**
-   * x[i] = e^(x[i] * scale - shift) over `x` (a view into this heap), in SIMD; returns the sum
-   * of the results. Softmax rows: shift is the row's max, or its log-sum-exp in the backward.
+   * x[i] = e^(x[i] * scale - shift) over `x`, in SIMD; returns the sum of the results.
+   * Softmax rows: shift is the row's max, or its log-sum-exp in the backward.
    */
   expShift(x: Float32Array, scale: number, shift: number): number {
-    if (heaps.get(x.buffer) !== this) throw new RangeError('wasm heap: expShift needs a view into this heap');
-    this.#expShift ??= new (api().Instance)(wasmModule(), { env: { memory: this.memory } }).exports.exp_shift as (ptr: number, n: number, scale: number, shift: number) => number;
-    return this.#expShift(x.byteOffset, x.length, scale, shift);
+    return this.#k.exp_shift(this.#at(x), x.length, scale, shift);
+  }
+
+  /** out = silu(gate) * up, elementwise over gate's length. */
+  swiglu(gate: Float32Array, up: Float32Array, out: Float32Array): void {
+    this.#k.swiglu(this.#at(gate), this.#at(up), this.#at(out), gate.length);
+  }
+
+  /** The SwiGLU gradients for upstream dy, into dGate and dUp. */
+  swigluBackward(gate: Float32Array, up: Float32Array, dy: Float32Array, dGate: Float32Array, dUp: Float32Array): void {
+    this.#k.swiglu_backward(this.#at(gate), this.#at(up), this.#at(dy), this.#at(dGate), this.#at(dUp), gate.length);
   }
 
   /** Byte address of `view` in this heap's memory, or undefined when it lives elsewhere. */

@@ -714,4 +714,85 @@
         (local.set $ptr (i32.add (local.get $ptr) (i32.const 4)))
         (br $tail)))
     (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+
+  ;; ---- SwiGLU: silu(gate) * up, and its gradients ---------------------------------------
+  ;;
+  ;; sigmoid(g) = 1 / (1 + e^-g) with $exp4; lanes past n (the tail) go through the same
+  ;; four-lane code one element at a time.
+
+  (func $sigmoid4 (param $g v128) (result v128)
+    (f32x4.div (f32x4.splat (f32.const 1))
+      (f32x4.add (f32x4.splat (f32.const 1)) (call $exp4 (f32x4.neg (local.get $g))))))
+
+  ;; out = g * sigmoid(g) * u over n floats (byte addresses).
+  (func (export "swiglu") (param $g i32) (param $u i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $vn i32) (local $x v128)
+    (local.set $vn (i32.and (local.get $n) (i32.const -4)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $i) (local.get $vn)))
+        (local.set $x (v128.load align=4 (local.get $g)))
+        (v128.store align=4 (local.get $out)
+          (f32x4.mul (f32x4.mul (local.get $x) (call $sigmoid4 (local.get $x))) (v128.load align=4 (local.get $u))))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $u (i32.add (local.get $u) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vec)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (f32x4.splat (f32.load (local.get $g))))
+        (f32.store (local.get $out) (f32x4.extract_lane 0
+          (f32x4.mul (f32x4.mul (local.get $x) (call $sigmoid4 (local.get $x))) (f32x4.splat (f32.load (local.get $u))))))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $u (i32.add (local.get $u) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tail))))
+
+  ;; dGate = dy * u * s * (1 + g * (1 - s)), dUp = dy * g * s, s = sigmoid(g), for four lanes:
+  ;; stores both at the given addresses.
+  (func $swiglu_backward4 (param $x v128) (param $u v128) (param $dy v128) (param $dg i32) (param $du i32) (param $lanes i32)
+    (local $s v128) (local $a v128) (local $b v128)
+    (local.set $s (call $sigmoid4 (local.get $x)))
+    (local.set $a (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dy) (local.get $u)) (local.get $s))
+      (f32x4.add (f32x4.splat (f32.const 1))
+        (f32x4.mul (local.get $x) (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $s))))))
+    (local.set $b (f32x4.mul (f32x4.mul (local.get $dy) (local.get $x)) (local.get $s)))
+    (if (i32.eq (local.get $lanes) (i32.const 4))
+      (then
+        (v128.store align=4 (local.get $dg) (local.get $a))
+        (v128.store align=4 (local.get $du) (local.get $b)))
+      (else
+        (f32.store (local.get $dg) (f32x4.extract_lane 0 (local.get $a)))
+        (f32.store (local.get $du) (f32x4.extract_lane 0 (local.get $b))))))
+
+  (func (export "swiglu_backward") (param $g i32) (param $u i32) (param $dy i32) (param $dg i32) (param $du i32) (param $n i32)
+    (local $i i32) (local $vn i32)
+    (local.set $vn (i32.and (local.get $n) (i32.const -4)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $i) (local.get $vn)))
+        (call $swiglu_backward4 (v128.load align=4 (local.get $g)) (v128.load align=4 (local.get $u)) (v128.load align=4 (local.get $dy))
+          (local.get $dg) (local.get $du) (i32.const 4))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $u (i32.add (local.get $u) (i32.const 16)))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+        (local.set $dg (i32.add (local.get $dg) (i32.const 16)))
+        (local.set $du (i32.add (local.get $du) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vec)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $i) (local.get $n)))
+        (call $swiglu_backward4 (f32x4.splat (f32.load (local.get $g))) (f32x4.splat (f32.load (local.get $u))) (f32x4.splat (f32.load (local.get $dy)))
+          (local.get $dg) (local.get $du) (i32.const 1))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $u (i32.add (local.get $u) (i32.const 4)))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+        (local.set $dg (i32.add (local.get $dg) (i32.const 4)))
+        (local.set $du (i32.add (local.get $du) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tail))))
 )
