@@ -31,8 +31,10 @@ const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'u32'];
 
 /**
  * The CPU backend: plain TypeScript for every op (the reference the WebGPU backend is tested
- * against) and WebAssembly SIMD with worker threads for f32 matmul, where the FLOPs are.
- * Supports f64 so that gradient checks can run in double precision.
+ * against) and WebAssembly SIMD with worker threads for f32 matmul, where the FLOPs are. f32
+ * tensors live in the matmul's WebAssembly memory (`WasmHeap`), so the SIMD kernels (matmul,
+ * attention's softmax, SwiGLU) read and write them in place; the TypeScript kernels see them as
+ * ordinary Float32Arrays. Supports f64 so that gradient checks can run in double precision.
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';

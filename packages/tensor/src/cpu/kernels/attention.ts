@@ -225,14 +225,14 @@ function moveKvRows(x: Float32Array, stacked: Float32Array, d: AttentionDims, fi
 }
 
 /**
- * x = e^(x * scale - shift) elementwise, returning the sum: the softmax's exponentials, in SIMD
+ * x[start..end) = e^(x * scale - shift) elementwise, returning the sum: the softmax's exponentials, in SIMD
  * when x lives in the WebAssembly heap (Math.exp is most of the softmax's time otherwise).
  */
-function expShift(x: Float32Array, scale: number, shift: number): number {
+function expShift(x: Float32Array, start: number, end: number, scale: number, shift: number): number {
   const heap = heapOf(x);
-  if (heap) return heap.expShift(x, scale, shift);
+  if (heap) return heap.expShift(x, start, end, scale, shift);
   let sum = 0;
-  for (let t = 0; t < x.length; t++) {
+  for (let t = start; t < end; t++) {
     const e = Math.exp(x[t]! * scale - shift);
     x[t] = e;
     sum += e;
@@ -280,7 +280,7 @@ export function attentionBlocked(q: Float32Array, k: Float32Array, v: Float32Arr
             const x = probs[off + t]! * d.scale;
             if (x > max) max = x;
           }
-          const sum = expShift(probs.subarray(off, off + last + 1), d.scale, max);
+          const sum = expShift(probs, off, off + last + 1, d.scale, max);
           const inv = 1 / sum;
           for (let t = 0; t <= last; t++) probs[off + t] = probs[off + t]! * inv;
           probs.fill(0, off + last + 1, off + keys);
@@ -353,7 +353,7 @@ export function attentionBackwardBlocked(
           const off = (c * m + r) * keys;
           const last = L - d.tq + blk.i0 + r;
           const l = lse[lseIndex(d, group, first + c, j, blk.i0 + r)]!;
-          expShift(probs.subarray(off, off + last + 1), d.scale, l);
+          expShift(probs, off, off + last + 1, d.scale, l);
           probs.fill(0, off + last + 1, off + keys);
         }
       }

@@ -72,7 +72,7 @@ describe.runIf(wasmMatmulAvailable())('WasmHeap', () => {
         const ref = Array.from(x, (v) => Math.exp(v * scale - shift));
         const input = Float32Array.from(x);
         block[offset + n] = 1234; // just past the row: left alone
-        const sum = heap.expShift(x, scale, shift);
+        const sum = heap.expShift(block, offset, offset + n, scale, shift);
         // the argument is computed in f32: scale and shift rounded to f32, x * scale and then - shift
         // each rounded (half an ulp of their magnitudes), which exp turns into relative error; then
         // ~1 ulp of polynomial and store
@@ -83,7 +83,8 @@ describe.runIf(wasmMatmulAvailable())('WasmHeap', () => {
         heap.free(block);
       }
     }
-    expect(() => heap.expShift(new Float32Array(4), 1, 0)).toThrow(/not a view into this heap/);
+    expect(() => heap.expShift(new Float32Array(4), 0, 4, 1, 0)).toThrow(/not a view into this heap/);
+    expect(() => heap.expShift(heap.alloc(4)!, 1, 5, 1, 0)).toThrow(/not within 4 elements/);
   });
 
   it('swiglu and its backward match the f64 formulas on random inputs of every length mod 4', () => {

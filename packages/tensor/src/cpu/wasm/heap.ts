@@ -128,11 +128,15 @@ export class WasmHeap {
   }
 
   /**
-   * x[i] = e^(x[i] * scale - shift) over `x`, in SIMD; returns the sum of the results.
-   * Softmax rows: shift is the row's max, or its log-sum-exp in the backward.
+   * x[i] = e^(x[i] * scale - shift) for i in [start, end), in SIMD; returns the sum of the
+   * results. Softmax rows: shift is the row's max, or its log-sum-exp in the backward. (A range
+   * rather than a subarray: attention calls this once per row, and the views would churn the GC.)
    */
-  expShift(x: Float32Array, scale: number, shift: number): number {
-    return this.#k.exp_shift(this.#at(x), x.length, scale, shift);
+  expShift(x: Float32Array, start: number, end: number, scale: number, shift: number): number {
+    if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= x.length)) {
+      throw new RangeError(`wasm heap: expShift range [${start}, ${end}) is not within ${x.length} elements`);
+    }
+    return this.#k.exp_shift(this.#at(x) + 4 * start, end - start, scale, shift);
   }
 
   /** out = silu(gate) * up, elementwise over gate's length. */
