@@ -51,7 +51,7 @@ try {
     const js = ts.transpileModule(match[1], { compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 } }).outputText;
     const file = join(project, `snippet-${p.json.name.split('/')[1]}.mjs`);
     writeFileSync(file, js);
-    // cwd = the repository root, so the snippets' ../shared/data paths resolve as in the README
+    // cwd = the repository root, so the snippets' fixtures/ paths resolve as in the README
     const run = spawnSync(process.execPath, [file], { cwd: root, encoding: 'utf8', timeout: 180_000, env: { ...process.env } });
     if (run.status === 0) log(`ok   ${p.json.name}`);
     else {

@@ -3,15 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../testing/cli.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 
-const data = sharedDataDir();
 const root = mkdtempSync(join(tmpdir(), 'rr-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe.skipIf(!data)(`rr surgery / generate / forward on stories260K${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
-  const hf = (): string => join(data!, 'models/stories260K-hf');
-  const bin = (): string => join(data!, 'models/stories260K/stories260K.bin');
+describeWithFixtures('rr surgery / generate / forward on stories260K', ['models/stories260K-hf', 'models/stories260K/stories260K.bin'], () => {
+  const hf = (): string => fixture('models/stories260K-hf');
+  const bin = (): string => fixture('models/stories260K/stories260K.bin');
 
   it('rr generate greedy-decodes the known story from both formats', async () => {
     for (const model of [hf(), bin()]) {
