@@ -177,11 +177,7 @@ export function registerBenchBlock(bench: Command, io: CliIO): void {
     .action(async (o: LayerShapeFlags & { backend: string; steps: number; profile?: boolean; json?: boolean }) => {
       const config: BlockBenchConfig = { ...d, ...layerShapeOf(o) };
       const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
-<<<<<<< HEAD
-      const report = await benchBlock({ backend: o.backend, config, steps: o.steps, profile: o.profile === true, progress });
-=======
-      const report = await benchBlock({ backend: o.backend, config, steps: o.steps, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
->>>>>>> main
+      const report = await benchBlock({ backend: o.backend, config, steps: o.steps, profile: o.profile === true, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
       if (progress) io.err('\r\x1b[K');
       io.out(o.json ? `${JSON.stringify(report)}\n` : formatBlockBenchReport(report));
     });
