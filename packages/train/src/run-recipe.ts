@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type Backend, RRError, type Tensor, keep } from '@rr/tensor';
-import { type RecurrentLM, type TextTokenizer, initializeWeights, loadModel, RecurrentLM as Model } from '@rr/model';
+import { EMBED, LM_HEAD, type RecurrentLM, type TextTokenizer, initializeWeights, loadModel, RecurrentLM as Model } from '@rr/model';
 import { PoissonLognormalSampler, type RecurrenceSampler, recurrenceCurriculum } from '@rr/curriculum';
 import { AdamW, MuonWithAdamW, type Optimizer, warmupStableDecay } from '@rr/muon';
 import { type Retrofitted, retrofit, saveModelFolder } from '@rr/surgery';
 import { type HostTensor, type TrainerState, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { checkSource } from './data/documents.js';
-import { START, TokenPacker } from './data/packer.js';
+import { type DataPosition, type MixShare, START, TokenPacker } from './data/packer.js';
 import { type EvalMetrics, MetricsLog, type StepMetrics } from './metrics.js';
 import type { PhaseRecipe, Recipe } from './recipe.js';
 import { type Schedule, Trainer, evaluateLoss } from './trainer.js';
@@ -35,7 +35,12 @@ export interface RunSummary {
   evals: EvalMetrics[];
   /** The trained model folder (written at the end of the run). */
   modelDir: string | undefined;
+  /** Per phase trained in this call: the data mix asked for and realised (also in metrics.jsonl as `data_mix`). */
+  mix: { phase: string; sources: MixShare[] }[];
 }
+
+/** Recurrences the held-out loss is reported at unless the recipe says otherwise (METHOD.md's sweep). */
+export const EVAL_RECURRENCES: readonly number[] = [1, 2, 4, 8, 16, 32];
 
 /**
  * Runs a recipe: builds the model (pretrained or fresh weights; retrofitted when the recipe has a
@@ -57,16 +62,18 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
   const { model, tokenizer, retrofitted, tokenizerFiles } = buildModel(recipe, options.backend);
   if (checkpoint) restoreParams(model, checkpoint.params, checkpoint.path);
   const log = new MetricsLog(join(recipe.out, 'metrics.jsonl'));
-  const summary: RunSummary = { steps: 0, interrupted: false, lastLoss: undefined, evals: [], modelDir: undefined };
+  const summary: RunSummary = { steps: 0, interrupted: false, lastLoss: undefined, evals: [], modelDir: undefined, mix: [] };
   const totalSteps = recipe.phases.reduce((s, p) => s + p.steps, 0);
   let globalStep = checkpoint?.state.step ?? 0;
+  // a phase continues in each source where the previous phase stopped
+  let carried: DataPosition = START;
 
   for (let phaseIndex = checkpoint?.state.phase ?? 0; phaseIndex < recipe.phases.length; phaseIndex++) {
     const phase = recipe.phases[phaseIndex]!;
     const resumeHere = checkpoint && checkpoint.state.phase === phaseIndex;
     const optimizer = options.optimizer?.(phase, phaseIndex) ?? makeOptimizer(phase);
     const seed = recipe.seed + 1000 * phaseIndex;
-    const data = new TokenPacker(phase.data, tokenizer, phase.seq + 1, resumeHere ? checkpoint.state.data : START);
+    const data = new TokenPacker(phase.data, tokenizer, phase.seq + 1, { position: resumeHere ? checkpoint.state.data : carried, seed: recipe.seed, shuffle: phase.shuffle });
     const trainer = new Trainer({
       model,
       optimizer,
@@ -92,13 +99,16 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
     };
     const evaluate = async (): Promise<void> => {
       if (!phase.eval) return;
-      const recurrence = phase.eval.recurrence ?? phase.curriculum.maxMean;
-      const evalData = new TokenPacker(phase.eval.data, tokenizer, phase.seq + 1);
-      const loss = await evaluateLoss(model, evalData, { batch: phase.batch, batches: phase.eval.batches, recurrence, seed: recipe.seed });
-      const m: EvalMetrics = { step: globalStep, phase: phase.name, eval_loss: loss, recurrence };
-      log.write(m);
-      summary.evals.push(m);
-      options.onEval?.(m);
+      const recurrences = model.isRecurrent ? (phase.eval.recurrences ?? (phase.eval.recurrence ? [phase.eval.recurrence] : EVAL_RECURRENCES)) : [1];
+      for (const recurrence of recurrences) {
+        // the same held-out rows at every r, so the losses compare
+        const evalData = new TokenPacker(phase.eval.data, tokenizer, phase.seq + 1);
+        const loss = await evaluateLoss(model, evalData, { batch: phase.batch, batches: phase.eval.batches, recurrence, seed: recipe.seed });
+        const m: EvalMetrics = { step: globalStep, phase: phase.name, eval_loss: loss, recurrence };
+        log.write(m);
+        summary.evals.push(m);
+        options.onEval?.(m);
+      }
     };
     if (trainer.step === 0 && phaseIndex === 0) await evaluate();
     while (trainer.step < phase.steps) {
@@ -118,8 +128,12 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
       if (trainer.step % recipe.checkpoint.every === 0 && trainer.step < phase.steps) await save();
     }
     if (phase.eval && trainer.step % phase.eval.every !== 0) await evaluate();
-    // the phase boundary: the next phase starts with fresh schedules and optimizer
-    const next: TrainerState = { step: globalStep, phase: phaseIndex + 1, phaseStep: 0, data: START, recipeHash: hash };
+    const mix = { phase: phase.name, sources: data.mix() };
+    log.write({ step: globalStep, phase: phase.name, data_mix: mix.sources });
+    summary.mix.push(mix);
+    // the phase boundary: the next phase starts with fresh schedules and optimizer, and where this one stopped in the data
+    carried = await data.continuation();
+    const next: TrainerState = { step: globalStep, phase: phaseIndex + 1, phaseStep: 0, data: carried, recipeHash: hash };
     await saveCheckpoint(recipe.out, { params: model.params, optimizer: {}, state: next }, recipe.checkpoint.keep);
     (optimizer as Partial<{ dispose(): void }>).dispose?.();
   }
@@ -152,9 +166,18 @@ function buildModel(recipe: Recipe, backend: Backend): BuiltModel {
     base = new Model(base.config, fresh);
   }
   const tokenizerFiles = loaded.tokenizerFiles;
-  if (!m.plan) return { model: base, tokenizer: loaded.tokenizer, retrofitted: undefined, tokenizerFiles };
+  if (!m.plan) return { model: m.untieEmbeddings ? untied(base) : base, tokenizer: loaded.tokenizer, retrofitted: undefined, tokenizerFiles };
   const r = retrofit(base, m.plan, { adapterInit: m.adapterInit, initScale: m.initScale, seed: recipe.seed });
   return { model: r.model, tokenizer: loaded.tokenizer, retrofitted: r, tokenizerFiles };
+}
+
+/** A tied model with its own LM head, a copy of the embedding (the reference's untied static baseline). */
+function untied(model: RecurrentLM): RecurrentLM {
+  if (!model.config.tieWordEmbeddings || model.params.has(LM_HEAD)) return model;
+  const embed = model.param(EMBED);
+  const params = new Map(model.params);
+  params.set(LM_HEAD, keep(embed.backend.cast(embed, embed.dtype)));
+  return new Model({ ...model.config, tieWordEmbeddings: false }, params, model.structure);
 }
 
 function makeOptimizer(phase: PhaseRecipe): Optimizer {
