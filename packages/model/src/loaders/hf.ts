@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Backend, RRError, openModelWeights } from '@rr/tensor';
+import { type Backend, RRError, type TensorSource, openModelWeights } from '@rr/tensor';
+import { huginnTensorSource, isHuginnConfig, parseHuginnConfig } from '../huginn.js';
 import { type ModelConfig, parseHfConfig } from '../config.js';
 import { LM_HEAD, expectedTensors } from '../names.js';
 import { type RecurrenceStructure, RecurrentLM, S0_STD } from '../recurrent-lm.js';
@@ -40,9 +41,23 @@ export function loadHfModel(dir: string, backend: Backend, options: LoadOptions 
   } catch (e) {
     throw new RRError('CONFIG_INVALID', `${configPath}: cannot read the model config (${(e as Error).message}).`, {}, { cause: e });
   }
-  const config = parseHfConfig(raw, configPath);
-  const structure = raw.rr === undefined ? undefined : parseRrSection(raw.rr, config, configPath);
-  const weights = openModelWeights(dir);
+  const stored = openModelWeights(dir);
+  let config: ModelConfig;
+  let structure: RecurrenceStructure | undefined;
+  let weights: TensorSource = stored;
+  if (isHuginnConfig(raw)) {
+    // the authors' release format: their names and stacked projections, read as rr's
+    try {
+      ({ config, structure } = parseHuginnConfig(raw, new Set(stored.tensors.keys()), configPath));
+      weights = huginnTensorSource(stored, config, structure, dir);
+    } catch (e) {
+      stored.close();
+      throw e;
+    }
+  } else {
+    config = parseHfConfig(raw, configPath);
+    structure = raw.rr === undefined ? undefined : parseRrSection(raw.rr, config, configPath);
+  }
   try {
     const expected = expectedTensors(config, { adapter: structure !== undefined });
     const optional = new Set(config.tieWordEmbeddings ? [LM_HEAD] : []);
