@@ -101,6 +101,8 @@ export const recipeSchema = z
       })
       .strict(),
     phases: z.array(phase).min(1),
+    /** The trained model's folder layout: rr's (Hugging Face names), or the authors' Huginn format for their PyTorch code. */
+    saveFormat: z.enum(['rr', 'huginn']).default('rr'),
     checkpoint: z
       .object({ every: z.number().int().positive().default(100), keep: z.number().int().positive().default(3) })
       .strict()
