@@ -1,31 +1,46 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { expect, it } from 'vitest';
-import { runPipeline } from './main.js';
+import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { TINY_RUNS, runTiny } from './main.js';
 
-const data = process.env.RR_SHARED_DATA ?? resolve(__dirname, '../../../../shared/data');
+const data = sharedDataDir();
 
-it.skipIf(!existsSync(data))('runs the two-phase pipeline and the GSM8K sweep at tiny scale on stories260K', async () => {
+it.skipIf(!data)(`runs the paper's TinyLlama recipe shapes at tiny scale, static and AdamW-only baselines included${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, async () => {
   const out = mkdtempSync(join(tmpdir(), 'rr-tinyllama-'));
   try {
-    const { table, reportDir } = await runPipeline({
-      model: join(data, 'models/stories260K-hf'),
-      general: [join(data, 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt')],
-      math: join(data, 'gsm8k/train.jsonl'),
-      test: join(data, 'gsm8k/test.jsonl'),
+    const results = await runTiny(
+      {
+        model: join(data!, 'models/stories260K-hf'),
+        general: join(data!, 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt'),
+        heldOut: join(data!, 'text/tinystories/tinystories_validation_head_794K.txt'),
+        svamp: join(data!, 'mathwp/svamp/SVAMP.json'),
+        test: join(data!, 'gsm8k/test.jsonl'),
+      },
       out,
-      scale: 'tiny',
-      backend: 'cpu',
-      recurrences: [1, 2],
-      limit: 2,
-      maxNewTokens: 8,
-    });
-    expect(table).toMatch(/\|/);
-    const report = JSON.parse(readFileSync(join(reportDir, 'report.json'), 'utf8'));
-    expect(report.results.map((r: { recurrence: number }) => r.recurrence)).toEqual([1, 2]);
-    const metrics = readFileSync(join(out, 'train', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(new Set(metrics.filter((m) => 'loss' in m).map((m) => m.phase))).toEqual(new Set(['healing', 'math']));
+    );
+    expect(results.map((r) => r.name)).toEqual(TINY_RUNS);
+    const byName = Object.fromEntries(results.map((r) => [r.name, r]));
+    // two phases, each with its own data: phase 2 draws from all three sources of the mix
+    const twoPhase = byName['tinyllama-two-phase']!;
+    expect(twoPhase.summary.steps).toBe(8);
+    const mix = twoPhase.summary.mix.find((m) => m.phase === 'mix')!;
+    expect(mix.sources.map((s) => s.weight)).toEqual([1 / 3, 1 / 3, 1 / 3]);
+    expect(mix.sources.filter((s) => s.documents > 0).length).toBeGreaterThanOrEqual(2);
+    // held-out loss at every r of the sweep; the static baseline at r = 1 only
+    expect(new Set(twoPhase.summary.evals.map((e) => e.recurrence))).toEqual(new Set([1, 2, 4, 8, 16, 32]));
+    expect(new Set(byName['tinyllama-two-phase-static']!.summary.evals.map((e) => e.recurrence))).toEqual(new Set([1]));
+    // the trained recurrent model is written in the authors' Huginn format, the static one as a plain folder
+    expect(JSON.parse(readFileSync(join(twoPhase.summary.modelDir!, 'config.json'), 'utf8')).model_type).toBe('huginn_raven');
+    expect(JSON.parse(readFileSync(join(byName['tinyllama-two-phase-static']!.summary.modelDir!, 'config.json'), 'utf8')).model_type).toBe('llama');
+    // GSM8K with the paper's variant; r = 1, 2 for recurrent models, r = 1 for static ones
+    for (const r of results) {
+      expect(r.gsm8k.variant).toBe("gsm8k_cot_sean, num_fewshot 1 (the paper's)");
+      expect(r.gsm8k.results.map((x) => x.recurrence)).toEqual(r.name.includes('static') ? [1] : [1, 2]);
+    }
+    const metrics = readFileSync(join(out, 'tinyllama-two-phase', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(metrics.filter((m) => 'data_mix' in m).map((m) => m.phase)).toEqual(['healing', 'mix']);
   } finally {
     rmSync(out, { recursive: true, force: true });
   }
