@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCpuBackend } from '@rr/tensor';
-import { loadLatestCheckpoint, listCheckpoints } from './checkpoint.js';
+import { loadCheckpoint, loadLatestCheckpoint, listCheckpoints } from './checkpoint.js';
 import { loadRecipe, parseRecipe } from './recipe.js';
 import { runRecipe } from './run-recipe.js';
 import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
@@ -83,6 +83,31 @@ describe.skipIf(!data)(`training stories260K (1,2,1)${data ? '' : ` (skipped: ${
     // the realised mix written at the end of the phase is the same too
     const mixOf = (dir: string): unknown => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((l) => 'data_mix' in l).data_mix;
     expect(mixOf(split.out)).toEqual(mixOf(whole.out));
+  });
+
+  it('a second phase continues in the data where the first stopped, and a resume at the boundary does the same', async () => {
+    const twoPhases = (name: string): unknown => {
+      const r = recipe(name, { steps: 3, seq: 16, batch: 2, every: 100 }) as { phases: Record<string, unknown>[]; checkpoint: Record<string, unknown> };
+      const [healing] = r.phases as [Record<string, unknown>];
+      const general = (healing.data as { path: string }[])[0]!;
+      r.phases = [healing, { ...healing, name: 'mix', data: [general, { path: join(data!, 'gsm8k/train.jsonl'), template: 'Question: {question}\nAnswer: {answer}' }] }];
+      r.checkpoint = { every: 100, keep: 5 };
+      return r;
+    };
+    const whole = parseRecipe(twoPhases('phases'), join(root, 'phases.json'));
+    await runRecipe(whole, { backend });
+    const boundary = listCheckpoints(whole.out).map((n) => loadCheckpoint(join(whole.out, 'checkpoints', n))).find((c) => c.state.phase === 1)!;
+    const general = whole.phases[0]!.data[0]!.path;
+    // phase 1 read 3 steps x 2 rows x 17 tokens of one source: phase 2 starts past the documents it touched, at a document boundary
+    expect(boundary.state.data).toMatchObject({ drawn: 0, token: 0 });
+    expect(boundary.state.data.streams[general]!.document).toBeGreaterThan(0);
+    // stopping at the boundary and resuming trains phase 2 on the same rows
+    const split = parseRecipe(twoPhases('phases-split'), join(root, 'phases-split.json'));
+    const controller = new AbortController();
+    await runRecipe(split, { backend, signal: controller.signal, onStep: (m) => m.step === 3 && controller.abort() });
+    await runRecipe(split, { backend, resume: true });
+    const [a, b] = [losses(whole.out), losses(split.out)];
+    for (let step = 4; step <= 6; step++) expect(b.get(step), `step ${step}`).toBe(a.get(step));
   });
 
   it('a NaN/inf loss stops the run with a clear error and keeps the last good checkpoint', async () => {
