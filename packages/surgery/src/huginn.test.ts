@@ -80,6 +80,12 @@ describe.skipIf(!data)(`round trip rr -> Huginn -> rr${data ? '' : ` (skipped: $
     for (const rec of [1, 2, 4]) expect(await logits(back.model, tokens, rec), `r = ${rec}`).toEqual(await logits(r.model, tokens, rec));
     back.model.dispose();
     r.model.dispose();
+    // a config with the from-scratch Huginn's BOS/EOS (outside this vocabulary) falls back to the tokenizer's
+    const config = JSON.parse(readFileSync(join(out, 'config.json'), 'utf8'));
+    writeFileSync(join(out, 'config.json'), JSON.stringify({ ...config, bos_token_id: 65504, eos_token_id: 65505 }));
+    const fixed = loadModel(out, backend);
+    expect([fixed.model.config.bosTokenId, fixed.model.config.eosTokenId, fixed.tokenizer!.bosId]).toEqual([1, 2, 1]);
+    fixed.model.dispose();
   });
 });
 

@@ -138,6 +138,11 @@ describe('weighted mixing', () => {
     expect(order.slice(29)).toEqual(next);
   });
 
+  it('rejects a data position in an older format with a clear error', () => {
+    const old = { epoch: 0, file: 0, document: 3, token: 0 } as unknown as DataPosition;
+    expect(() => new TokenPacker([{ path: math }], tok, 7, { position: old })).toThrowError(expect.objectContaining({ code: 'CHECKPOINT_INVALID' }));
+  });
+
   it('rejects a source listed twice and a non-positive weight', () => {
     expect(() => new TokenPacker([{ path: math }, { path: math }], tok, 7)).toThrow(/listed twice/);
     expect(() => new TokenPacker([{ path: math, weight: 0 }], tok, 7)).toThrow(/positive/);

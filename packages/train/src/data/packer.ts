@@ -86,7 +86,11 @@ export class TokenPacker {
       sources.map((s) => s.weight ?? 1),
       seed,
     );
-    this.#position = structuredClone(options.position ?? START);
+    const position = options.position ?? START;
+    if (typeof position.drawn !== 'number' || typeof position.streams !== 'object' || position.streams === null) {
+      throw new RRError('CHECKPOINT_INVALID', `data position ${JSON.stringify(position)} is not one this version of rr writes (a checkpoint of an older version?); start the run again in a new "out" folder.`);
+    }
+    this.#position = structuredClone(position);
   }
 
   get position(): DataPosition {
