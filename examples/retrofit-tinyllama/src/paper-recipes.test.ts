@@ -102,6 +102,7 @@ describe('the shipped paper recipes', () => {
       expect(mix.lr.cooldown).toBe(spec.mix.cooldown);
       // phase 2: an even mix of general, math and instruction text; general continues where phase 1 stopped (same path)
       expect(mix.data.map((d) => d.weight)).toEqual([1, 1, 1]);
+      expect(mix.mixBy).toBe('tokens');
       expect(mix.data[0]!.path).toBe(healing.data[0]!.path);
       expect(mix.data.map((d) => d.path.split('/').pop())).toEqual(['fineweb-edu', 'nemotron-sft-math', 'nemotron-sft-general']);
     } else {

@@ -59,6 +59,8 @@ function phase(name: string, steps: number, data: Record<string, unknown>[], kin
     steps,
     data,
     shuffle: true,
+    // the reference evens its mix in packed rows, i.e. in tokens
+    ...(data.length > 1 ? { mixBy: 'tokens' } : {}),
     ...SHAPE,
     optimizer: optimizer(kind),
     lr,

@@ -1,5 +1,5 @@
 export { type DataSource, type Document, readDocuments, formatOf, checkSource, sourceFiles } from './data/documents.js';
-export { TokenPacker, type DataPosition, type PackedRows, type PackerOptions, type MixShare, type StreamPosition, START } from './data/packer.js';
+export { TokenPacker, type DataPosition, type PackedRows, type PackerOptions, type MixShare, type MixBy, type StreamPosition, START } from './data/packer.js';
 export { MixSchedule } from './data/mix-schedule.js';
 export { Trainer, evaluateLoss, type TrainerOptions, type BatchSource } from './trainer.js';
 export type { Schedule } from '@rr/curriculum';

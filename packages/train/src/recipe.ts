@@ -57,6 +57,8 @@ const phase = z
     data: z.array(dataSource).min(1),
     /** Visit each source's files and documents in a seeded order, new every epoch. */
     shuffle: z.boolean().default(true),
+    /** What the data weights share out: documents, or tokens (a mix evened in packed rows, as the reference's). */
+    mixBy: z.enum(['documents', 'tokens']).default('documents'),
     seq: z.number().int().min(2).default(256),
     batch: z.number().int().positive().default(4),
     gradAccum: z.number().int().positive().default(1),

@@ -111,7 +111,7 @@ async function runPhase(run: Run, phaseIndex: number, resume: LoadedCheckpoint |
   const optimizer = options.optimizer?.(phase, phaseIndex) ?? makeOptimizer(phase);
   try {
     const seed = recipe.seed + 1000 * phaseIndex;
-    const data = new TokenPacker(phase.data, run.tokenizer, phase.seq + 1, { position: resume ? resume.state.data : run.carried, seed: recipe.seed, shuffle: phase.shuffle });
+    const data = new TokenPacker(phase.data, run.tokenizer, phase.seq + 1, { position: resume ? resume.state.data : run.carried, seed: recipe.seed, shuffle: phase.shuffle, mixBy: phase.mixBy });
     const trainer = new Trainer({
       model: run.model,
       optimizer,

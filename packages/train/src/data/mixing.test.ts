@@ -138,6 +138,31 @@ describe('weighted mixing', () => {
     expect(order.slice(29)).toEqual(next);
   });
 
+  it('mixBy tokens shares out tokens rather than documents: long documents come less often', async () => {
+    const long = join(dir, 'long.jsonl');
+    writeFileSync(long, Array.from({ length: 300 }, (_, i) => JSON.stringify({ text: `c${String(i).padStart(4, '0')}abcdefghijabcdefghij` })).join('\n') + '\n');
+    const sources: DataSource[] = [
+      { path: general, weight: 1 },
+      { path: long, weight: 1 },
+    ];
+    // documents of 7 and 27 tokens at 1:1 by tokens: about 27 short documents for every 7 long ones
+    const packer = new TokenPacker(sources, tok, 100, { seed: 4, shuffle: true, mixBy: 'tokens' });
+    await packer.nextRows(1000);
+    const mix = packer.mix();
+    for (const m of mix) expect(Math.abs(m.tokenShare - 0.5)).toBeLessThan(0.01);
+    expect(mix[0]!.documents / mix[1]!.documents).toBeGreaterThan(3.5);
+    expect(mix[0]!.documents + mix[1]!.documents).toBeGreaterThan(5000);
+    // interleaved, and resumable bit for bit from any position
+    const whole = new TokenPacker(sources, tok, 5, { seed: 4, shuffle: true, mixBy: 'tokens' });
+    const expected = await whole.nextRows(400);
+    const first = new TokenPacker(sources, tok, 5, { seed: 4, shuffle: true, mixBy: 'tokens' });
+    const head = await first.nextRows(157);
+    const saved = JSON.parse(JSON.stringify(first.position)) as DataPosition;
+    expect(saved.token).toBeGreaterThan(0);
+    const tail = await new TokenPacker(sources, tok, 5, { seed: 4, shuffle: true, mixBy: 'tokens', position: saved }).nextRows(243);
+    expect([...head.tokens, ...tail.tokens]).toEqual([...expected.tokens]);
+  });
+
   it('rejects a data position in an older format with a clear error', () => {
     const old = { epoch: 0, file: 0, document: 3, token: 0 } as unknown as DataPosition;
     expect(() => new TokenPacker([{ path: math }], tok, 7, { position: old })).toThrowError(expect.objectContaining({ code: 'CHECKPOINT_INVALID' }));

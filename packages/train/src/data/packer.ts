@@ -1,4 +1,4 @@
-import { RRError } from '@rr/tensor';
+import { RRError, Rng } from '@rr/tensor';
 import type { TextTokenizer } from '@rr/model';
 import type { DataSource } from './documents.js';
 import { MixSchedule } from './mix-schedule.js';
@@ -12,6 +12,8 @@ export interface DataPosition {
   drawn: number;
   /** Tokens of the current (unfinished) document already emitted. */
   token: number;
+  /** Path of the source the current document comes from, while `token` > 0. */
+  source?: string;
   /** Each source's own place, by source path; a later phase listing the same path continues from it. */
   streams: Record<string, StreamPosition>;
   /** Documents finished and tokens emitted per source path in this phase: the realised mix. */
@@ -28,7 +30,15 @@ export interface PackerOptions {
   seed?: number;
   /** Visit each source's files and documents in a seeded order, new every epoch (default false: file order). */
   shuffle?: boolean;
+  /**
+   * What the weights share out: `documents` (default; exact per block of draws) or `tokens` (each
+   * document goes to a source drawn in proportion to how far it is behind its share of the tokens,
+   * so sources with longer documents get fewer of them, as a mix evened in packed rows does).
+   */
+  mixBy?: MixBy;
 }
+
+export type MixBy = 'documents' | 'tokens';
 
 /** Packed rows and, per token, whether predicting it counts in the loss. */
 export interface PackedRows {
@@ -63,6 +73,8 @@ export class TokenPacker {
   readonly #position: DataPosition;
   readonly #streams: SourceStream[];
   readonly #schedule: MixSchedule;
+  readonly #mixBy: MixBy;
+  readonly #seed: number;
   #tokens: number[] | undefined;
   /** Index of the current document's first scored token. */
   #scoredFrom = 0;
@@ -86,6 +98,8 @@ export class TokenPacker {
       sources.map((s) => s.weight ?? 1),
       seed,
     );
+    this.#mixBy = options.mixBy ?? 'documents';
+    this.#seed = seed;
     const position = options.position ?? START;
     if (typeof position.drawn !== 'number' || typeof position.streams !== 'object' || position.streams === null) {
       throw new RRError('CHECKPOINT_INVALID', `data position ${JSON.stringify(position)} is not one this version of rr writes (a checkpoint of an older version?); start the run again in a new "out" folder.`);
@@ -104,7 +118,7 @@ export class TokenPacker {
   async continuation(): Promise<DataPosition> {
     const streams = structuredClone(this.#position.streams);
     if (this.#position.token > 0) {
-      const s = this.#streams[this.#schedule.sourceOf(this.#position.drawn)]!;
+      const s = this.#streams[this.#currentSource()]!;
       const at = (streams[s.key] ??= { epoch: 0, file: 0, document: 0 });
       await s.document(at);
       s.advance(at);
@@ -141,7 +155,8 @@ export class TokenPacker {
     const p = this.#position;
     let filled = 0;
     while (filled < out.length) {
-      const stream = this.#streams[this.#schedule.sourceOf(p.drawn)]!;
+      const stream = this.#streams[this.#currentSource()]!;
+      p.source = stream.key;
       const at = (p.streams[stream.key] ??= { epoch: 0, file: 0, document: 0 });
       const tokens = await this.#currentTokens(stream, at);
       const take = Math.min(tokens.length - p.token, out.length - filled);
@@ -157,10 +172,37 @@ export class TokenPacker {
         p.documents[stream.key] = (p.documents[stream.key] ?? 0) + 1;
         p.drawn++;
         p.token = 0;
+        delete p.source;
         this.#tokens = undefined;
       }
     }
     return { tokens: out, scored };
+  }
+
+  /** Index of the source of the current document: the one it was drawn from, or a fresh draw at a document boundary. */
+  #currentSource(): number {
+    const p = this.#position;
+    if (p.token > 0 && p.source !== undefined) {
+      const i = this.sources.findIndex((s) => s.path === p.source);
+      if (i >= 0) return i;
+    }
+    return this.#mixBy === 'tokens' ? this.#tokenDeficitDraw() : this.#schedule.sourceOf(p.drawn);
+  }
+
+  /**
+   * A source drawn with probability proportional to how many tokens it is short of its share
+   * (weights alone while none is short), seeded by the number of documents drawn: a pure function
+   * of the position, so a resumed run draws the same.
+   */
+  #tokenDeficitDraw(): number {
+    const p = this.#position;
+    const weights = this.sources.map((s) => s.weight ?? 1);
+    const total = weights.reduce((a, b) => a + b, 0);
+    const emitted = this.sources.map((s) => p.tokens[s.path] ?? 0);
+    const all = emitted.reduce((a, b) => a + b, 0);
+    const deficits = weights.map((w, i) => Math.max(0, (w / total) * all - emitted[i]!));
+    const odds = deficits.some((d) => d > 0) ? deficits : weights;
+    return Rng.fromSeed(this.#seed).stream('mix-tokens', p.drawn).categorical(odds);
   }
 
   /** BOS + text + EOS of the current document (cached while it is being emitted). */
