@@ -250,6 +250,8 @@ async function saveModel(dir: string, model: RecurrentLM, retrofitted: Retrofitt
     baseModel: recipe.model.path,
     force: true,
     format: recipe.saveFormat,
+    // the authors' code recurs mean_recurrence times when no r is given: the M the run ended with
+    meanRecurrence: recipe.phases[recipe.phases.length - 1]!.curriculum.maxMean,
     ...(retrofitted ? { origin: retrofitted.origin, adapterInit: retrofitted.adapterInit, basePlan: retrofitted.plan } : {}),
   });
 }
