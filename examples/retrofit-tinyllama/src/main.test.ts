@@ -15,7 +15,6 @@ it.skipIf(!data)(`runs the paper's TinyLlama recipe shapes at tiny scale, static
         model: join(data!, 'models/stories260K-hf'),
         general: join(data!, 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt'),
         heldOut: join(data!, 'text/tinystories/tinystories_validation_head_794K.txt'),
-        svamp: join(data!, 'mathwp/svamp/SVAMP.json'),
         test: join(data!, 'gsm8k/test.jsonl'),
       },
       out,

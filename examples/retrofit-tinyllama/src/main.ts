@@ -58,7 +58,7 @@ export const TINY_RUNS = ['tinyllama-two-phase', 'tinyllama-two-phase-static', '
 
 /** The paper's TinyLlama recipe shapes at tiny scale on the CPU, in seconds: the plumbing, not the numbers. */
 export async function runTiny(inputs: TinyInputs & { test: string }, out: string, names = TINY_RUNS): Promise<RunResult[]> {
-  const data = writeTinyData(inputs, join(out, 'tiny-data'));
+  const data = writeTinyData(join(out, 'tiny-data'));
   const results: RunResult[] = [];
   for (const name of names) {
     const run = paperRuns().find((r) => r.name === name);
@@ -89,7 +89,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
         model: join(shared, 'models/stories260K-hf'),
         general: join(shared, 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt'),
         heldOut: join(shared, 'text/tinystories/tinystories_validation_head_794K.txt'),
-        svamp: join(shared, 'mathwp/svamp/SVAMP.json'),
         test,
       },
       values.out!,

@@ -1,5 +1,6 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { Rng } from '@rr/tensor';
 import { PAPER_DATA, type PaperRun } from './paper-recipes.js';
 
 /** What a tiny run reads in place of the paper's models and data. */
@@ -10,23 +11,33 @@ export interface TinyInputs {
   general: string;
   /** Held-out general text. */
   heldOut: string;
-  /** SVAMP.json: arithmetic word problems, rendered into the math and instruction sources. */
-  svamp: string;
 }
 
 /**
- * Math and instruction text for the tiny runs, from SVAMP (never GSM8K, which the paper does not
- * train on): the first half as worked equations, the second half as question-answer turns.
+ * Math and instruction text for the tiny runs, generated (never GSM8K, which the paper does not
+ * train on): seeded two-step arithmetic stories, as worked solutions and as question-answer turns.
  */
-export function writeTinyData(inputs: TinyInputs, dir: string): { math: string; instruction: string } {
-  const problems = JSON.parse(readFileSync(inputs.svamp, 'utf8')) as { Body: string; Question: string; Equation: string; Answer: number }[];
-  const half = Math.floor(problems.length / 2);
+export function writeTinyData(dir: string, count = 400): { math: string; instruction: string } {
+  const rng = Rng.fromSeed(0).stream('tiny-data');
+  const names = ['Lily', 'Tom', 'Mia', 'Ben', 'Sue', 'Max'];
+  const things = ['apples', 'stones', 'cards', 'shells', 'books'];
+  const problem = (): { question: string; solution: string; answer: number } => {
+    const [a, b, c] = [2 + rng.integer(20), 1 + rng.integer(10), 1 + rng.integer(5)];
+    const who = names[rng.integer(names.length)]!;
+    const what = things[rng.integer(things.length)]!;
+    const answer = (a + b) * c;
+    return {
+      question: `${who} has ${a} ${what} and finds ${b} more. Then ${who} gets ${c} times as many. How many ${what} does ${who} have?`,
+      solution: `${a} + ${b} = ${a + b}. ${a + b} * ${c} = ${answer}.`,
+      answer,
+    };
+  };
   const line = (text: string): string => JSON.stringify({ text });
   mkdirSync(dir, { recursive: true });
   const math = join(dir, 'math.jsonl');
   const instruction = join(dir, 'instruction.jsonl');
-  writeFileSync(math, problems.slice(0, half).map((p) => line(`${p.Body}. ${p.Question} ${p.Equation} = ${p.Answer}`)).join('\n') + '\n');
-  writeFileSync(instruction, problems.slice(half).map((p) => line(`User: ${p.Body}. ${p.Question}\nAssistant: ${p.Equation} = ${p.Answer}. The answer is ${p.Answer}.`)).join('\n') + '\n');
+  writeFileSync(math, Array.from({ length: count }, () => problem()).map((p) => line(`${p.question} ${p.solution} The answer is ${p.answer}.`)).join('\n') + '\n');
+  writeFileSync(instruction, Array.from({ length: count }, () => problem()).map((p) => line(`User: ${p.question}\nAssistant: ${p.solution} The answer is ${p.answer}.`)).join('\n') + '\n');
   return { math, instruction };
 }
 
