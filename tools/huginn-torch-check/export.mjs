@@ -1,6 +1,6 @@
 // Writes rr retrofits in the Huginn format, with rr's own logits beside them, for check.py to
 // compare against the authors' PyTorch modeling code. Run after `pnpm build`:
-//   node tools/huginn-torch-check/export.mjs OUT_DIR [stories260K-hf folder]
+//   node tools/huginn-torch-check/export.mjs OUT_DIR [stories260K-hf folder, default fixtures/models/stories260K-hf]
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Rng, createCpuBackend } from '../../packages/tensor/dist/index.js';
@@ -8,7 +8,7 @@ import { RecurrentLM, expectedTensors, loadModel } from '../../packages/model/di
 import { retrofit, saveRetrofitted } from '../../packages/surgery/dist/index.js';
 
 const out = resolve(process.argv[2] ?? 'runs/huginn-torch-check');
-const stories = process.argv[3] ?? join(process.env.RR_SHARED_DATA ?? '../shared/data', 'models/stories260K-hf');
+const stories = process.argv[3] ?? join(process.env.RR_SHARED_DATA ?? new URL('../../fixtures', import.meta.url).pathname, 'models/stories260K-hf');
 const backend = createCpuBackend({ threads: 1 });
 const RECURRENCES = [1, 2, 4];
 

@@ -1,22 +1,22 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, it } from 'vitest';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { expect } from 'vitest';
+import { fixture, itWithFixtures } from '@rr/tensor/testing';
 import { TINY_RUNS, runTiny } from './main.js';
 
-const data = sharedDataDir();
+const FILES = {
+  model: 'models/stories260K-hf',
+  general: 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt',
+  heldOut: 'text/tinystories/tinystories_validation_head_794K.txt',
+  test: 'gsm8k/test.jsonl',
+};
 
-it.skipIf(!data)(`runs the paper's TinyLlama recipe shapes at tiny scale, static and AdamW-only baselines included${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, async () => {
+itWithFixtures("runs the paper's TinyLlama recipe shapes at tiny scale, static and AdamW-only baselines included", Object.values(FILES), async () => {
   const out = mkdtempSync(join(tmpdir(), 'rr-tinyllama-'));
   try {
     const results = await runTiny(
-      {
-        model: join(data!, 'models/stories260K-hf'),
-        general: join(data!, 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt'),
-        heldOut: join(data!, 'text/tinystories/tinystories_validation_head_794K.txt'),
-        test: join(data!, 'gsm8k/test.jsonl'),
-      },
+      { model: fixture(FILES.model), general: fixture(FILES.general), heldOut: fixture(FILES.heldOut), test: fixture(FILES.test) },
       out,
     );
     expect(results.map((r) => r.name)).toEqual(TINY_RUNS);

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createBackend } from '@rr/cli';
 import { type Gsm8kReport, evaluateGsm8k, loadGsm8k, modelGenerator } from '@rr/eval-gsm8k';
@@ -77,7 +78,8 @@ if (import.meta.url === `file://${process.argv[1]}`) {
       test: { type: 'string' },
       limit: { type: 'string' },
       tiny: { type: 'boolean', default: false },
-      data: { type: 'string', default: process.env.RR_SHARED_DATA ?? '../../../shared/data' },
+      // the repository's fixtures (stories260K, TinyStories, GSM8K), found from this file so any cwd works
+      data: { type: 'string', default: process.env.RR_SHARED_DATA ?? fileURLToPath(new URL('../../../fixtures', import.meta.url)) },
       out: { type: 'string', default: 'runs/tiny' },
     },
   });

@@ -4,14 +4,13 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, createCpuBackend, openModelWeights, writeSafetensors } from '@rr/tensor';
 import { type RecurrentLM, loadModel } from '@rr/model';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 import { writeHuginnFixture } from './huginn-fixture.js';
 import { retrofit } from './retrofit.js';
 import { saveModelFolder, saveRetrofitted } from './save.js';
 
 const backend = createCpuBackend({ threads: 1 });
 const root = mkdtempSync(join(tmpdir(), 'rr-huginn-'));
-const data = sharedDataDir();
 afterAll(() => {
   backend.destroy();
   rmSync(root, { recursive: true, force: true });
@@ -65,9 +64,9 @@ describe.each(['llama', 'olmo2'] as const)('Huginn folders (%s) from the committ
   });
 });
 
-describe.skipIf(!data)(`round trip rr -> Huginn -> rr${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
+describeWithFixtures('round trip rr -> Huginn -> rr', ['models/stories260K-hf'], () => {
   it('a retrofit of stories260K (1,2,1) comes back with identical weights and logits', async () => {
-    const base = loadModel(join(data!, 'models/stories260K-hf'), backend);
+    const base = loadModel(fixture('models/stories260K-hf'), backend);
     const r = retrofit(base.model, '1,2,1', { seed: 3 });
     const out = join(root, 'stories-huginn');
     await saveRetrofitted(out, r, { format: 'huginn', tokenizerFiles: base.tokenizerFiles });

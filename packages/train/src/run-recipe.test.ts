@@ -6,9 +6,9 @@ import { createCpuBackend } from '@rr/tensor';
 import { loadCheckpoint, loadLatestCheckpoint, listCheckpoints } from './checkpoint.js';
 import { loadRecipe, parseRecipe } from './recipe.js';
 import { runRecipe } from './run-recipe.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture, itWithFixtures } from '@rr/tensor/testing';
 
-const data = sharedDataDir();
+const STORIES = ['models/stories260K-hf', 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt', 'text/tinystories/tinystories_validation_head_794K.txt', 'gsm8k/train.jsonl'];
 const root = mkdtempSync(join(tmpdir(), 'rr-train-'));
 const backend = createCpuBackend();
 afterAll(() => {
@@ -17,12 +17,12 @@ afterAll(() => {
 });
 
 function recipe(name: string, overrides: { steps?: number; seq?: number; batch?: number; every?: number; optimizer?: Record<string, unknown>; eval?: boolean; mix?: boolean } = {}): unknown {
-  const text = join(data!, 'text/tinystories');
+  const text = fixture('text/tinystories');
   return {
     name,
     out: join(root, name),
     seed: 3,
-    model: { path: join(data!, 'models/stories260K-hf'), plan: '1,2,1' },
+    model: { path: fixture('models/stories260K-hf'), plan: '1,2,1' },
     phases: [
       {
         name: 'healing',
@@ -32,7 +32,7 @@ function recipe(name: string, overrides: { steps?: number; seq?: number; batch?:
         data: overrides.mix
           ? [
               { path: join(text, 'toyrnn_tinystories_sample_2MiB.txt'), weight: 3 },
-              { path: join(data!, 'gsm8k/train.jsonl'), template: 'Question: {question}\nAnswer: {answer}', weight: 1 },
+              { path: fixture('gsm8k/train.jsonl'), template: 'Question: {question}\nAnswer: {answer}', weight: 1 },
             ]
           : [{ path: join(text, 'toyrnn_tinystories_sample_2MiB.txt') }],
         curriculum: { kind: 'linear', maxMean: 4, warmupFraction: 0.25 },
@@ -49,7 +49,7 @@ function losses(runDir: string): Map<number, number> {
   return new Map(lines.filter((l) => 'loss' in l).map((l) => [l.step, l.loss]));
 }
 
-describe.skipIf(!data)(`training stories260K (1,2,1)${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
+describeWithFixtures('training stories260K (1,2,1)', STORIES, () => {
   it('200 steps with the curriculum and Muon lower the held-out loss', async () => {
     const r = parseRecipe(recipe('learn', { steps: 200, seq: 32, batch: 4, eval: true }), join(root, 'learn.json'));
     const summary = await runRecipe(r, { backend });
@@ -90,7 +90,7 @@ describe.skipIf(!data)(`training stories260K (1,2,1)${data ? '' : ` (skipped: ${
       const r = recipe(name, { steps: 3, seq: 16, batch: 2, every: 100 }) as { phases: Record<string, unknown>[]; checkpoint: Record<string, unknown> };
       const [healing] = r.phases as [Record<string, unknown>];
       const general = (healing.data as { path: string }[])[0]!;
-      r.phases = [healing, { ...healing, name: 'mix', data: [general, { path: join(data!, 'gsm8k/train.jsonl'), template: 'Question: {question}\nAnswer: {answer}' }] }];
+      r.phases = [healing, { ...healing, name: 'mix', data: [general, { path: fixture('gsm8k/train.jsonl'), template: 'Question: {question}\nAnswer: {answer}' }] }];
       r.checkpoint = { every: 100, keep: 5 };
       return r;
     };
@@ -129,8 +129,8 @@ describe('recipe errors are reported before any work', () => {
   };
   const base = (): Record<string, unknown> => ({
     out: 'runs/x',
-    model: { path: join(data ?? '/nonexistent', 'models/stories260K-hf'), plan: '1,2,1' },
-    phases: [{ name: 'p', steps: 10, data: [{ path: join(data ?? '/nonexistent', 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt') }] }],
+    model: { path: fixture('models/stories260K-hf'), plan: '1,2,1' },
+    phases: [{ name: 'p', steps: 10, data: [{ path: fixture('text/tinystories/toyrnn_tinystories_sample_2MiB.txt') }] }],
   });
 
   it('an unknown field is named', () => {
@@ -152,7 +152,7 @@ describe('recipe errors are reported before any work', () => {
     await expect(runRecipe(r, { backend })).rejects.toMatchObject({ code: 'DATA_NOT_FOUND', message: expect.stringContaining('no/such/file.jsonl') });
   });
 
-  it.skipIf(!data)('a plan that does not fit the model is refused', async () => {
+  itWithFixtures('a plan that does not fit the model is refused', ['models/stories260K-hf'], async () => {
     const json = base();
     (json.model as Record<string, unknown>).plan = '2,4,2';
     const r = loadRecipe(write('plan', json));
