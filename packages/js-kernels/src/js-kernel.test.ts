@@ -46,7 +46,7 @@ describe.each(await backends())('js kernels on $name', ({ name, backend }) => {
     const stored = await t.read();
     const out = rowSum(t, cols);
     expect(out.shape).toEqual([rows]);
-    const want = Array.from({ length: rows }, (_, r) => stored.slice(r * cols, (r + 1) * cols).reduce((x, y) => x + y, 0));
+    const want = Array.from({ length: rows }, (_, r) => Array.from(stored.slice(r * cols, (r + 1) * cols)).reduce((x, y) => x + y, 0));
     expect(relativeError(await out.read(), want)).toBeLessThan(1e-6);
   });
 
