@@ -40,14 +40,14 @@ const ops = {
 };
 
 const cases: ConformanceCase[] = [
-  { name: 'js kernel: gelu', group: 'js-kernels', inputs: [input('x', [3, 7], normal(2))], backward: 'finite-differences', compute: (o, [x]) => (o as WithGelu<never>).gelu(x!) },
+  { name: 'js kernel: gelu', group: 'js-kernels', inputs: [input('x', [3, 7], normal(2))], backward: 'finite-differences', compute: <T>(o: OpSet<T>, [x]: readonly T[]) => (o as WithGelu<T>).gelu(x!) },
   // inside a composite: the gradient flows through the kernel into built-in ops and back
   {
     name: 'js kernel: gelu(x) * w + x',
     group: 'js-kernels',
     inputs: [input('x', [4, 5]), input('w', [4, 5])],
     backward: 'finite-differences',
-    compute: (o, [x, w]) => o.binary('add', o.binary('mul', (o as WithGelu<never>).gelu(x!), w!), x!),
+    compute: <T>(o: OpSet<T>, [x, w]: readonly T[]) => o.binary('add', o.binary('mul', (o as WithGelu<T>).gelu(x!), w!), x!),
   },
 ];
 
