@@ -5,8 +5,9 @@ import type { Optimizer, OptimizerState, Param } from '@rr/muon';
  * Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"): the update is the sign
  * of an interpolation between momentum and gradient, so every coordinate moves by exactly lr.
  *   u = sign(lerp(m, g, 1 - beta1));  p = p * (1 - lr * wd) - lr * u;  m = lerp(m, g, 1 - beta2)
- * Written against @rr/muon's public `Optimizer` interface only: device ops, one scope per
- * parameter so temporaries are freed, momentum kept across steps, state() for checkpoints.
+ * Written against @rr/muon's public `Optimizer` interface only: one scope per parameter so
+ * temporaries are freed, momentum kept across steps, state() for checkpoints. The update itself
+ * is `update`, here in device ops; lion-kernel.ts writes it once as a JavaScript kernel instead.
  */
 export class Lion implements Optimizer {
   readonly #momentum = new Map<string, Tensor>();
@@ -22,15 +23,19 @@ export class Lion implements Optimizer {
     const lr = this.lr * lrScale;
     params.forEach(({ name, tensor: p }, i) =>
       scope(() => {
-        const be = p.backend;
-        const g = grads[i]!;
         let m = this.#momentum.get(name);
-        if (!m) this.#momentum.set(name, (m = keep(be.zeros(p.shape, p.dtype))));
-        const direction = be.unary('sign', ops.lerp(m, g, 1 - this.beta1));
-        be.assign(p, be.binary('sub', be.affine(p, 1 - lr * this.weightDecay, 0), be.affine(direction, lr, 0)));
-        be.assign(m, ops.lerp(m, g, 1 - this.beta2));
+        if (!m) this.#momentum.set(name, (m = keep(p.backend.zeros(p.shape, p.dtype))));
+        this.update(p, m, grads[i]!, lr);
       }),
     );
+  }
+
+  /** p and m in place, from the gradient g, at learning rate lr. */
+  protected update(p: Tensor, m: Tensor, g: Tensor, lr: number): void {
+    const be = p.backend;
+    const direction = be.unary('sign', ops.lerp(m, g, 1 - this.beta1));
+    be.assign(p, be.binary('sub', be.affine(p, 1 - lr * this.weightDecay, 0), be.affine(direction, lr, 0)));
+    be.assign(m, ops.lerp(m, g, 1 - this.beta2));
   }
 
   state(): OptimizerState {
@@ -44,5 +49,11 @@ export class Lion implements Optimizer {
       this.#momentum.get(key.replace(/^lion\/momentum\//, ''))?.dispose();
       this.#momentum.set(key.replace(/^lion\/momentum\//, ''), copy);
     }
+  }
+
+  /** Frees the momentum tensors. */
+  dispose(): void {
+    for (const m of this.#momentum.values()) m.dispose();
+    this.#momentum.clear();
   }
 }
