@@ -67,6 +67,17 @@ describe.each(await backends())('js kernels on $name', ({ name, backend }) => {
   });
 });
 
+describe('gradients', () => {
+  it('a kernel without a gradient kernel refuses a tensor that requires one, and runs under noGrad', async () => {
+    const { createCpuBackend, noGrad, requireGrad } = await import('@rr/tensor');
+    const be = createCpuBackend({ threads: 1 });
+    const x = requireGrad(be.upload([1, 2, 3], [3], 'f32'));
+    expect(() => reverse(x)).toThrow(/JS_KERNEL_NO_GRADIENT|argument x requires a gradient/);
+    expect(Array.from(await noGrad(() => reverse(x)).read())).toEqual([3, 2, 1]);
+    be.destroy();
+  });
+});
+
 describe('kernels gpu.js cannot translate', () => {
   const cpu = () => import('@rr/tensor').then((m) => m.createCpuBackend({ threads: 1 }));
 

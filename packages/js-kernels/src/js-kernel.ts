@@ -1,4 +1,4 @@
-import { type Backend, type CustomKernel, type HostArray, RRError, type Tensor, isFloat, noGrad, record, sizeOf } from '@rr/tensor';
+import { type Backend, type CustomKernel, type HostArray, RRError, type Tensor, isFloat, isGradEnabled, noGrad, record, sizeOf } from '@rr/tensor';
 import { grid, uniformWords } from './layout.js';
 import { type ArgKind, type KernelSource, kernelError, kernelSource } from './source.js';
 import { type Translation, translate } from './translate.js';
@@ -134,9 +134,21 @@ function bind(fn: KernelFunction, options: JsKernelOptions): BoundKernel {
   };
 
   const call = (...args: KernelArg[]): Tensor => {
+    const tensorArgs = args.filter((a): a is Tensor => typeof a !== 'number');
+    if (isGradEnabled()) {
+      // a gradient silently dropped here would leave every parameter below this op with zeros
+      const missing = tensorArgs.findIndex((t, j) => t.requiresGrad && !gradients[j]);
+      if (missing >= 0) {
+        const param = params[args.indexOf(tensorArgs[missing]!)] ?? `${missing + 1}`;
+        throw kernelError(
+          source,
+          'JS_KERNEL_NO_GRADIENT',
+          `its tensor argument ${param} requires a gradient and the kernel has none for it: give options.gradient[${missing}], or call it under noGrad() (or on detach(t)) where no gradient should flow.`,
+        );
+      }
+    }
     const out = run(undefined, args);
     if (gradients.length === 0) return out;
-    const tensorArgs = args.filter((a): a is Tensor => typeof a !== 'number');
     return record(`js kernel ${source.name}`, out, tensorArgs, (dy) => tensorArgs.map((t, j) => gradients[j]?.withOutput(t.shape, [...args, dy])));
   };
 
