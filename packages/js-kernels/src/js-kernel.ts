@@ -1,4 +1,4 @@
-import { type Backend, type CustomKernel, type HostArray, RRError, type Tensor, isFloat, isGradEnabled, noGrad, record, sizeOf } from '@rr/tensor';
+import { type Backend, type CustomKernel, type HostArray, RRError, type Tensor, assertShape, isFloat, isGradEnabled, noGrad, record, sizeOf } from '@rr/tensor';
 import { grid, uniformWords } from './layout.js';
 import { type ArgKind, type KernelSource, kernelError, kernelSource } from './source.js';
 import { type Translation, translate } from './translate.js';
@@ -82,7 +82,12 @@ function bind(fn: KernelFunction, options: JsKernelOptions): BoundKernel {
   const integers = new Set(options.integers ?? []);
   const translations = new Map<string, Translation>();
   const params = parameterNames(source);
-  const gradients = (options.gradient ?? []).map((g, i) => g && bind(g, { name: `${source.name} gradient ${i + 1}`, integers: options.integers ?? [] }));
+  const gradients = (options.gradient ?? []).map((g, i) => {
+    if (g && g.length !== fn.length + 1) {
+      throw kernelError(source, 'JS_KERNEL_ARGUMENTS', `gradient ${i + 1} takes ${g.length} arguments; a gradient kernel takes the kernel's ${fn.length} arguments and then dy (${fn.length + 1} in all).`);
+    }
+    return g && bind(g, { name: `${source.name} gradient ${i + 1}`, integers: options.integers ?? [] });
+  });
 
   const kindsOf = (args: readonly KernelArg[]): ArgKind[] => {
     if (args.length !== fn.length) {
@@ -118,6 +123,7 @@ function bind(fn: KernelFunction, options: JsKernelOptions): BoundKernel {
     if (!first) throw kernelError(source, 'JS_KERNEL_ARGUMENTS', 'has no tensor argument; pass at least one tensor (it gives the backend and the dtype).');
     const backend = checkTensors(source, tensors);
     const shape = outputShape ?? (typeof options.output === 'function' ? options.output(...args) : (options.output ?? first.shape));
+    assertShape(shape, `js kernel ${source.name} (output)`);
     const t = translation(kinds);
     const size = sizeOf(shape);
     guardIndices(source, t, size, tensors);
