@@ -82,4 +82,19 @@ describe('the translation', () => {
     expect(wgsl).toContain('get_user_a(0, 0, rr_int_i)');
     expect(wgsl).not.toContain('i32(user_i)');
   });
+
+  it('leaves a reassigned index variable in f32, and reports the array it indexes', async () => {
+    const [{ backend }] = await backends();
+    const shifted = jsKernel(function shifted(a) {
+      let j = this.thread.x;
+      j = j + 1;
+      return a[j];
+    });
+    const x = backend!.upload([1, 2, 3, 4], [4], 'f32');
+    expect(shifted.wgsl(x)).not.toContain('rr_int_j');
+    expect(Array.from(await shifted(x).read()).slice(0, 3)).toEqual([2, 3, 4]);
+    const large = backend!.zeros([N], 'f32');
+    expect(() => shifted(large)).toThrow(/indexes a \(`return a\[j\];`\) through an f32 value/);
+    for (const t of [x, large]) t.dispose();
+  });
 });

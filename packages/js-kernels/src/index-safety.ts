@@ -14,6 +14,8 @@ export function keepIndicesInIntegers(wgsl: string): string {
   let out = wgsl;
   for (const m of wgsl.matchAll(/var user_(\w+) : f32 = f32\(/g)) {
     const name = m[1]!;
+    // a name declared twice (in two blocks) is left alone: one twin per name, or none
+    if (wgsl.split(`var user_${name} :`).length > 2) continue;
     const declStart = out.indexOf(m[0]);
     const exprStart = declStart + m[0].length;
     const exprEnd = closingParen(out, exprStart - 1);
