@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createWebGPUBackend } from '@rr/kernels-webgpu';
 import { type Backend, RRError, createCpuBackend } from '@rr/tensor';
 import { parseRecipe, runRecipe } from '@rr/train';
@@ -11,7 +12,8 @@ import { KernelLion } from './lion-kernel.js';
  * (lion-kernel.ts), so the same code trains on the CPU and on WebGPU.
  */
 export async function main(options: { steps?: number; out?: string; data?: string; backend?: 'cpu' | 'webgpu' } = {}): Promise<number[]> {
-  const data = options.data ?? process.env.RR_SHARED_DATA ?? '../../../shared/data';
+  // the repository's fixtures (stories260K, TinyStories), found from this file so any cwd works
+  const data = options.data ?? process.env.RR_SHARED_DATA ?? fileURLToPath(new URL('../../../fixtures', import.meta.url));
   const recipe = parseRecipe(
     {
       out: options.out ?? 'runs/lion',
