@@ -9,14 +9,23 @@ import { afterAll } from 'vitest';
  */
 export const NO_ADAPTER = 'no WebGPU adapter on this machine (install Mesa lavapipe: see ENVIRONMENT.md)';
 
-export async function backends(): Promise<{ name: string; backend: Backend | undefined }[]> {
+type Backends = { name: string; backend: Backend | undefined }[];
+let created: Promise<Backends> | undefined;
+
+/** One CPU and one WebGPU backend per test file (each file has its own module instance). */
+export function backends(): Promise<Backends> {
+  created ??= create();
+  return created;
+}
+
+async function create(): Promise<Backends> {
   const cpu = createCpuBackend({ threads: 1 });
   afterAll(() => cpu.destroy());
   let gpu: Backend | undefined;
   try {
-    const created = await createWebGPUBackend();
-    afterAll(() => created.destroy());
-    gpu = created;
+    const webgpu = await createWebGPUBackend();
+    afterAll(() => webgpu.destroy());
+    gpu = webgpu;
   } catch (e) {
     if (!isRRError(e, 'WEBGPU_NO_ADAPTER') || process.env.CI === 'true') throw e;
   }
