@@ -1,6 +1,7 @@
 import { type CustomKernel, isRRError } from '@rr/tensor';
 import { describe, expect, it } from 'vitest';
-import { NO_ADAPTER, gpu, randomValues, relativeError } from './test-support.js';
+import { relativeError } from '@rr/tensor/testing';
+import { NO_ADAPTER, gpu, testRng } from './test-support.js';
 
 /**
  * A kernel from outside rr (CustomKernel), bound by the contract's layout: params uniform, the
@@ -31,7 +32,8 @@ const be = await gpu();
 describe.skipIf(!be)(be ? 'custom kernels on webgpu' : `skipped: ${NO_ADAPTER}`, () => {
   it('runs the WGSL form on the backend tensors', async () => {
     const n = 1000;
-    const [x, z] = [randomValues(n, 3), randomValues(n, 4)];
+    const rng = testRng();
+    const [x, z] = [rng.values(n), rng.values(n)];
     const a = be!.upload(x, [n], 'f32');
     const b = be!.upload(z, [n], 'f32');
     const y = be!.runCustomKernel(axpy(n, 0.25), [a, b], { shape: [10, 100], dtype: 'f32' });
