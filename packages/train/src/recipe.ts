@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { MAX_RECURRENCE } from '@rr/model';
 import { RRError } from '@rr/tensor';
 
 const dataSource = z
@@ -42,7 +43,7 @@ const curriculum = z
   .object({
     kind: z.enum(['linear', '1-sqrt', 'constant']).default('linear'),
     /** M: the mean recurrence after warm-up. */
-    maxMean: z.number().int().positive().default(4),
+    maxMean: z.number().int().positive().max(MAX_RECURRENCE, `at most ${MAX_RECURRENCE} (rr's recurrence limit; the paper uses up to 32)`).default(4),
     warmupFraction: z.number().min(0).max(1).default(0.25),
     backpropDepth: z.number().int().positive().default(8),
   })
@@ -65,7 +66,7 @@ const phase = z
         every: z.number().int().positive(),
         batches: z.number().int().positive().default(4),
         /** Recurrence used for held-out loss (default: the curriculum's M). */
-        recurrence: z.number().int().positive().optional(),
+        recurrence: z.number().int().positive().max(MAX_RECURRENCE, `at most ${MAX_RECURRENCE} (rr's recurrence limit)`).optional(),
       })
       .strict()
       .optional(),

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { RRError } from '@rr/tensor';
 import type { TextTokenizer } from './tokenizer.js';
@@ -23,8 +23,14 @@ export class HfTokenizer implements TextTokenizer {
   }
 
   static fromDirectory(dir: string, ids: { bos: number; eos: number }): HfTokenizer {
+    return HfTokenizer.fromFile(join(dir, 'tokenizer.json'), ids);
+  }
+
+  /** A tokenizer.json file, with the tokenizer_config.json beside it when there is one. */
+  static fromFile(tokenizerJson: string, ids: { bos: number; eos: number }): HfTokenizer {
+    const dir = dirname(tokenizerJson);
     const read = (name: string, required: boolean): Record<string, unknown> => {
-      const path = join(dir, name);
+      const path = name === 'tokenizer.json' ? tokenizerJson : join(dir, name);
       try {
         return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
       } catch (e) {
