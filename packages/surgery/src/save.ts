@@ -1,6 +1,6 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { RRError, type TensorToWrite, makeDirectory, userPathError, writeSafetensors } from '@rr/tensor';
+import { RRError, type TensorToWrite, makeDirectory, statPath, userPathError, writeSafetensors } from '@rr/tensor';
 import { type RecurrentLM, type RrSection, toHfConfig } from '@rr/model';
 import type { AdapterInit } from './adapter-init.js';
 import type { Plan } from './plan.js';
@@ -30,7 +30,7 @@ export interface RecurrenceProvenance {
  * into a sibling temp folder renamed into place at the end: a failure leaves no partial output.
  */
 export async function saveModelFolder(out: string, model: RecurrentLM, options: SaveOptions & Partial<RecurrenceProvenance> = {}): Promise<void> {
-  const existing = statSync(out, { throwIfNoEntry: false });
+  const existing = statPath(out);
   if (existing && !existing.isDirectory()) {
     throw new RRError('FILE_EXISTS', `${out}: a file with that name already exists where the output folder should go; choose another --out, or remove the file.`, { path: out });
   }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync, rmSync, statSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Backend, RRError, type Tensor, keep } from '@rr/tensor';
+import { type Backend, RRError, type Tensor, keep, statPath } from '@rr/tensor';
 import { type RecurrentLM, type TextTokenizer, checkContext, checkMemory, estimateMemory, initializeWeights, loadModel, RecurrentLM as Model } from '@rr/model';
 import { PoissonLognormalSampler, type RecurrenceSampler, recurrenceCurriculum } from '@rr/curriculum';
 import { AdamW, MuonWithAdamW, type Optimizer, warmupStableDecay } from '@rr/muon';
@@ -143,7 +143,7 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
  * starts over on purpose (`force` deletes its checkpoints, metrics and trained model).
  */
 function prepareRunFolder(out: string, options: RunOptions): void {
-  const existing = statSync(out, { throwIfNoEntry: false });
+  const existing = statPath(out);
   if (existing && !existing.isDirectory()) {
     throw new RRError('FILE_EXISTS', `${out}: the recipe's "out" names an existing file; the run needs a folder there. Choose another "out", or remove the file.`, { path: out });
   }

@@ -1,4 +1,5 @@
-import { mkdirSync, statSync } from 'node:fs';
+import { type Stats, existsSync, mkdirSync, rmdirSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { RRError } from '../errors.js';
 
 /**
@@ -51,10 +52,40 @@ export function makeDirectory(path: string, what = 'output folder'): void {
   try {
     mkdirSync(path, { recursive: true });
   } catch (err) {
-    throw fsError(err, path, `create the ${what}`);
+    throw fsError(errnoCode(err) === 'ENOENT' ? realMkdirError(path) ?? err : err, path, `create the ${what}`);
   }
   if (!statSync(path).isDirectory()) {
     throw new RRError('FILE_EXISTS', `Cannot create the ${what} ${path}: a file with that name already exists. Choose another path, or remove the file.`, { path });
+  }
+}
+
+/**
+ * Node's recursive mkdir reports ENOENT for a failure on any missing ancestor, even when the real
+ * cause is a read-only disk or a permission: creating the first missing ancestor on its own
+ * brings out the real error.
+ */
+function realMkdirError(path: string): unknown {
+  let child = resolve(path);
+  let parent = dirname(child);
+  while (parent !== child && !existsSync(parent)) {
+    child = parent;
+    parent = dirname(child);
+  }
+  try {
+    mkdirSync(child);
+    rmdirSync(child);
+    return undefined;
+  } catch (err) {
+    return err;
+  }
+}
+
+/** `statSync` that returns undefined for a missing path and names the path for any other failure. */
+export function statPath(path: string): Stats | undefined {
+  try {
+    return statSync(path, { throwIfNoEntry: false });
+  } catch (err) {
+    throw fsError(err, path, 'look at');
   }
 }
 

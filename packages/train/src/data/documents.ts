@@ -1,7 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
 import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
-import { RRError } from '@rr/tensor';
+import { RRError, fsError } from '@rr/tensor';
 
 /** One training data file and how to turn its records into documents (text). */
 export interface DataSource {
@@ -47,16 +47,31 @@ export interface Document {
 /** Every document of a file, in order. Files are read whole: one file of a dataset at a time. */
 export async function readDocuments(source: DataSource): Promise<Document[]> {
   checkSource(source, 'data');
+  const size = statSync(source.path).size;
+  if (size > MAX_FILE_BYTES) {
+    throw new RRError('DATA_TOO_LARGE', `${source.path}: ${(size / 2 ** 20).toFixed(0)} MiB is more than one data file may hold (${MAX_FILE_BYTES / 2 ** 20} MiB, read whole as one string); split it into several files listed in "data".`, { path: source.path });
+  }
   const format = formatOf(source);
   if (format === 'text') {
     if (source.promptTemplate !== undefined) throw new RRError('DATA_INVALID', `${source.path}: promptTemplate needs records (jsonl or parquet); plain text has no fields to render it from.`);
-    return splitText(readFileSync(source.path, 'utf8'), source.separator).map((text) => ({ prompt: '', text }));
+    return splitText(readText(source.path), source.separator).map((text) => ({ prompt: '', text }));
   }
   const records = format === 'jsonl' ? readJsonl(source.path) : await readParquet(source);
   return records.map((r, i) => ({
     prompt: source.promptTemplate === undefined ? '' : fill(source.promptTemplate, r, `${source.path}: record ${i + 1}`, 'promptTemplate'),
     text: render(r, source, i),
   }));
+}
+
+/** Files are read whole into one JavaScript string, which V8 caps at about 512 MiB of text. */
+const MAX_FILE_BYTES = 256 * 2 ** 20;
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw fsError(e, path, 'read the data file');
+  }
 }
 
 function splitText(text: string, separator?: string): string[] {
@@ -67,7 +82,7 @@ function splitText(text: string, separator?: string): string[] {
 
 function readJsonl(path: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  readFileSync(path, 'utf8')
+  readText(path)
     .split('\n')
     .forEach((line, i) => {
       if (line.trim() === '') return;

@@ -1,5 +1,6 @@
 import { RRError } from '@rr/tensor';
 import type { TextTokenizer } from '@rr/model';
+import { DocumentTokens } from './document-tokens.js';
 import { type DataSource, type Document, readDocuments } from './documents.js';
 
 /** Where the packer stands: enough to resume exactly (saved in checkpoints). */
@@ -34,9 +35,7 @@ export class TokenPacker {
   #position: DataPosition;
   #docs: Document[] | undefined;
   #docsFile = -1;
-  #tokens: number[] | undefined;
-  /** Index of the current document's first scored token. */
-  #scoredFrom = 0;
+  #doc: DocumentTokens | undefined;
 
   constructor(
     readonly sources: readonly DataSource[],
@@ -65,53 +64,48 @@ export class TokenPacker {
     let filled = 0;
     let emptyPasses = 0;
     while (filled < out.length) {
-      const tokens = await this.#currentTokens();
-      if (!tokens) {
+      const doc = await this.#currentDocument();
+      if (!doc) {
         // past the last document of the last file: next epoch
         if (++emptyPasses > 1) throw new RRError('DATA_EMPTY', `data: the files ${this.sources.map((s) => s.path).join(', ')} contain no documents.`);
         this.#position = { epoch: this.#position.epoch + 1, file: 0, document: 0, token: 0 };
         continue;
       }
+      // only as many tokens as these rows need are encoded (a huge document is read piece by piece)
+      doc.fill(this.#position.token + out.length - filled);
+      const tokens = doc.tokens;
       const take = Math.min(tokens.length - this.#position.token, out.length - filled);
       for (let i = 0; i < take; i++) {
         out[filled + i] = tokens[this.#position.token + i]!;
-        scored[filled + i] = this.#position.token + i >= this.#scoredFrom ? 1 : 0;
+        scored[filled + i] = this.#position.token + i >= doc.scoredFrom ? 1 : 0;
       }
       filled += take;
       this.#position.token += take;
-      if (this.#position.token >= tokens.length) {
+      if (this.#position.token >= tokens.length && doc.complete) {
         this.#position.document++;
         this.#position.token = 0;
-        this.#tokens = undefined;
+        this.#doc = undefined;
         emptyPasses = 0;
       }
     }
     return { tokens: out, scored };
   }
 
-  /** BOS + text + EOS of the document at the position, moving across files; undefined at the end. */
-  async #currentTokens(): Promise<number[] | undefined> {
+  /** The document at the position (BOS + text + EOS), moving across files; undefined at the end. */
+  async #currentDocument(): Promise<DocumentTokens | undefined> {
     for (;;) {
       if (this.#position.file >= this.sources.length) return undefined;
       if (this.#docsFile !== this.#position.file) {
         this.#docs = await readDocuments(this.sources[this.#position.file]!);
         this.#docsFile = this.#position.file;
-        this.#tokens = undefined;
+        this.#doc = undefined;
       }
       if (this.#position.document < this.#docs!.length) {
-        if (!this.#tokens) {
+        if (!this.#doc) {
           const { prompt, text } = this.#docs![this.#position.document]!;
-          if (prompt === '') {
-            this.#tokens = this.tokenizer.encode(text, { bos: true, eos: true });
-            this.#scoredFrom = 0;
-          } else {
-            // encoded apart so the boundary is exact (a joint encoding could merge across it)
-            const head = this.tokenizer.encode(prompt, { bos: true, eos: false });
-            this.#tokens = [...head, ...this.tokenizer.encode(text, { bos: false, eos: true })];
-            this.#scoredFrom = head.length;
-          }
+          this.#doc = new DocumentTokens(this.tokenizer, prompt, text);
         }
-        return this.#tokens;
+        return this.#doc;
       }
       this.#position = { ...this.#position, file: this.#position.file + 1, document: 0, token: 0 };
     }
