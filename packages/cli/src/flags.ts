@@ -32,3 +32,10 @@ export function tokenList(value: string): number[] {
   }
   return ids;
 }
+
+/** A benchmark's measuring time: positive and finite (Infinity would measure forever). */
+export function measuringSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 3600) throw new InvalidArgumentError(`"${value}" is not a number of seconds in (0, 3600].`);
+  return n;
+}

@@ -3,7 +3,7 @@ import { isRRError } from '@rr/tensor';
 import { BACKENDS } from './backends.js';
 import { PEERS, benchMatmul, formatMatmulReport } from './commands/bench-matmul.js';
 import { formatInfo, webgpuInfo } from './commands/info.js';
-import { positiveInt, positiveIntList } from './flags.js';
+import { measuringSeconds, positiveInt, positiveIntList } from './flags.js';
 import { registerEvalCommands } from './commands/eval-gsm8k.js';
 import { registerBenchBlock } from './commands/bench-block.js';
 import { registerBenchTrain } from './commands/bench-train.js';
@@ -30,7 +30,7 @@ export function buildProgram(io: CliIO = processIO): Command {
     .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
     .option('--sizes <list>', 'comma-separated sizes', positiveIntList, [256, 512, 1024])
     .option('--threads <n>', 'threads for the CPU backend (default: all cores)', positiveInt)
-    .option('--seconds <s>', 'minimum measuring time per size', Number, 0.5)
+    .option('--seconds <s>', 'minimum measuring time per size', measuringSeconds, 0.5)
     .addOption(new Option('--peer <name>', 'also time the same matmuls through another library, interleaved (webgpu: tfjs)').choices([...PEERS]))
     .option('--json', 'print one JSON object instead of a table')
     .action(async (opts: { backend: string; sizes: number[]; threads?: number; seconds: number; peer?: string; json?: boolean }) => {

@@ -158,10 +158,21 @@ function prepareRunFolder(out: string, options: RunOptions): void {
 
 const RUN_FILES = ['metrics.jsonl', 'checkpoints', 'model'];
 
+const MAX_TOKENS_PER_STEP = 2 ** 31 - 1;
+
 /** Context and memory of every phase, checked before any work (the packer would allocate batch x seq at once). */
 function checkRecipeLimits(recipe: Recipe, model: RecurrentLM, memoryBytes: number | undefined): void {
   for (const [i, p] of recipe.phases.entries()) {
     checkContext(model.config, p.seq, `phases[${i}].seq = ${p.seq}`, { fix: `Set seq to at most ${model.config.maxPositionEmbeddings}.` });
+    // token counts index typed arrays and counters: beyond 2^31 they are a typo, not a run
+    for (const [what, tokens] of [
+      ['batch x gradAccum x seq', p.batch * p.gradAccum * p.seq],
+      ['eval.batches x batch x seq', (p.eval?.batches ?? 0) * p.batch * p.seq],
+    ] as const) {
+      if (tokens > MAX_TOKENS_PER_STEP) {
+        throw new RRError('RECIPE_INVALID', `phases[${i}]: ${what} = ${tokens} tokens is more than rr processes in one step (${MAX_TOKENS_PER_STEP}); lower batch, gradAccum or eval.batches.`);
+      }
+    }
     if (memoryBytes === undefined) continue;
     const shape = { batch: p.batch, seq: p.seq, recurrence: p.curriculum.maxMean, recordedSteps: p.curriculum.backpropDepth, allLogits: true, optimizerSlots: 3 };
     checkMemory(estimateMemory(model, shape), memoryBytes, `phases[${i}] (batch ${p.batch} x seq ${p.seq}, ${p.curriculum.backpropDepth} recorded recurrence steps)`, 'Lower batch (raise gradAccum to keep the tokens per step), seq or curriculum.backpropDepth.');
