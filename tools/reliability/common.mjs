@@ -57,18 +57,26 @@ export function runCli(argv, { timeout = 60, cwd, killAfter } = {}) {
   });
 }
 
+/** The line an error ended with (the last of stderr), for tables. */
+export function lastLine(r) {
+  const lines = r.err.trim().split('\n');
+  return lines[lines.length - 1] ?? '';
+}
+
 /**
- * How a run ended: 'ok' (exit 0), 'named' (exit 1 and exactly one line `rr: ... [CODE]`, no
- * stack), 'internal' (the bug line), 'stack' (a stack trace printed), 'hang' (killed by the guard)
+ * How a run ended: 'ok' (exit 0), 'named' (exit 1, its last line `rr: ... [CODE]` and no other
+ * error line, no stack), 'internal' (the bug line), 'stack' (a stack trace printed), 'hang' (killed by the guard)
  * or 'other' (anything else: a crash, several lines, a wrong exit code).
  */
 export function classify(r) {
   if (r.hung) return { kind: 'hang' };
   if (/\n\s+at .+:\d+:\d+/.test(r.err) || /^\s+at /m.test(r.err)) return { kind: 'stack' };
   if (r.code === 0) return { kind: 'ok' };
-  const lines = r.err.trim().split('\n').filter((l) => l.trim() !== '');
-  const m = /^rr: .* \[([A-Z0-9_]+)\]$/.exec(lines[0] ?? '');
-  if (r.code === 1 && lines.length === 1 && m) return m[1] === 'INTERNAL' ? { kind: 'internal', code: m[1] } : { kind: 'named', code: m[1] };
+  // progress (JSON lines on a pipe) may come first; the error is the last line, and the only one
+  const lines = r.err.trim().split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+  const m = /^rr: .* \[([A-Z0-9_]+)\]$/.exec(lines[lines.length - 1] ?? '');
+  const errorLines = lines.filter((l) => /^rr: .* \[[A-Z0-9_]+\]$/.test(l)).length;
+  if (r.code === 1 && errorLines === 1 && m) return m[1] === 'INTERNAL' ? { kind: 'internal', code: m[1] } : { kind: 'named', code: m[1] };
   return { kind: 'other' };
 }
 

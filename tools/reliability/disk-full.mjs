@@ -4,7 +4,7 @@
 import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { listCheckpoints, loadCheckpoint } from '../../packages/train/dist/index.js';
-import { classify, runCli, testData } from './common.mjs';
+import { classify, lastLine, runCli, testData } from './common.mjs';
 import { canMountTmpfs, mountTmpfs, unmount } from './tmpfs.mjs';
 
 export const DISK_FULL_SKIP = canMountTmpfs() ? undefined : 'mounting a small tmpfs needs root on Linux';
@@ -24,7 +24,7 @@ function leftovers(dir) {
 export async function diskFull({ dir, log = () => {} }) {
   const { model, text, gsm8kTest } = testData();
   const results = [];
-  const check = async (name, size, argv, after = () => undefined) => {
+  const check = async (name, size, argv, after = () => ({})) => {
     const disk = join(dir, `disk-${results.length}`);
     mountTmpfs(disk, size);
     try {
@@ -33,8 +33,8 @@ export async function diskFull({ dir, log = () => {} }) {
       const left = leftovers(disk);
       const extra = after(disk);
       const ok = how.kind === 'named' && how.code === 'FILE_NO_SPACE' && left.length === 0 && extra.ok !== false;
-      results.push({ name, ok, ended: how.code ?? how.kind, line: r.err.trim().split('\n')[0], leftovers: left.length, ...extra });
-      log(`${ok ? 'ok  ' : 'FAIL'} ${name}: ${r.err.trim().split('\n')[0]}`);
+      results.push({ name, ok, ended: how.code ?? how.kind, line: lastLine(r), leftovers: left.length, ...extra });
+      log(`${ok ? 'ok  ' : 'FAIL'} ${name}: ${lastLine(r)}`);
     } finally {
       unmount(disk);
     }

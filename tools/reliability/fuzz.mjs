@@ -4,7 +4,7 @@
 // documented success, before the hang guard; no stack trace, no "unexpected error".
 import { copyFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { classify, pool, runCli, testData } from './common.mjs';
+import { classify, lastLine, pool, runCli, testData } from './common.mjs';
 
 /** A value written into JSON text as is (not valid JSON, or a number JSON.parse turns into Infinity). */
 const raw = (text) => ({ raw: text });
@@ -222,7 +222,7 @@ export async function runFuzz({ dir, sample = 1, concurrency = 2, timeout = 60, 
       const how = classify(r);
       const ok = (how.kind === 'named' && c.expect !== 'ok') || (how.kind === 'ok' && c.expect !== 'error');
       log(`${ok ? 'ok  ' : 'FAIL'} ${how.kind.padEnd(8)} ${(how.code ?? '').padEnd(22)} ${r.seconds.toFixed(1).padStart(5)}s ${c.group}: ${c.name}`);
-      return { ...c, ...how, ok, seconds: r.seconds, line: (r.err.trim().split('\n')[0] ?? '').slice(0, 300) };
+      return { ...c, ...how, ok, seconds: r.seconds, line: (lastLine(r) ?? '').slice(0, 300) };
     }),
     concurrency,
   );
