@@ -29,16 +29,20 @@ export function testData() {
 
 /**
  * Runs `rr argv` in a child process; kills it at `timeout` seconds (a hang guard, not a timing
- * assertion). Resolves with the exit code or signal, seconds and output.
+ * assertion), or with SIGKILL `killAfter` seconds after its start or `killAfterOutput` seconds
+ * after its first line on stdout. Resolves with the exit code or signal, seconds and output.
  */
-export function runCli(argv, { timeout = 60, cwd, killAfter } = {}) {
+export function runCli(argv, { timeout = 60, cwd, killAfter, killAfterOutput } = {}) {
   return new Promise((done) => {
     const t0 = performance.now();
     const child = spawn(process.execPath, [cliBin, ...argv], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     let err = '';
+    let outputKiller;
     child.stdout.on('data', (d) => {
       if (out.length < 1e6) out += d;
+      // a kill timed from the first output line lands in the work, not in Node's start-up
+      if (killAfterOutput !== undefined && outputKiller === undefined) outputKiller = setTimeout(() => child.kill('SIGKILL'), killAfterOutput * 1000);
     });
     child.stderr.on('data', (d) => {
       if (err.length < 1e6) err += d;
@@ -52,6 +56,7 @@ export function runCli(argv, { timeout = 60, cwd, killAfter } = {}) {
     child.on('close', (code, signal) => {
       clearTimeout(guard);
       if (killer) clearTimeout(killer);
+      if (outputKiller) clearTimeout(outputKiller);
       done({ code, signal, hung, seconds: (performance.now() - t0) / 1000, out, err });
     });
   });

@@ -3,44 +3,23 @@
 // the command, exit code, seconds and the first line of output. Each case must end within the
 // time limit in a one-line named error (`rr: ... [CODE]`) or in its documented success.
 // Usage: node tools/reliability/issue-cases.mjs [--timeout SECONDS] [--json]
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { sharedDataDir } from '../../packages/tensor/dist/testing/index.js';
+import { join } from 'node:path';
+import { classify, lastLine, missingPrerequisite, runCli as run, testData } from './common.mjs';
 import { canMountTmpfs, mountTmpfs, unmount } from './tmpfs.mjs';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const bin = join(root, 'packages/cli/dist/bin.js');
 const args = process.argv.slice(2);
 const timeoutS = Number(args[args.indexOf('--timeout') + 1]) || 5;
-const data = sharedDataDir();
-if (!data) {
-  console.error('issue-cases: test data not found (set RR_SHARED_DATA)');
+const missing = missingPrerequisite();
+if (missing) {
+  console.error(`issue-cases: ${missing}`);
   process.exit(2);
 }
-const model = join(data, 'models/stories260K-hf');
-const text = join(data, 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt');
-const gsm8k = join(data, 'gsm8k/test.jsonl');
+const { model, text, gsm8kTest: gsm8k } = testData();
 const work = mkdtempSync(join(tmpdir(), 'rr-cases-'));
 
-/** Runs the CLI; resolves with exit code, seconds and output, killing it at the time limit. */
-export function runCli(argv, { timeout = timeoutS, cwd = work } = {}) {
-  return new Promise((done) => {
-    const t0 = performance.now();
-    const child = spawn(process.execPath, [bin, ...argv], { cwd, stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out.length < 1e6 ? (out += d) : undefined));
-    child.stderr.on('data', (d) => (err.length < 1e6 ? (err += d) : undefined));
-    const timer = setTimeout(() => child.kill('SIGKILL'), timeout * 1000);
-    child.on('close', (code, signal) => {
-      clearTimeout(timer);
-      done({ code, signal, seconds: (performance.now() - t0) / 1000, out, err });
-    });
-  });
-}
+const runCli = (argv, { timeout = timeoutS } = {}) => run(argv, { timeout, cwd: work });
 
 function recipe(name, phase = {}, top = {}) {
   const path = join(work, `${name}.json`);
@@ -97,12 +76,10 @@ const cases = [
 const rows = [];
 async function check(name, argv, expected, timeout = timeoutS) {
   const r = await runCli(argv, { timeout });
-  const lines = `${r.err}`.trim().split('\n').filter(Boolean);
-  const first = r.code === 0 ? (r.out.trim().split('\n')[0] ?? '').slice(0, 100) : (lines[0] ?? '').slice(0, 300);
-  const named = /^rr: .* \[([A-Z_]+)\]$/.exec(lines[0] ?? '');
-  const stack = /\n\s+at /.test(r.err);
-  const ok = expected === 'ok' ? r.code === 0 : r.code === 1 && named?.[1] === expected && lines.length === 1 && !stack;
-  rows.push({ case: name, command: `rr ${argv.map((a) => (a.length > 60 ? `${a.slice(0, 57)}...` : a)).join(' ')}`, exit: r.signal ?? r.code, seconds: +r.seconds.toFixed(2), expected, output: first, pass: ok });
+  const how = classify(r);
+  const first = r.code === 0 ? (r.out.trim().split('\n')[0] ?? '').slice(0, 100) : lastLine(r).slice(0, 300);
+  const ok = expected === 'ok' ? how.kind === 'ok' : how.kind === 'named' && how.code === expected && r.seconds < timeoutS;
+  rows.push({ case: name, command: `rr ${argv.map((a) => (a.length > 60 ? `${a.slice(0, 57)}...` : a)).join(' ')}`, exit: r.hung ? 'hang' : (r.signal ?? r.code), seconds: +r.seconds.toFixed(2), expected, output: first, pass: ok });
 }
 
 // a recurrent model for the recurrence cases
@@ -114,6 +91,29 @@ const rerun = recipe('rerun', { steps: 1 });
 await runCli(['train', '--recipe', rerun], { timeout: 60 });
 await check('rerun train without --resume', ['train', '--recipe', rerun], 'RUN_EXISTS');
 await check('rerun train with --force', ['train', '--recipe', rerun, '--force'], 'ok', 60);
+
+// a kill after steps 3 and 4 were logged but before their checkpoints, with a checkpoint write
+// cut short: the resume must log each step once and remove the temp folder
+{
+  const killed = recipe('killed', { steps: 4 }, { checkpoint: { every: 2, keep: 10 } });
+  await runCli(['train', '--recipe', killed, '--json'], { timeout: 120 });
+  const out = join(work, 'run-killed');
+  rmSync(join(out, 'checkpoints', 'step-00000004'), { recursive: true, force: true });
+  rmSync(join(out, 'model'), { recursive: true, force: true });
+  mkdirSync(join(out, 'checkpoints', '.step-00000004.tmp-4242-1'));
+  const r = await runCli(['train', '--recipe', killed, '--resume', '--json'], { timeout: 120 });
+  const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => 'loss' in l).map((l) => l.step);
+  const temps = readdirSync(join(out, 'checkpoints')).filter((n) => n.includes('.tmp-'));
+  rows.push({
+    case: 'resume after a kill between logging and checkpointing',
+    command: `rr train --recipe ${killed} --resume`,
+    exit: r.code,
+    seconds: +r.seconds.toFixed(2),
+    expected: 'ok',
+    output: `metrics steps ${steps.join(',')}; temp folders left: ${temps.length}`,
+    pass: r.code === 0 && steps.join(',') === '1,2,3,4' && temps.length === 0,
+  });
+}
 
 // read-only file system
 if (canMountTmpfs()) {

@@ -47,10 +47,10 @@ function tempFolders(out) {
 
 /**
  * `runs` runs of `steps` steps each, each killed at uniformly random times in [minS, maxS] seconds
- * after its start until it completes (at most `maxKillsPerRun` kills, then it runs to the end).
+ * after its first step line until it completes (at most `maxKillsPerRun` kills, then it runs to the end).
  * Returns the counts; `log` gets one line per event.
  */
-export async function killLoop({ dir, runs = 3, steps = 24, minS = 0.5, maxS = 4, maxKillsPerRun = 10, seed = 1, log = () => {} }) {
+export async function killLoop({ dir, runs = 3, steps = 24, minS = 0, maxS = 2, maxKillsPerRun = 10, seed = 1, log = () => {} }) {
   mkdirSync(dir, { recursive: true });
   let state = seed >>> 0 || 1;
   const random = () => {
@@ -76,7 +76,7 @@ export async function killLoop({ dir, runs = 3, steps = 24, minS = 0.5, maxS = 4
       const killAfter = kills < maxKillsPerRun ? minS + random() * (maxS - minS) : undefined;
       const tempsBefore = started ? tempFolders(r.out) : 0;
       const argv = ['train', '--recipe', r.path, '--json', ...(started ? ['--resume'] : [])];
-      const result = await runCli(argv, { timeout: 600, killAfter });
+      const result = await runCli(argv, { timeout: 600, killAfterOutput: killAfter });
       started = true;
       if (result.signal === 'SIGKILL' && !result.hung) {
         kills++;
@@ -98,8 +98,8 @@ export async function killLoop({ dir, runs = 3, steps = 24, minS = 0.5, maxS = 4
     if (!done) continue;
     counts.checkpointsChecked += checkpointsLoad(r.out);
     const lines = stepLines(r.out);
-    const steps = lines.map((l) => l.step);
-    const duplicated = steps.length - new Set(steps).size;
+    const logged = lines.map((l) => l.step);
+    const duplicated = logged.length - new Set(logged).size;
     counts.duplicatedSteps += duplicated;
     const losses = lines.map((l) => l.loss);
     const weights = readFileSync(join(r.out, 'model/model.safetensors'));

@@ -164,6 +164,10 @@ const MAX_TOKENS_PER_STEP = 2 ** 31 - 1;
 function checkRecipeLimits(recipe: Recipe, model: RecurrentLM, memoryBytes: number | undefined): void {
   for (const [i, p] of recipe.phases.entries()) {
     checkContext(model.config, p.seq, `phases[${i}].seq = ${p.seq}`, { fix: `Set seq to at most ${model.config.maxPositionEmbeddings}.` });
+    if (memoryBytes !== undefined) {
+      const shape = { batch: p.batch, seq: p.seq, recurrence: p.curriculum.maxMean, recordedSteps: p.curriculum.backpropDepth, allLogits: true, optimizerSlots: 3 };
+      checkMemory(estimateMemory(model, shape), memoryBytes, `phases[${i}] (batch ${p.batch} x seq ${p.seq}, ${p.curriculum.backpropDepth} recorded recurrence steps)`, 'Lower batch (raise gradAccum to keep the tokens per step), seq or curriculum.backpropDepth.');
+    }
     // token counts index typed arrays and counters: beyond 2^31 they are a typo, not a run
     for (const [what, tokens] of [
       ['batch x gradAccum x seq', p.batch * p.gradAccum * p.seq],
@@ -173,9 +177,6 @@ function checkRecipeLimits(recipe: Recipe, model: RecurrentLM, memoryBytes: numb
         throw new RRError('RECIPE_INVALID', `phases[${i}]: ${what} = ${tokens} tokens is more than rr processes in one step (${MAX_TOKENS_PER_STEP}); lower batch, gradAccum or eval.batches.`);
       }
     }
-    if (memoryBytes === undefined) continue;
-    const shape = { batch: p.batch, seq: p.seq, recurrence: p.curriculum.maxMean, recordedSteps: p.curriculum.backpropDepth, allLogits: true, optimizerSlots: 3 };
-    checkMemory(estimateMemory(model, shape), memoryBytes, `phases[${i}] (batch ${p.batch} x seq ${p.seq}, ${p.curriculum.backpropDepth} recorded recurrence steps)`, 'Lower batch (raise gradAccum to keep the tokens per step), seq or curriculum.backpropDepth.');
   }
 }
 
