@@ -34,7 +34,11 @@ function jsonWithRaw(value) {
   return text.replace(/"@@RAW(\d+)@@"/g, (_, i) => marks[Number(i)]);
 }
 
-/** Every case: { group, name, argv, expect: 'error' | 'ok' | 'any', timeout? }. */
+/**
+ * Every case: { group, name, argv, expect, timeout? }. expect: 'error' (a named error), 'ok' (exit
+ * 0), 'any' (either), or 'progress' (a valid run too long to finish: it must print its steps
+ * until the guard stops it).
+ */
 export function fuzzCases(dir) {
   const t = testData();
   mkdirSync(dir, { recursive: true });
@@ -53,7 +57,7 @@ export function fuzzCases(dir) {
   });
   const train = (group, name, recipeText, expect = 'any') => {
     const p = file(`recipe-${cases.length}.json`, recipeText);
-    cases.push({ group, name, argv: ['train', '--recipe', p, '--json'], expect });
+    cases.push({ group, name, argv: ['train', '--recipe', p, '--json'], expect, ...(expect === 'progress' ? { timeout: 30 } : {}) });
   };
 
   // recipes: every field x every hostile value
@@ -61,7 +65,9 @@ export function fuzzCases(dir) {
     for (const value of RECIPE_VALUES) {
       const r = baseRecipe();
       setPath(r, path, value);
-      train('recipe', `${path.join('.')} = ${JSON.stringify(value)}`, jsonWithRaw(r));
+      // a billion steps is a valid, endless run: it must be training (printing steps) when the guard stops it
+      const endless = path.join('.') === 'phases.0.steps' && value === 1e9;
+      train('recipe', `${path.join('.')} = ${JSON.stringify(value)}`, jsonWithRaw(r), endless ? 'progress' : 'any');
     }
   }
   for (const [name, text] of [
@@ -218,14 +224,15 @@ export function fuzzCases(dir) {
  * Runs the cases (all, or every `sample`-th) with `concurrency` at a time; `timeout` is the hang
  * guard in seconds. Returns the counts and the cases that did not end as they must.
  */
-export async function runFuzz({ dir, sample = 1, concurrency = 2, timeout = 60, log = () => {} }) {
+export async function runFuzz({ dir, sample = 1, concurrency = 2, timeout = 60, match, log = () => {} }) {
   const all = fuzzCases(dir);
-  const cases = all.filter((_, i) => i % sample === 0);
+  const cases = all.filter((c, i) => i % sample === 0 && (match === undefined || `${c.group}: ${c.name}`.includes(match)));
   const results = await pool(
     cases.map((c) => async () => {
       const r = await runCli(c.argv, { timeout: c.timeout ?? timeout, cwd: dir });
-      const how = classify(r);
-      const ok = (how.kind === 'named' && c.expect !== 'ok') || (how.kind === 'ok' && c.expect !== 'error');
+      let how = classify(r);
+      if (c.expect === 'progress' && how.kind === 'hang' && /"step":/.test(r.out)) how = { kind: 'stopped' };
+      const ok = how.kind === 'stopped' || (how.kind === 'named' && c.expect !== 'ok' && c.expect !== 'progress') || (how.kind === 'ok' && c.expect !== 'error' && c.expect !== 'progress');
       log(`${ok ? 'ok  ' : 'FAIL'} ${how.kind.padEnd(8)} ${(how.code ?? '').padEnd(22)} ${r.seconds.toFixed(1).padStart(5)}s ${c.group}: ${c.name}`);
       return { ...c, ...how, ok, seconds: r.seconds, line: (lastLine(r) ?? '').slice(0, 300) };
     }),
@@ -237,6 +244,7 @@ export async function runFuzz({ dir, sample = 1, concurrency = 2, timeout = 60, 
     byGroup: Object.fromEntries([...new Set(results.map((r) => r.group))].map((g) => [g, results.filter((r) => r.group === g).length])),
     named: count('named'),
     successes: count('ok'),
+    stoppedWhileTraining: count('stopped'),
     hangs: count('hang'),
     stackTraces: count('stack'),
     internal: count('internal'),

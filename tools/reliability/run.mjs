@@ -2,7 +2,7 @@
 // The long reliability suite (`pnpm reliability`): the kill -9 loop, the full-disk test and the
 // fuzz of the CLI and recipe schema, each reporting its counts. Minutes, not seconds: the short
 // versions run in `pnpm test` (packages/cli/src/reliability.test.ts).
-// Usage: node tools/reliability/run.mjs [kill|disk|fuzz ...] [--kills-runs N] [--json FILE]
+// Usage: node tools/reliability/run.mjs [kill|disk|fuzz ...] [--kill-runs N] [--match TEXT] [--json FILE]
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -33,7 +33,7 @@ try {
     console.log(JSON.stringify({ diskFull: report.diskFull }));
   }
   if (wanted('fuzz')) {
-    report.fuzz = await runFuzz({ dir: join(work, 'fuzz'), concurrency: Number(option('--concurrency', 2)), timeout: Number(option('--timeout', 60)), log });
+    report.fuzz = await runFuzz({ dir: join(work, 'fuzz'), concurrency: Number(option('--concurrency', 2)), timeout: Number(option('--timeout', 60)), match: option('--match'), log });
     console.log(JSON.stringify({ fuzz: report.fuzz }));
   }
 } finally {

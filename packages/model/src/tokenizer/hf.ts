@@ -38,7 +38,14 @@ export class HfTokenizer implements TextTokenizer {
         throw new RRError('TOKENIZER_INVALID', `${path}: cannot read the tokenizer (${(e as Error).message}).`, {}, { cause: e });
       }
     };
-    return new HfTokenizer(read('tokenizer.json', true), read('tokenizer_config.json', false), ids);
+    const json = read('tokenizer.json', true);
+    const config = read('tokenizer_config.json', false);
+    try {
+      return new HfTokenizer(json, config, ids);
+    } catch (e) {
+      // the library's own message ("must contain a model property", ...) says what is wrong in the file
+      throw new RRError('TOKENIZER_INVALID', `${tokenizerJson}: not a tokenizer rr can load (${(e as Error).message}). Pass a Hugging Face tokenizer.json.`, {}, { cause: e });
+    }
   }
 
   encode(text: string, options: { bos?: boolean; eos?: boolean } = {}): number[] {
