@@ -3,14 +3,16 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Command, Option } from 'commander';
-import { type Backend, RRError, Rng, type Tensor, grad, keep, ops, scope } from '@rr/tensor';
+import type { Command } from 'commander';
+import { type Backend, RRError, Rng } from '@rr/tensor';
 import { RecurrentLM, initializeWeights } from '@rr/model';
 import { retrofit } from '@rr/surgery';
-import { GRAD_CLIP_MAX_NORM, MuonWithAdamW, type Param, clipGradNorm } from '@rr/muon';
-import { BACKENDS, createBackend } from '../backends.js';
+import { GRAD_CLIP_MAX_NORM, MuonWithAdamW } from '@rr/muon';
+import { type PackedRows, Trainer } from '@rr/train';
+import { type BackendChoice, backendChoiceOf, backendOption, createBackend, formatBackendChoice } from '../backends.js';
 import { positiveInt } from '../flags.js';
 import { type LayerShape, type LayerShapeFlags, checkLayerShape, layerShapeOf, layerShapeOptions, llamaConfigOf, median } from './bench-layer.js';
+import { type OpProfile, OpProfiler, formatOpProfile } from './op-profile.js';
 import type { CliIO } from '../program.js';
 
 /**
@@ -68,6 +70,8 @@ export interface TrainBenchPeer {
 
 export interface TrainBenchReport {
   backend: string;
+  /** The GPU adapter (null on the CPU backend). */
+  adapter: string | null;
   tokens_per_s: number;
   step_ms: number;
   /** Every timed step (ms), in order: the median hides how noisy they were. */
@@ -85,15 +89,21 @@ export interface TrainBenchReport {
   /** 1-minute load average at the end: on a shared machine it says how much the figures are worth. */
   load_avg: number;
   cpus: number;
+  /** With `profile`: backend time per op kind and phase, per timed step. */
+  profile?: OpProfile;
 }
 
 export interface TrainBenchOptions {
   backend: string;
+  /** Told which backend runs the benchmark, before it starts. */
+  onBackend?: ((choice: BackendChoice) => void) | undefined;
   config: TrainBenchConfig;
   /** Timed steps after the warm-up (median reported). */
   steps: number;
   /** Run the PyTorch peer (default true). */
   peer?: boolean;
+  /** Time every backend call by op kind and phase (forward / backward / optimizer). */
+  profile?: boolean;
   progress?: ((message: string) => void) | undefined;
 }
 
@@ -173,19 +183,26 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   const c = options.config;
   checkTrainBenchConfig(c);
   if (!Number.isInteger(options.steps) || options.steps <= 0) throw new RRError('BAD_FLAG', `rr bench train: --steps ${options.steps} must be a positive integer.`);
-  const backend = await createBackend(options.backend);
+  const backend = await createBackend(options.backend, { onChosen: options.onBackend });
   const times: number[] = [];
+  let profile: OpProfile | undefined;
   try {
-    const run = setUpRun(backend, c);
+    const profiler = options.profile ? new OpProfiler(backend) : undefined;
+    const run = setUpRun(backend, c, profiler);
     try {
       for (let i = 0; i <= options.steps; i++) {
         options.progress?.(i === 0 ? `warm-up step on ${backend.name}...` : `step ${i}/${options.steps} on ${backend.name}...`);
+        if (i === 1) profiler?.reset();
         const t0 = performance.now();
-        await run.step(i);
+        await run.trainer.trainStep();
         if (i > 0) times.push(performance.now() - t0);
+        profiler?.leave();
+        profiler?.step();
       }
+      profile = profiler?.report();
     } finally {
       run.dispose();
+      profiler?.stop();
     }
   } finally {
     backend.destroy();
@@ -206,6 +223,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   }
   return {
     backend: backend.name,
+    adapter: backendChoiceOf(backend)?.adapter ?? null,
     tokens_per_s: tokensPerS,
     step_ms: stepMs,
     steps_ms: times,
@@ -219,65 +237,46 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     achieved_gflops: flopsPerStep / (stepMs * 1e6),
     load_avg: loadavg()[0]!,
     cpus: cpus().length,
+    ...(profile ? { profile } : {}),
   };
 }
 
 interface BenchRun {
-  step(index: number): Promise<void>;
+  trainer: Trainer;
   dispose(): void;
 }
 
-/** The model, optimizer and one fixed batch of random tokens on `backend`. */
-function setUpRun(backend: Backend, c: TrainBenchConfig): BenchRun {
+/**
+ * The model, optimizer and one fixed batch of random tokens on `backend`, trained by the same
+ * `Trainer.trainStep` as `rr train` (one micro-batch, LR factor 1). Its two reads (the NaN check
+ * on the loss and the gradient-norm metric) make each timed step include all queued device work.
+ */
+function setUpRun(backend: Backend, c: TrainBenchConfig, profiler?: OpProfiler): BenchRun {
   const config = llamaConfigOf(c, { layers: c.layers, vocab: c.vocab, ropeTheta: c.rope_theta, rmsNormEps: c.rms_norm_eps });
   // surgery on a random static model, as a retrofit of a pretrained one would run
   const base = new RecurrentLM(config, initializeWeights(config, backend));
   const { model } = retrofit(base, c.plan);
-  const params: Param[] = model.parameters().map(([name, tensor]) => ({ name, tensor }));
-  for (const p of params) p.tensor.requiresGrad = true;
   const optimizer = new MuonWithAdamW();
-
   const rng = Rng.fromSeed(0).stream('bench-train', 'tokens');
-  const rows = Int32Array.from({ length: c.batch * (c.seq + 1) }, () => rng.integer(c.vocab));
-  // input = row[:-1], labels = row[1:], as the Trainer packs rows of seq + 1
-  const input = new Int32Array(c.batch * c.seq);
-  const labels = new Int32Array(c.batch * c.seq);
-  for (let b = 0; b < c.batch; b++) {
-    input.set(rows.subarray(b * (c.seq + 1), b * (c.seq + 1) + c.seq), b * c.seq);
-    labels.set(rows.subarray(b * (c.seq + 1) + 1, (b + 1) * (c.seq + 1)), b * c.seq);
-  }
-  const inputT = keep(backend.upload(input, [c.batch, c.seq], 'i32'));
-  const labelsT = keep(backend.upload(labels, [c.batch, c.seq], 'i32'));
-
+  const rows: PackedRows = {
+    tokens: Int32Array.from({ length: c.batch * (c.seq + 1) }, () => rng.integer(c.vocab)),
+    scored: new Uint8Array(c.batch * (c.seq + 1)).fill(1),
+  };
+  const recurrence = c.no_grad_steps + c.grad_steps;
+  const trainer = new Trainer({
+    model,
+    optimizer,
+    sampler: { sample: () => ({ noGrad: c.no_grad_steps, withGrad: c.grad_steps }) },
+    curriculum: { at: () => recurrence },
+    data: { rowLength: c.seq + 1, nextRows: async () => rows },
+    batch: c.batch,
+    clip: GRAD_CLIP_MAX_NORM,
+    phase: 'bench',
+  });
+  profiler?.followTraining(model, optimizer);
   return {
-    // Mirrors Trainer.trainStep with gradAccum 1 and lrScale 1. Both reads are part of the step
-    // there too (the NaN check and the grad-norm metric), and they make the timing include all
-    // queued device work.
-    async step(index) {
-      const s0 = Rng.fromSeed(0).stream('s0', index, 0);
-      const { loss, grads } = scope(() => {
-        const logits = model.forward(inputT, { noGradSteps: c.no_grad_steps, gradSteps: c.grad_steps, rng: s0 });
-        const l = ops.crossEntropy(logits, labelsT);
-        return { loss: l, grads: grad(l, params.map((p) => p.tensor)) };
-      });
-      try {
-        const value = ((await loss.read()) as Float32Array)[0]!;
-        if (!Number.isFinite(value)) throw new RRError('LOSS_NOT_FINITE', `rr bench train: the loss of step ${index} is ${value}; the benchmark's random model diverged.`);
-        const norm = scope(() => {
-          const n = clipGradNorm(grads, GRAD_CLIP_MAX_NORM);
-          optimizer.step(params, grads, 1);
-          return keep(n);
-        });
-        await norm.read();
-        norm.dispose();
-      } finally {
-        loss.dispose();
-        grads.forEach((g) => g.dispose());
-      }
-    },
+    trainer,
     dispose() {
-      inputT.dispose();
-      labelsT.dispose();
       optimizer.dispose();
       model.dispose();
     },
@@ -348,7 +347,7 @@ export function formatTrainBenchReport(r: TrainBenchReport): string {
       : `  PyTorch  ${r.peer_note ?? 'no peer'}`,
     `  load average ${r.load_avg.toFixed(2)} on ${r.cpus} cores${r.load_avg > r.cpus * 0.75 ? ' (busy machine: figures are pessimistic)' : ''}`,
   ];
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${r.profile ? formatOpProfile(r.profile) : ''}`;
 }
 
 /** Registers `rr bench train` under the `bench` command. */
@@ -357,17 +356,18 @@ export function registerBenchTrain(bench: Command, io: CliIO): void {
   const command = bench
     .command('train')
     .description('Tokens/s of a full training step (forward, backward, Muon + AdamW) of a random recurrent model, with a PyTorch peer.')
-    .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
+    .addOption(backendOption())
     .option('--steps <n>', 'timed steps after one warm-up (the median is reported)', positiveInt, 3);
   layerShapeOptions(command, d)
     .option('--vocab <n>', 'vocabulary size', positiveInt, d.vocab)
     .option('--recurrence <n>', 'recurrence r, every step with gradient', positiveInt, d.grad_steps)
     .option('--no-peer', 'skip the PyTorch peer')
+    .option('--profile', 'time every backend call by op kind and phase (forward / backward / optimizer)')
     .option('--json', 'print one JSON object instead of a table')
-    .action(async (o: LayerShapeFlags & { backend: string; steps: number; vocab: number; recurrence: number; peer: boolean; json?: boolean }) => {
+    .action(async (o: LayerShapeFlags & { backend: string; steps: number; vocab: number; recurrence: number; peer: boolean; profile?: boolean; json?: boolean }) => {
       const config: TrainBenchConfig = { ...d, ...layerShapeOf(o), vocab: o.vocab, grad_steps: o.recurrence };
       const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
-      const report = await benchTrain({ backend: o.backend, config, steps: o.steps, peer: o.peer, progress });
+      const report = await benchTrain({ backend: o.backend, config, steps: o.steps, peer: o.peer, profile: o.profile === true, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
       if (progress) io.err('\r\x1b[K');
       io.out(o.json ? `${JSON.stringify(report)}\n` : formatTrainBenchReport(report));
     });

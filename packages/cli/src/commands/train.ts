@@ -1,6 +1,6 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { type EvalMetrics, type StepMetrics, loadRecipe, runRecipe } from '@rr/train';
-import { BACKENDS, createBackend } from '../backends.js';
+import { type BackendChoice, backendOption, createBackend, formatBackendChoice } from '../backends.js';
 import { availableMemory } from '../run-limits.js';
 import type { CliIO } from '../program.js';
 
@@ -12,11 +12,17 @@ export function registerTrainCommands(program: Command, io: CliIO): void {
     .requiredOption('--recipe <file>', 'recipe JSON (see @rr/train README)')
     .option('--resume', "continue from the run folder's latest checkpoint")
     .option('--force', 'start over in a run folder that already holds a run (its checkpoints and metrics are deleted)')
-    .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
+    .addOption(backendOption())
     .option('--json', 'print metrics as JSON lines (the default when stdout is not a TTY)')
     .action(async (o: { recipe: string; resume?: boolean; force?: boolean; backend: string; json?: boolean }) => {
       const recipe = loadRecipe(o.recipe);
-      const backend = await createBackend(o.backend);
+      let chosen: BackendChoice | undefined;
+      const backend = await createBackend(o.backend, {
+        onChosen: (c) => {
+          chosen = c;
+          io.err(formatBackendChoice(c));
+        },
+      });
       const controller = new AbortController();
       const onSigint = (): void => {
         io.err('\nrr train: interrupted; finishing the step and writing a checkpoint (Ctrl-C again to abandon it)...\n');
@@ -37,7 +43,7 @@ export function registerTrainCommands(program: Command, io: CliIO): void {
           onEval: (m) => (json ? io.out(`${JSON.stringify(m)}\n`) : io.err(`\n${evalLine(m)}\n`)),
         });
         if (!json) io.err('\n');
-        const done = { done: !summary.interrupted, steps: summary.steps, last_loss: summary.lastLoss, model: summary.modelDir, out: recipe.out };
+        const done = { done: !summary.interrupted, steps: summary.steps, last_loss: summary.lastLoss, model: summary.modelDir, out: recipe.out, backend: chosen!.backend, adapter: chosen!.adapter };
         io.out(json ? `${JSON.stringify(done)}\n` : summary.interrupted ? `stopped; resume with: rr train --recipe ${o.recipe} --resume\n` : `trained model: ${summary.modelDir}\n`);
       } finally {
         process.off('SIGINT', onSigint);
