@@ -4,7 +4,7 @@ import { InvalidArgumentError } from 'commander';
 export function positiveIntList(value: string): number[] {
   const parts = value.split(',').map((s) => s.trim());
   const nums = parts.map(Number);
-  if (parts.length === 0 || nums.some((n, i) => parts[i] === '' || !Number.isInteger(n) || n <= 0)) {
+  if (parts.length === 0 || nums.some((n, i) => parts[i] === '' || !Number.isSafeInteger(n) || n <= 0)) {
     throw new InvalidArgumentError(`"${value}" is not a comma-separated list of positive integers (e.g. 256,512,1024).`);
   }
   return nums;
@@ -12,7 +12,8 @@ export function positiveIntList(value: string): number[] {
 
 export function positiveInt(value: string): number {
   const n = Number(value);
-  if (value.trim() === '' || !Number.isInteger(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive integer.`);
+  // safe integers only: 1e99 is an integer to JavaScript but no count rr can run
+  if (value.trim() === '' || !Number.isSafeInteger(n) || n <= 0) throw new InvalidArgumentError(`"${value}" is not a positive integer.`);
   return n;
 }
 
@@ -26,8 +27,15 @@ export function nonNegativeNumber(value: string): number {
 export function tokenList(value: string): number[] {
   const parts = value.split(',').map((s) => s.trim());
   const ids = parts.map(Number);
-  if (parts.some((p, i) => p === '' || !Number.isInteger(ids[i]) || ids[i]! < 0)) {
+  if (parts.some((p, i) => p === '' || !Number.isSafeInteger(ids[i]) || ids[i]! < 0)) {
     throw new InvalidArgumentError(`"${value}" is not a comma-separated list of token ids (e.g. 1,403,407).`);
   }
   return ids;
+}
+
+/** A benchmark's measuring time: positive and finite (Infinity would measure forever). */
+export function measuringSeconds(value: string): number {
+  const n = Number(value);
+  if (value.trim() === '' || !Number.isFinite(n) || n <= 0 || n > 3600) throw new InvalidArgumentError(`"${value}" is not a number of seconds in (0, 3600].`);
+  return n;
 }

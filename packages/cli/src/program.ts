@@ -4,7 +4,7 @@ import { isRRError } from '@rr/tensor';
 import { backendOption, formatBackendChoice } from './backends.js';
 import { PEERS, benchMatmul, formatMatmulReport } from './commands/bench-matmul.js';
 import { formatInfo, webgpuInfo } from './commands/info.js';
-import { positiveInt, positiveIntList } from './flags.js';
+import { measuringSeconds, positiveInt, positiveIntList } from './flags.js';
 import { registerEvalCommands } from './commands/eval-gsm8k.js';
 import { registerBenchBlock } from './commands/bench-block.js';
 import { registerBenchTrain } from './commands/bench-train.js';
@@ -26,8 +26,7 @@ export function buildProgram(io: CliIO = processIO): Command {
   const program = new Command('rr')
     .description('Retrofitted recurrence for pretrained Llama-family models.')
     .version(VERSION, '-V, --version', 'print the version of rr')
-    .option('--debug', "also show Dawn's native diagnostics on stderr (hidden otherwise)")
-    .showHelpAfterError('(run with --help for usage)');
+    .option('--debug', "print the stack trace of an error, and Dawn's native diagnostics (hidden otherwise)");
 
   const bench = program.command('bench').description('Measure the speed of kernels and training steps.');
   bench
@@ -36,7 +35,7 @@ export function buildProgram(io: CliIO = processIO): Command {
     .addOption(backendOption())
     .option('--sizes <list>', 'comma-separated sizes', positiveIntList, [256, 512, 1024])
     .option('--threads <n>', 'threads for the CPU backend (default: all cores)', positiveInt)
-    .option('--seconds <s>', 'minimum measuring time per size', Number, 0.5)
+    .option('--seconds <s>', 'minimum measuring time per size', measuringSeconds, 0.5)
     .addOption(new Option('--peer <name>', 'also time the same matmuls through another library, interleaved (webgpu: tfjs)').choices([...PEERS]))
     .option('--json', 'print one JSON object instead of a table')
     .action(async (opts: { backend: string; sizes: number[]; threads?: number; seconds: number; peer?: string; json?: boolean }) => {
@@ -60,25 +59,44 @@ export function buildProgram(io: CliIO = processIO): Command {
   registerTrainCommands(program, io);
   // every command writes through io and throws instead of exiting, so run() decides the exit code
   const configure = (c: Command): void => {
-    c.configureOutput({ writeOut: io.out, writeErr: io.err }).exitOverride();
+    c.configureOutput({ writeOut: io.out, writeErr: io.err, outputError: (message, write) => write(flagErrorLine(message)) }).exitOverride();
     c.commands.forEach(configure);
   };
   configure(program);
   return program;
 }
 
-/** Runs the CLI; returns the exit code. RRErrors print their message and code, not a stack. */
+/**
+ * Runs the CLI; returns the exit code. Every failure is one line on stderr, `rr: message [CODE]`,
+ * with exit code 1: RRErrors and bad flags as they are, anything else as a bug to report. The
+ * stack trace follows only with --debug.
+ */
 export async function run(argv: string[], io: CliIO = processIO): Promise<number> {
   const program = buildProgram(io);
+  const debug = argv.includes('--debug');
   try {
     await program.parseAsync(argv, { from: 'user' });
     return 0;
   } catch (e) {
     if (e instanceof CommanderError) return e.exitCode;
-    if (isRRError(e)) {
-      io.err(`rr: ${e.message} [${e.code}]\n`);
-      return 1;
-    }
-    throw e;
+    io.err(`${errorLine(e)}\n`);
+    if (debug && e instanceof Error && e.stack) io.err(`${e.stack}\n`);
+    return 1;
   }
+}
+
+/** Where users report a bug. */
+export const REPORT_BUGS = 'the issue tracker of the rr repository';
+
+/** The one line an error becomes. */
+export function errorLine(e: unknown): string {
+  if (isRRError(e)) return `rr: ${e.message} [${e.code}]`;
+  const what = e instanceof Error ? `${e.name}: ${e.message}` : String(e);
+  return `rr: unexpected error (${what.split('\n')[0]}). This is a bug in rr: please report it to ${REPORT_BUGS} with the command and the output of the same command with --debug. [INTERNAL]`;
+}
+
+/** commander's "error: ..." for a bad flag or command, in the same one-line form. */
+function flagErrorLine(message: string): string {
+  const text = message.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+  return `rr: ${text}; see --help. [BAD_FLAG]\n`;
 }

@@ -36,6 +36,12 @@ export function parseHfConfig(json: unknown, source: string): ModelConfig {
   const c = json as Json;
   const archName = Array.isArray(c.architectures) ? String(c.architectures[0]) : undefined;
   const architecture = archName ? ARCHITECTURES[archName] : c.model_type === 'llama' ? 'llama' : c.model_type === 'olmo2' ? 'olmo2' : undefined;
+  if (archName === undefined && c.model_type === undefined) {
+    throw new RRError(
+      'CONFIG_INVALID',
+      `${source}: names no architecture: a Hugging Face config needs "architectures" (e.g. ["LlamaForCausalLM"]) or "model_type" (e.g. "llama"), besides the sizes (hidden_size, num_hidden_layers, ...). Is this the config.json of a model?`,
+    );
+  }
   if (!architecture) {
     throw new RRError(
       'UNKNOWN_ARCHITECTURE',
@@ -44,7 +50,7 @@ export function parseHfConfig(json: unknown, source: string): ModelConfig {
   }
   const int = (key: string, fallback?: number): number => {
     const v = c[key] ?? fallback;
-    if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v <= 0) {
       throw new RRError('CONFIG_INVALID', `${source}: "${key}" must be a positive integer, got ${JSON.stringify(c[key])}.`);
     }
     return v;

@@ -15,3 +15,4 @@ export { loadLlama2cModel } from './loaders/llama2c.js';
 export { uploadWeights } from './loaders/weights.js';
 export { loadModel } from './loaders/load.js';
 export { initializeWeights } from './init.js';
+export { MAX_RECURRENCE, checkContext, checkMemory, checkRecurrence, estimateMemory, formatBytes, type MemoryEstimate, type RunShape } from './limits.js';

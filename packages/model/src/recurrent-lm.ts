@@ -1,4 +1,4 @@
-import { type Backend, RRError, Rng, type Tensor, detach, noGrad, ops, scope } from '@rr/tensor';
+import { type Backend, RRError, Rng, type Tensor, detach, isGradEnabled, noGrad, ops, scope } from '@rr/tensor';
 import type { ModelConfig } from './config.js';
 import type { KVCache } from './kv-cache.js';
 import { decoderLayer } from './layer.js';
@@ -85,7 +85,12 @@ export class RecurrentLM {
     if (tokens.dtype !== 'i32' || tokens.rank !== 2) {
       throw new RRError('SHAPE_MISMATCH', `RecurrentLM.forward: tokens must be i32 [batch, seq], got ${tokens}.`);
     }
-    const { n, k } = this.#steps(options);
+    let { n, k } = this.#steps(options);
+    if (!isGradEnabled()) {
+      // nothing will be recorded, so every step can free the previous state: memory stays flat in r
+      n += k;
+      k = 0;
+    }
     const cache = options.cache;
     const offset = cache?.length ?? 0;
     cache?.reserve(tokens.shape[1]!);

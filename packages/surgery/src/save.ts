@@ -1,6 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { RRError, type TensorToWrite, writeSafetensors } from '@rr/tensor';
+import { RRError, type TensorToWrite, makeDirectory, statPath, userPathError, writeSafetensors } from '@rr/tensor';
 import { type RecurrentLM, type RrSection, huginnTensorGroups, toHfConfig, toHuginnConfig } from '@rr/model';
 import type { AdapterInit } from './adapter-init.js';
 import type { Plan } from './plan.js';
@@ -40,7 +40,11 @@ export interface RecurrenceProvenance {
  * into a sibling temp folder renamed into place at the end: a failure leaves no partial output.
  */
 export async function saveModelFolder(out: string, model: RecurrentLM, options: SaveOptions & Partial<RecurrenceProvenance> = {}): Promise<void> {
-  if (existsSync(out) && !options.force && readdirSync(out).length > 0) {
+  const existing = statPath(out);
+  if (existing && !existing.isDirectory()) {
+    throw new RRError('FILE_EXISTS', `${out}: a file with that name already exists where the output folder should go; choose another --out, or remove the file.`, { path: out });
+  }
+  if (existing && !options.force && readdirSync(out).length > 0) {
     throw new RRError('OUTPUT_EXISTS', `${out}: the output folder exists and is not empty; choose another --out or pass --force to replace it.`);
   }
   const huginn = (options.format ?? 'rr') === 'huginn';
@@ -65,9 +69,15 @@ export async function saveModelFolder(out: string, model: RecurrentLM, options: 
     };
     config.rr = rr;
   }
-  mkdirSync(dirname(out) || '.', { recursive: true });
-  const temp = join(dirname(out), `.${basename(out)}.partial-${process.pid}-${Date.now()}`);
-  mkdirSync(temp);
+  const parent = dirname(out) || '.';
+  makeDirectory(parent, 'folder');
+  removeStalePartials(parent, basename(out));
+  const temp = join(parent, `.${basename(out)}.partial-${process.pid}-${Date.now()}`);
+  try {
+    mkdirSync(temp);
+  } catch (e) {
+    throw userPathError(e, out, 'create the output folder');
+  }
   try {
     writeFileSync(join(temp, 'config.json'), `${JSON.stringify(config, null, 2)}\n`);
     writeSafetensors(join(temp, 'model.safetensors'), tensors, { format: 'pt' });
@@ -76,7 +86,16 @@ export async function saveModelFolder(out: string, model: RecurrentLM, options: 
     renameSync(temp, out);
   } catch (e) {
     rmSync(temp, { recursive: true, force: true });
-    throw e;
+    // the temp folder is ours: the error names the folder the user asked for
+    throw userPathError(e, out, 'write the model folder');
+  }
+}
+
+/** Temp folders of earlier writes of `name` that died before their rename (kill -9, power cut). */
+function removeStalePartials(parent: string, name: string): void {
+  const prefix = `.${name}.partial-`;
+  for (const entry of readdirSync(parent)) {
+    if (entry.startsWith(prefix)) rmSync(join(parent, entry), { recursive: true, force: true });
   }
 }
 

@@ -24,4 +24,5 @@ export {
 export { openModelWeights, writeShardedSafetensors, type TensorSource, type ShardedWriteOptions } from './io/sharded.js';
 export { f16ToF32, f32ToF16, bf16ToF32, f32ToBf16 } from './io/dtype-conversion.js';
 export { writeFileAtomically } from './io/atomic-write.js';
+export { fsError, makeDirectory, statPath, userPathError } from './io/fs-errors.js';
 export { Rng } from './random/index.js';

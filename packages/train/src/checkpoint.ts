@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { RRError, type Tensor, type TensorToWrite, openSafetensors, writeSafetensors } from '@rr/tensor';
+import { RRError, type Tensor, type TensorToWrite, makeDirectory, openSafetensors, userPathError, writeSafetensors } from '@rr/tensor';
 import type { DataPosition } from './data/packer.js';
 
 /** Everything besides tensors that a resumed run needs to continue exactly. */
@@ -29,12 +29,13 @@ export async function saveCheckpoint(
   keep: number,
 ): Promise<string> {
   const root = join(runDir, DIR);
-  mkdirSync(root, { recursive: true });
+  makeDirectory(root, 'checkpoint folder');
+  removeStaleTemps(runDir);
   const name = `step-${String(parts.state.step).padStart(8, '0')}`;
   const final = join(root, name);
-  const temp = join(root, `.${name}.tmp-${process.pid}-${Date.now()}`);
-  mkdirSync(temp);
+  const temp = join(root, `.${name}${TEMP_MARK}${process.pid}-${Date.now()}`);
   try {
+    mkdirSync(temp);
     writeSafetensors(join(temp, 'model.safetensors'), await hostTensors(parts.params));
     writeSafetensors(join(temp, 'optimizer.safetensors'), await hostTensors(parts.optimizer));
     writeFileSync(join(temp, 'state.json'), `${JSON.stringify(parts.state, null, 2)}\n`);
@@ -42,7 +43,8 @@ export async function saveCheckpoint(
     renameSync(temp, final);
   } catch (e) {
     rmSync(temp, { recursive: true, force: true });
-    throw e;
+    // the temp folder is ours: the error names the checkpoint the user will look for
+    throw userPathError(e, final, 'write the checkpoint');
   }
   for (const old of listCheckpoints(runDir).slice(0, -keep)) rmSync(join(root, old), { recursive: true, force: true });
   return final;
@@ -56,6 +58,20 @@ async function hostTensors(tensors: ReadonlyMap<string, Tensor> | Record<string,
     out[name] = { dtype: 'F32', shape: [...t.shape], data: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>) };
   }
   return out;
+}
+
+const TEMP_MARK = '.tmp-';
+
+/**
+ * Removes the temp folders of checkpoint writes that never reached their rename (a kill -9 or a
+ * power cut mid-write): they are never complete, and nothing else would ever delete them.
+ */
+export function removeStaleTemps(runDir: string): void {
+  const root = join(runDir, DIR);
+  if (!existsSync(root)) return;
+  for (const entry of readdirSync(root)) {
+    if (entry.startsWith('.') && entry.includes(TEMP_MARK)) rmSync(join(root, entry), { recursive: true, force: true });
+  }
 }
 
 /** Complete checkpoints of a run, oldest first. */

@@ -1,5 +1,6 @@
-import { appendFileSync, mkdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { fsError, makeDirectory, writeFileAtomically } from '@rr/tensor';
 
 /** One optimizer step's numbers, as written to metrics.jsonl. */
 export interface StepMetrics {
@@ -25,10 +26,40 @@ export interface EvalMetrics {
 /** Appends JSON lines (one write per line: a crash loses at most the line being written). */
 export class MetricsLog {
   constructor(readonly path: string) {
-    mkdirSync(dirname(path), { recursive: true });
+    makeDirectory(dirname(path), 'run folder');
   }
 
   write(record: StepMetrics | EvalMetrics | Record<string, unknown>): void {
-    appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+    try {
+      appendFileSync(this.path, `${JSON.stringify(record)}\n`);
+    } catch (e) {
+      throw fsError(e, this.path, 'append to');
+    }
+  }
+
+  /**
+   * Keeps only the records of steps up to `step` (none when undefined): a resumed run repeats the
+   * steps after its checkpoint, and their first lines, written before the stop, must not stay
+   * twice. A torn last line (a kill mid-write) goes too. Rewritten atomically.
+   */
+  truncateAfter(step: number | undefined): void {
+    if (!existsSync(this.path)) return;
+    let text: string;
+    try {
+      text = readFileSync(this.path, 'utf8');
+    } catch (e) {
+      throw fsError(e, this.path, 'read');
+    }
+    const kept = text.split('\n').filter((line) => {
+      if (step === undefined || line.trim() === '') return false;
+      try {
+        const record = JSON.parse(line) as { step?: unknown };
+        return typeof record.step === 'number' && record.step <= step;
+      } catch {
+        return false;
+      }
+    });
+    const out = kept.map((l) => `${l}\n`).join('');
+    if (out !== text) writeFileAtomically(this.path, (append) => append(Buffer.from(out, 'utf8')));
   }
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, resolve } from 'node:path';
 import { z } from 'zod';
+import { MAX_RECURRENCE } from '@rr/model';
 import { RRError } from '@rr/tensor';
 
 const dataSource = z
@@ -44,7 +45,7 @@ const curriculum = z
   .object({
     kind: z.enum(['linear', '1-sqrt', 'constant']).default('linear'),
     /** M: the mean recurrence after warm-up. */
-    maxMean: z.number().int().positive().default(4),
+    maxMean: z.number().int().positive().max(MAX_RECURRENCE, `at most ${MAX_RECURRENCE} (rr's recurrence limit; the paper uses up to 32)`).default(4),
     warmupFraction: z.number().min(0).max(1).default(0.25),
     backpropDepth: z.number().int().positive().default(8),
   })
@@ -71,9 +72,9 @@ const phase = z
         every: z.number().int().positive(),
         batches: z.number().int().positive().default(4),
         /** One recurrence for held-out loss (kept for older recipes; `recurrences` lists several). */
-        recurrence: z.number().int().positive().optional(),
+        recurrence: z.number().int().positive().max(MAX_RECURRENCE, `at most ${MAX_RECURRENCE} (rr's recurrence limit)`).optional(),
         /** Recurrences the held-out loss is reported at (default 1, 2, 4, 8, 16, 32; r = 1 for a static model). */
-        recurrences: z.array(z.number().int().positive()).min(1).optional(),
+        recurrences: z.array(z.number().int().positive().max(MAX_RECURRENCE, `at most ${MAX_RECURRENCE} (rr's recurrence limit)`)).min(1).optional(),
       })
       .strict()
       .optional(),

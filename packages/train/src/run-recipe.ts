@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
+import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Backend, RRError, type Tensor, keep } from '@rr/tensor';
-import { EMBED, LM_HEAD, type RecurrentLM, type TextTokenizer, initializeWeights, loadModel, RecurrentLM as Model } from '@rr/model';
+import { type Backend, RRError, type Tensor, keep, statPath } from '@rr/tensor';
+import { EMBED, LM_HEAD, type RecurrentLM, type TextTokenizer, checkContext, checkMemory, estimateMemory, initializeWeights, loadModel, RecurrentLM as Model } from '@rr/model';
 import { PoissonLognormalSampler, type RecurrenceSampler, type Schedule, recurrenceCurriculum } from '@rr/curriculum';
 import { AdamW, MuonWithAdamW, type Optimizer, type OptimizerState, warmupStableDecay } from '@rr/muon';
 import { type Retrofitted, retrofit, saveModelFolder } from '@rr/surgery';
-import { type HostTensor, type LoadedCheckpoint, type TrainerState, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { type HostTensor, type LoadedCheckpoint, type TrainerState, loadLatestCheckpoint, removeStaleTemps, saveCheckpoint } from './checkpoint.js';
 import { checkSource } from './data/documents.js';
 import { type DataPosition, type MixShare, START, TokenPacker } from './data/packer.js';
 import { type EvalMetrics, MetricsLog, type StepMetrics } from './metrics.js';
@@ -16,6 +17,10 @@ export interface RunOptions {
   backend: Backend;
   /** Continue from the run folder's latest checkpoint. */
   resume?: boolean;
+  /** Without `resume`, start over in a run folder that already holds a run (else refused). */
+  force?: boolean;
+  /** Memory the run may use; a recipe whose estimate exceeds it is refused before any work. */
+  memoryBytes?: number;
   /** Aborting finishes the current step, writes a checkpoint and returns (SIGINT). */
   signal?: AbortSignal;
   onStep?: (m: StepMetrics, totalSteps: number) => void;
@@ -55,19 +60,24 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
     for (const d of p.eval?.data ?? []) checkSource(d, `phases[${i}].eval.data`);
   }
   const hash = recipeHash(recipe);
+  prepareRunFolder(recipe.out, options);
   const checkpoint = options.resume ? loadLatestCheckpoint(recipe.out) : undefined;
   if (checkpoint && checkpoint.state.recipeHash !== hash) {
     throw new RRError('RESUME_MISMATCH', `${checkpoint.path}: was written by a different recipe; resume with the recipe that started the run, or start a new run in another "out" folder.`);
   }
   const { model, tokenizer, retrofitted, tokenizerFiles } = buildModel(recipe, options.backend);
+  checkRecipeLimits(recipe, model, options.memoryBytes);
   if (checkpoint) restoreParams(model, checkpoint.params, checkpoint.path);
+  const log = new MetricsLog(join(recipe.out, 'metrics.jsonl'));
+  // the steps after the checkpoint run again: their lines from before the stop must not stay twice
+  log.truncateAfter(checkpoint?.state.step);
   const run: Run = {
     recipe,
     options,
     model,
     tokenizer,
     hash,
-    log: new MetricsLog(join(recipe.out, 'metrics.jsonl')),
+    log,
     summary: { steps: 0, interrupted: false, lastLoss: undefined, evals: [], modelDir: undefined, mix: [] },
     totalSteps: recipe.phases.reduce((s, p) => s + p.steps, 0),
     globalStep: checkpoint?.state.step ?? 0,
@@ -179,6 +189,49 @@ async function evaluatePhase(run: Run, phase: PhaseRecipe): Promise<void> {
     run.log.write(m);
     run.summary.evals.push(m);
     run.options.onEval?.(m);
+  }
+}
+
+/**
+ * The run folder before a run: temp folders of checkpoint writes that a kill interrupted are
+ * removed, and a folder that already holds a run is refused unless the caller resumes it or
+ * starts over on purpose (`force` deletes its checkpoints, metrics and trained model).
+ */
+function prepareRunFolder(out: string, options: RunOptions): void {
+  const existing = statPath(out);
+  if (existing && !existing.isDirectory()) {
+    throw new RRError('FILE_EXISTS', `${out}: the recipe's "out" names an existing file; the run needs a folder there. Choose another "out", or remove the file.`, { path: out });
+  }
+  removeStaleTemps(out);
+  const held = RUN_FILES.filter((f) => existsSync(join(out, f)));
+  if (held.length === 0 || options.resume) return;
+  if (!options.force) {
+    throw new RRError('RUN_EXISTS', `${out} already holds a run (${held.join(', ')}); pass --resume to continue it, or --force to start over and delete it.`, { path: out });
+  }
+  for (const f of held) rmSync(join(out, f), { recursive: true, force: true });
+}
+
+const RUN_FILES = ['metrics.jsonl', 'checkpoints', 'model'];
+
+const MAX_TOKENS_PER_STEP = 2 ** 31 - 1;
+
+/** Context and memory of every phase, checked before any work (the packer would allocate batch x seq at once). */
+function checkRecipeLimits(recipe: Recipe, model: RecurrentLM, memoryBytes: number | undefined): void {
+  for (const [i, p] of recipe.phases.entries()) {
+    checkContext(model.config, p.seq, `phases[${i}].seq = ${p.seq}`, { fix: `Set seq to at most ${model.config.maxPositionEmbeddings}.` });
+    if (memoryBytes !== undefined) {
+      const shape = { batch: p.batch, seq: p.seq, recurrence: p.curriculum.maxMean, recordedSteps: p.curriculum.backpropDepth, allLogits: true, optimizerSlots: 3 };
+      checkMemory(estimateMemory(model, shape), memoryBytes, `phases[${i}] (batch ${p.batch} x seq ${p.seq}, ${p.curriculum.backpropDepth} recorded recurrence steps)`, 'Lower batch (raise gradAccum to keep the tokens per step), seq or curriculum.backpropDepth.');
+    }
+    // token counts index typed arrays and counters: beyond 2^31 they are a typo, not a run
+    for (const [what, tokens] of [
+      ['batch x gradAccum x seq', p.batch * p.gradAccum * p.seq],
+      ['eval.batches x batch x seq', (p.eval?.batches ?? 0) * p.batch * p.seq],
+    ] as const) {
+      if (tokens > MAX_TOKENS_PER_STEP) {
+        throw new RRError('RECIPE_INVALID', `phases[${i}]: ${what} = ${tokens} tokens is more than rr processes in one step (${MAX_TOKENS_PER_STEP}); lower batch, gradAccum or eval.batches.`);
+      }
+    }
   }
 }
 

@@ -17,6 +17,7 @@ import {
 import { loadModel } from '@rr/model';
 import { RRError } from '@rr/tensor';
 import { type BackendChoice, backendOption, createBackend, formatBackendChoice } from '../backends.js';
+import { checkInference } from '../run-limits.js';
 import { nonNegativeNumber, positiveInt, positiveIntList } from '../flags.js';
 import type { CliIO } from '../program.js';
 
@@ -82,7 +83,7 @@ export function registerEvalCommands(program: Command, io: CliIO): void {
     .option('--adaptive-exit <kl=x>', 'stop recurring per token once KL between successive steps < x, e.g. kl=5e-4', adaptiveExitFlag)
     .option('--seed <n>', 'initial-state seed', nonNegativeInt, 0)
     .option('--init-scale <x>', 'override the initial-state scale (0 = zeros)', nonNegativeNumber)
-    .option('--tokenizer <file>', 'llama2.c tokenizer .bin (default: beside the checkpoint)')
+    .option('--tokenizer <file>', "tokenizer.json or llama2.c tokenizer .bin (default: the model's own, or beside the checkpoint)")
     .addOption(backendOption())
     .option('--json', 'print report.json instead of the Markdown table')
     .action((o: EvalGsm8kFlags) => evalGsm8kCommand(o, io));
@@ -120,9 +121,14 @@ async function evalGsm8kCommand(o: EvalGsm8kFlags, io: CliIO): Promise<void> {
     const { model, tokenizer } = loadModel(o.model, backend, o.tokenizer ? { tokenizerPath: o.tokenizer } : {});
     if (!tokenizer) throw new RRError('TOKENIZER_MISSING', `${o.model}: no tokenizer found (tokenizer.json, or a llama2.c tokenizer.bin); pass --tokenizer FILE.`);
     const recurrences = o.recurrence ?? (model.isRecurrent ? DEFAULT_RECURRENCES : [1]);
-    if (!model.isRecurrent && recurrences.some((r) => r !== 1)) {
-      throw new RRError('BAD_FLAG', `--recurrence ${recurrences.join(',')}: ${o.model} is a static model (no recurrent block), so every r gives the r = 1 result; use --recurrence 1.`);
-    }
+    checkInference({
+      model,
+      modelPath: o.model,
+      positions: o.maxTokens + 1,
+      what: `--max-tokens ${o.maxTokens} after a prompt of at least one token`,
+      recurrences,
+      cachePositions: Math.max(model.config.maxPositionEmbeddings, o.maxTokens + 1),
+    });
     if (!model.isRecurrent && o.adaptiveExit) {
       throw new RRError('BAD_FLAG', `--adaptive-exit: ${o.model} is a static model (no recurrent block), so there is no recurrence to exit from; drop the flag.`);
     }

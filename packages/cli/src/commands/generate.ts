@@ -1,6 +1,7 @@
 import { type Generation, generate, loadModel } from '@rr/model';
 import { RRError, Rng } from '@rr/tensor';
 import { type BackendChoice, createBackend } from '../backends.js';
+import { checkInference } from '../run-limits.js';
 
 export interface GenerateCommandOptions {
   model: string;
@@ -14,6 +15,8 @@ export interface GenerateCommandOptions {
   cache: boolean;
   stop: string[];
   tokenizer?: string;
+  /** Go beyond the model's max_position_embeddings on purpose. */
+  allowExtrapolation?: boolean;
   onToken?: (text: string) => void;
   /** Told which backend runs the model, before it loads. */
   onBackend?: (choice: BackendChoice) => void;
@@ -31,6 +34,17 @@ export async function generateCommand(o: GenerateCommandOptions): Promise<Genera
   try {
     const { model, tokenizer } = loadModel(o.model, backend, o.tokenizer ? { tokenizerPath: o.tokenizer } : {});
     if (!tokenizer) throw new RRError('TOKENIZER_MISSING', `${o.model}: no tokenizer found (tokenizer.json, or a llama2.c tokenizer.bin); pass --tokenizer FILE.`);
+    const promptTokens = tokenizer.encode(o.prompt, { bos: true }).length;
+    const positions = promptTokens + o.maxTokens;
+    checkInference({
+      model,
+      modelPath: o.model,
+      positions,
+      what: `--max-tokens ${o.maxTokens} after a ${promptTokens}-token prompt`,
+      recurrences: [o.recurrence],
+      cachePositions: o.cache ? positions : 0,
+      allowExtrapolation: o.allowExtrapolation,
+    });
     const ids: number[] = [];
     let shown = '';
     const t0 = performance.now();

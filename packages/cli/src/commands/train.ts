@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { type EvalMetrics, type StepMetrics, loadRecipe, runRecipe } from '@rr/train';
 import { type BackendChoice, backendOption, createBackend, formatBackendChoice } from '../backends.js';
+import { availableMemory } from '../run-limits.js';
 import type { CliIO } from '../program.js';
 
 /** rr train: runs a recipe with progress on a TTY (JSON lines otherwise); SIGINT checkpoints and stops. */
@@ -10,9 +11,10 @@ export function registerTrainCommands(program: Command, io: CliIO): void {
     .description('Post-train a (retrofitted) model from a JSON recipe; checkpoints every N steps and on Ctrl-C.')
     .requiredOption('--recipe <file>', 'recipe JSON (see @rr/train README)')
     .option('--resume', "continue from the run folder's latest checkpoint")
+    .option('--force', 'start over in a run folder that already holds a run (its checkpoints and metrics are deleted)')
     .addOption(backendOption())
     .option('--json', 'print metrics as JSON lines (the default when stdout is not a TTY)')
-    .action(async (o: { recipe: string; resume?: boolean; backend: string; json?: boolean }) => {
+    .action(async (o: { recipe: string; resume?: boolean; force?: boolean; backend: string; json?: boolean }) => {
       const recipe = loadRecipe(o.recipe);
       let chosen: BackendChoice | undefined;
       const backend = await createBackend(o.backend, {
@@ -34,6 +36,8 @@ export function registerTrainCommands(program: Command, io: CliIO): void {
         const summary = await runRecipe(recipe, {
           backend,
           resume: o.resume,
+          force: o.force,
+          memoryBytes: availableMemory(),
           signal: controller.signal,
           onStep: (m, total) => (json ? io.out(`${JSON.stringify(m)}\n`) : io.err(`\r${progressLine(m, total, started)}\x1b[K`)),
           onEval: (m) => (json ? io.out(`${JSON.stringify(m)}\n`) : io.err(`\n${evalLine(m)}\n`)),

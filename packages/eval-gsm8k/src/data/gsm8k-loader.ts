@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { RRError } from '@rr/tensor';
+import { RRError, fsError } from '@rr/tensor';
 import { parseJsonl } from '../io/jsonl.js';
 
 /** One GSM8K problem, as in openai/grade-school-math and the `openai/gsm8k` dataset ("main"). */
@@ -29,6 +29,9 @@ export async function loadGsm8k(path: string): Promise<Gsm8kSample[]> {
     text = await readFile(path, 'utf8');
   } catch (err) {
     const missing = (err as NodeJS.ErrnoException).code === 'ENOENT';
+    // a folder, no permission, ...: the file-system error's own code and fix
+    const named = fsError(err, path, 'read the GSM8K file');
+    if (!missing && named.code !== 'FILE_IO_ERROR') throw named;
     throw new RRError(
       missing ? 'GSM8K_FILE_NOT_FOUND' : 'GSM8K_READ_FAILED',
       missing

@@ -1,6 +1,6 @@
-import { mkdir, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RRError, writeFileAtomically } from '@rr/tensor';
+import { RRError, makeDirectory, writeFileAtomically } from '@rr/tensor';
 import type { Gsm8kSample } from '../data/gsm8k-loader.js';
 import { type SampleRecord, SampleLog } from '../io/sample-log.js';
 import { aggregateByRecurrence } from '../report/aggregate.js';
@@ -135,7 +135,7 @@ export async function evaluateGsm8k(options: EvaluateGsm8kOptions): Promise<Eval
   const targets = docs.map((d) => harnessTarget(d, task));
   const clock = options.clock ?? (() => performance.now());
 
-  await mkdir(options.outDir, { recursive: true });
+  makeDirectory(options.outDir, 'output folder');
   const runPath = join(options.outDir, 'run.json');
   await checkOrWriteSettings(runPath, settings);
   const samplesPath = join(options.outDir, 'samples.jsonl');

@@ -1,5 +1,5 @@
 import { type FileHandle, open, readFile, truncate } from 'node:fs/promises';
-import { RRError } from '@rr/tensor';
+import { RRError, fsError } from '@rr/tensor';
 import { parseJsonl } from './jsonl.js';
 
 /** One evaluated (doc, recurrence) pair: a line of `samples.jsonl`. */
@@ -104,6 +104,9 @@ export class SampleLog {
       await file.writeFile(text, 'utf8');
       await file.datasync();
     } catch (err) {
+      // a full, read-only or forbidden disk gets its own code and fix; anything else stays a log failure
+      const named = fsError(err, this.path, 'append to');
+      if (named.code !== 'FILE_IO_ERROR') throw named;
       throw new RRError('EVAL_LOG_WRITE_FAILED', `Appending to ${this.path} failed: ${(err as Error).message}.`, { file: this.path }, { cause: err });
     } finally {
       await file?.close();

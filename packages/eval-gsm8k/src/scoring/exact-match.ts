@@ -12,11 +12,13 @@
  * that order, then both are lower-cased and compared. The order matters: "#### 1,000." loses the
  * comma first, then the prefix, then the final dot, and becomes "1000".
  */
-const REGEXES_TO_IGNORE: readonly { readonly python: string; readonly pattern: RegExp }[] = [
+const REGEXES_TO_IGNORE: readonly { readonly python: string; readonly pattern: RegExp; readonly remove?: (s: string) => string }[] = [
   { python: ',', pattern: /,/g },
   { python: '\\$', pattern: /\$/g },
   // (?s) makes `.` match newlines, so everything up to the LAST "#### " goes (`.*` is greedy).
-  { python: '(?s).*#### ', pattern: /[\s\S]*#### /g },
+  // Run as a regex it retries from every position when "#### " is absent: quadratic, minutes on
+  // a long completion. `remove` does the same substitution with one lastIndexOf.
+  { python: '(?s).*#### ', pattern: /[\s\S]*#### /g, remove: afterLastMarker },
   // Python's `$` (no MULTILINE) also matches just before a final "\n"; JavaScript's does not.
   { python: '\\.$', pattern: /\.(?=\n?$)/g },
 ];
@@ -31,7 +33,7 @@ export const IGNORED_REGEXES: readonly string[] = REGEXES_TO_IGNORE.map((r) => r
  */
 export function normalizeForExactMatch(s: string): string {
   let out = s;
-  for (const { pattern } of REGEXES_TO_IGNORE) out = dropTrailingNul(out.replace(pattern, ''));
+  for (const { pattern, remove } of REGEXES_TO_IGNORE) out = dropTrailingNul(remove ? remove(out) : out.replace(pattern, ''));
   // np.char.lower applies Python's str.lower, which agrees with toLowerCase outside a few
   // locale-specific letters (toLowerCase is locale-independent too).
   return out.toLowerCase();
@@ -42,6 +44,15 @@ export function exactMatch(prediction: string, reference: string): boolean {
   return normalizeForExactMatch(prediction) === normalizeForExactMatch(reference);
 }
 
+/** `(?s).*#### ` removed: everything up to and including the last "#### ", or nothing without one. */
+function afterLastMarker(s: string): string {
+  const at = s.lastIndexOf('#### ');
+  return at < 0 ? s : s.slice(at + 5);
+}
+
+/** `s` without its trailing NULs (a loop, not /\0+$/, which is quadratic on long NUL runs inside s). */
 function dropTrailingNul(s: string): string {
-  return s.replace(/\0+$/, '');
+  let end = s.length;
+  while (end > 0 && s.charCodeAt(end - 1) === 0) end--;
+  return end === s.length ? s : s.slice(0, end);
 }

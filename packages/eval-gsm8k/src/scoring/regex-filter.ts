@@ -39,13 +39,22 @@ export interface RegexFilterSpec {
  * non-overlapping; none of these patterns can match the empty string, where the two differ).
  */
 export function applyRegexFilter(spec: RegexFilterSpec, response: string): string {
-  const matches = [...response.matchAll(spec.pattern)];
-  if (matches.length === 0) return INVALID;
-  const index = spec.groupSelect < 0 ? matches.length + spec.groupSelect : spec.groupSelect;
-  const match = matches[index];
+  // Only the selected match is kept (the first n, or a window of the last n): a long completion can
+  // hold millions of matches, and collecting them all would cost memory for nothing.
+  const keep = spec.groupSelect < 0 ? -spec.groupSelect : spec.groupSelect + 1;
+  const window: RegExpExecArray[] = [];
+  let count = 0;
+  for (const m of response.matchAll(spec.pattern)) {
+    count++;
+    window.push(m);
+    if (spec.groupSelect >= 0 && window.length === keep) break;
+    if (window.length > keep) window.shift();
+  }
+  if (count === 0) return INVALID;
+  const match = window.length === keep ? (spec.groupSelect < 0 ? window[0] : window[keep - 1]) : undefined;
   if (match === undefined) {
     // Python would raise IndexError; only a misconfigured spec gets here, never a response.
-    throw new RangeError(`group_select ${spec.groupSelect} is out of range for ${matches.length} matches`);
+    throw new RangeError(`group_select ${spec.groupSelect} is out of range for ${count} matches`);
   }
   const groups = match.slice(1);
   let selected: string;

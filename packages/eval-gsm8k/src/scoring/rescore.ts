@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { RRError } from '@rr/tensor';
+import { RRError, fsError } from '@rr/tensor';
 import { parseJsonl } from '../io/jsonl.js';
 import { type TaskName, taskSpec } from '../tasks/task-spec.js';
 import { type Accuracy, accuracyOf } from './metrics.js';
@@ -60,6 +60,9 @@ export async function scoreCompletionsFile(path: string, task: TaskName): Promis
   try {
     text = await readFile(path, 'utf8');
   } catch (err) {
+    // a folder, no permission, ...: the file-system error's own code and fix
+    const named = fsError(err, path, 'read the completions file');
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT' && named.code !== 'FILE_IO_ERROR') throw named;
     throw new RRError('SCORE_READ_FAILED', `Reading completions file ${path} failed: ${(err as Error).message}.`, { file: path }, { cause: err });
   }
   const rows = parseJsonl(text, path, 'SCORE_BAD_LINE');

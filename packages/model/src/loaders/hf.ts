@@ -126,20 +126,29 @@ export interface RrSection {
 }
 
 function parseRrSection(value: unknown, config: ModelConfig, source: string): RecurrenceStructure {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(value) || !isObject(value.plan)) {
+    throw new RRError('CONFIG_INVALID', `${source}: the "rr" section must be an object with a "plan" of prelude, block and coda layer lists (as rr surgery writes it).`);
+  }
   const s = value as Partial<RrSection>;
+  const scale = (v: unknown, name: string, fallback: number): number => {
+    if (v === undefined) return fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RRError('CONFIG_INVALID', `${source}: rr.${name} must be a finite number >= 0, got ${JSON.stringify(v)}.`);
+    return v;
+  };
   const list = (v: unknown, name: string): number[] => {
     if (!Array.isArray(v) || v.some((i) => !Number.isInteger(i) || i < 0 || i >= config.numLayers)) {
       throw new RRError('CONFIG_INVALID', `${source}: rr.plan.${name} must be a list of layer indices in [0, ${config.numLayers}).`);
     }
     return v as number[];
   };
-  const plan = s.plan ?? ({} as RrSection['plan']);
+  const plan = s.plan!;
   const structure = {
     prelude: list(plan.prelude, 'prelude'),
     block: list(plan.block, 'block'),
     coda: list(plan.coda, 'coda'),
-    s0Std: typeof s.s0_std === 'number' ? s.s0_std : S0_STD,
-    initScale: typeof s.init_scale === 'number' ? s.init_scale : 1,
+    s0Std: scale(s.s0_std, 's0_std', S0_STD),
+    initScale: scale(s.init_scale, 'init_scale', 1),
   };
   if (structure.block.length === 0) throw new RRError('CONFIG_INVALID', `${source}: rr.plan.block is empty; a recurrent model needs at least one block layer.`);
   return structure;

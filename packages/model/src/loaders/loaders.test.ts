@@ -56,6 +56,41 @@ describeWithFixtures('loader errors', ['models/stories260K-hf', 'models/stories2
     expect(() => loadModel(dir, backend)).toThrowError(expect.objectContaining({ code: 'UNKNOWN_ARCHITECTURE', message: expect.stringContaining('MambaForCausalLM') }));
   });
 
+  it('a config.json of {} says that it names no architecture', () => {
+    const dir = variant('empty-config', () => {}, (c) => {
+      for (const k of Object.keys(c)) delete c[k];
+    });
+    expect(() => loadModel(dir, backend)).toThrowError(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/names no architecture.*"architectures".*"model_type"/) }));
+  });
+
+  it.each([
+    ['null', null],
+    ['a string', 'x'],
+    ['a null plan', { plan: null }],
+    ['an infinite s0_std', { plan: { prelude: [0], block: [1, 2], coda: [3] }, s0_std: Number.POSITIVE_INFINITY }],
+  ])('an rr section that is %s is CONFIG_INVALID', (_, rr) => {
+    const dir = variant('bad-rr', () => {}, (c) => {
+      c.rr = rr;
+    });
+    // JSON turns Infinity into null; write the text by hand for that case
+    if (typeof rr === 'object' && rr !== null && 's0_std' in rr) {
+      const text = readFileSync(join(dir, 'config.json'), 'utf8').replace('"s0_std":null', '"s0_std":1e999');
+      writeFileSync(join(dir, 'config.json'), text);
+    }
+    expect(() => loadModel(dir, backend)).toThrowError(expect.objectContaining({ code: 'CONFIG_INVALID' }));
+  });
+
+  it('a tokenizer the user names must exist, and is used when it does', () => {
+    expect(() => loadModel(hf(), backend, { tokenizerPath: join(root, 'absent.json') })).toThrowError(
+      expect.objectContaining({ code: 'FILE_NOT_FOUND', message: expect.stringContaining('absent.json') }),
+    );
+    const own = join(root, 'own-tokenizer.json');
+    copyFileSync(join(hf(), 'tokenizer.json'), own);
+    const { tokenizer, tokenizerFiles } = loadModel(hf(), backend, { tokenizerPath: own });
+    expect(tokenizer!.encode('Once upon a time')).toEqual(loadModel(hf(), backend).tokenizer!.encode('Once upon a time'));
+    expect(tokenizerFiles).toEqual([{ from: own, as: 'tokenizer.json' }]);
+  });
+
   it('F16 and BF16 weights load as f32', async () => {
     const dir = variant('half', (t) => {
       const name = 'model.layers.1.self_attn.o_proj.weight';

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Tokenizer } from '@huggingface/tokenizers';
 import { RRError } from '@rr/tensor';
 import type { TextTokenizer } from './tokenizer.js';
@@ -23,8 +23,14 @@ export class HfTokenizer implements TextTokenizer {
   }
 
   static fromDirectory(dir: string, ids: { bos: number; eos: number }): HfTokenizer {
+    return HfTokenizer.fromFile(join(dir, 'tokenizer.json'), ids);
+  }
+
+  /** A tokenizer.json file, with the tokenizer_config.json beside it when there is one. */
+  static fromFile(tokenizerJson: string, ids: { bos: number; eos: number }): HfTokenizer {
+    const dir = dirname(tokenizerJson);
     const read = (name: string, required: boolean): Record<string, unknown> => {
-      const path = join(dir, name);
+      const path = name === 'tokenizer.json' ? tokenizerJson : join(dir, name);
       try {
         return JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
       } catch (e) {
@@ -32,7 +38,14 @@ export class HfTokenizer implements TextTokenizer {
         throw new RRError('TOKENIZER_INVALID', `${path}: cannot read the tokenizer (${(e as Error).message}).`, {}, { cause: e });
       }
     };
-    return new HfTokenizer(read('tokenizer.json', true), read('tokenizer_config.json', false), ids);
+    const json = read('tokenizer.json', true);
+    const config = read('tokenizer_config.json', false);
+    try {
+      return new HfTokenizer(json, config, ids);
+    } catch (e) {
+      // the library's own message ("must contain a model property", ...) says what is wrong in the file
+      throw new RRError('TOKENIZER_INVALID', `${tokenizerJson}: not a tokenizer rr can load (${(e as Error).message}). Pass a Hugging Face tokenizer.json.`, {}, { cause: e });
+    }
   }
 
   encode(text: string, options: { bos?: boolean; eos?: boolean } = {}): number[] {

@@ -22,7 +22,11 @@ export function writeFileAtomically(path: string, produce: (append: (chunk: Uint
       // 'wx': fail rather than share a temp file with anyone (the name is random, so this is paranoia).
       fd = openSync(tmp, 'wx');
     } catch (err) {
-      throw fsError(err, `${path} (temporary file ${tmp}; does the directory ${dirname(path)} exist?)`, 'create');
+      // the temp name is ours, not the user's: errors name the file they asked for
+      if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
+        throw new RRError('FILE_NOT_FOUND', `Cannot create ${path}: the folder ${dirname(path)} does not exist. Create it first, or choose another path.`, { path }, { cause: err });
+      }
+      throw fsError(err, path, 'create');
     }
     const out = fd;
     produce((chunk) => {

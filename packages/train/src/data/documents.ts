@@ -1,7 +1,7 @@
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { type FileMetaData, asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
-import { RRError } from '@rr/tensor';
+import { RRError, fsError } from '@rr/tensor';
 
 /** One source of training data (a file, or a folder of files) and how to turn its records into documents. */
 export interface DataSource {
@@ -74,17 +74,32 @@ export interface Document {
  * read whole: one file of a dataset at a time.
  */
 export async function readDocuments(source: DataSource, file = source.path): Promise<Document[]> {
-  if (!statSync(file, { throwIfNoEntry: false })?.isFile()) throw new RRError('DATA_NOT_FOUND', `data: data file ${file} does not exist.`);
+  const stat = statSync(file, { throwIfNoEntry: false });
+  if (!stat?.isFile()) throw new RRError('DATA_NOT_FOUND', `data: data file ${file} does not exist.`);
+  if (stat.size > MAX_FILE_BYTES) {
+    throw new RRError('DATA_TOO_LARGE', `${file}: ${(stat.size / 2 ** 20).toFixed(0)} MiB is more than one data file may hold (${MAX_FILE_BYTES / 2 ** 20} MiB, read whole as one string); split it into several files listed in "data".`, { path: file });
+  }
   const format = formatOf(source, file);
   if (format === 'text') {
     if (source.promptTemplate !== undefined) throw new RRError('DATA_INVALID', `${file}: promptTemplate needs records (jsonl or parquet); plain text has no fields to render it from.`);
-    return splitText(readFileSync(file, 'utf8'), source.separator).map((text) => ({ prompt: '', text }));
+    return splitText(readText(file), source.separator).map((text) => ({ prompt: '', text }));
   }
   const records = format === 'jsonl' ? readJsonl(file) : await readParquet(source, file);
   return records.map((r, i) => ({
     prompt: source.promptTemplate === undefined ? '' : fill(source.promptTemplate, r, `${file}: record ${i + 1}`, 'promptTemplate'),
     text: render(r, source, file, i),
   }));
+}
+
+/** Files are read whole into one JavaScript string, which V8 caps at about 512 MiB of text. */
+const MAX_FILE_BYTES = 256 * 2 ** 20;
+
+function readText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (e) {
+    throw fsError(e, path, 'read the data file');
+  }
 }
 
 function splitText(text: string, separator?: string): string[] {
@@ -95,7 +110,7 @@ function splitText(text: string, separator?: string): string[] {
 
 function readJsonl(path: string): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = [];
-  readFileSync(path, 'utf8')
+  readText(path)
     .split('\n')
     .forEach((line, i) => {
       if (line.trim() === '') return;

@@ -1,5 +1,6 @@
 import { RRError, Rng } from '@rr/tensor';
 import type { TextTokenizer } from '@rr/model';
+import { DocumentTokens } from './document-tokens.js';
 import type { DataSource } from './documents.js';
 import { MixSchedule } from './mix-schedule.js';
 import { SourceStream, type StreamPosition } from './source-stream.js';
@@ -75,9 +76,8 @@ export class TokenPacker {
   readonly #schedule: MixSchedule;
   readonly #mixBy: MixBy;
   readonly #seed: number;
-  #tokens: number[] | undefined;
-  /** Index of the current document's first scored token. */
-  #scoredFrom = 0;
+  /** The document being emitted (its tokens encoded as far as the rows need them). */
+  #doc: DocumentTokens | undefined;
 
   constructor(
     readonly sources: readonly DataSource[],
@@ -158,22 +158,25 @@ export class TokenPacker {
       const stream = this.#streams[this.#currentSource()]!;
       p.source = stream.key;
       const at = (p.streams[stream.key] ??= { epoch: 0, file: 0, document: 0 });
-      const tokens = await this.#currentTokens(stream, at);
+      const doc = await this.#currentDocument(stream, at);
+      // only as many tokens as these rows need are encoded (a huge document is read piece by piece)
+      doc.fill(p.token + out.length - filled);
+      const tokens = doc.tokens;
       const take = Math.min(tokens.length - p.token, out.length - filled);
       for (let i = 0; i < take; i++) {
         out[filled + i] = tokens[p.token + i]!;
-        scored[filled + i] = p.token + i >= this.#scoredFrom ? 1 : 0;
+        scored[filled + i] = p.token + i >= doc.scoredFrom ? 1 : 0;
       }
       filled += take;
       p.token += take;
       p.tokens[stream.key] = (p.tokens[stream.key] ?? 0) + take;
-      if (p.token >= tokens.length) {
+      if (p.token >= tokens.length && doc.complete) {
         stream.advance(at);
         p.documents[stream.key] = (p.documents[stream.key] ?? 0) + 1;
         p.drawn++;
         p.token = 0;
         delete p.source;
-        this.#tokens = undefined;
+        this.#doc = undefined;
       }
     }
     return { tokens: out, scored };
@@ -205,19 +208,12 @@ export class TokenPacker {
     return Rng.fromSeed(this.#seed).stream('mix-tokens', p.drawn).categorical(odds);
   }
 
-  /** BOS + text + EOS of the current document (cached while it is being emitted). */
-  async #currentTokens(stream: SourceStream, at: StreamPosition): Promise<number[]> {
-    if (this.#tokens) return this.#tokens;
-    const { prompt, text } = await stream.document(at);
-    if (prompt === '') {
-      this.#tokens = this.tokenizer.encode(text, { bos: true, eos: true });
-      this.#scoredFrom = 0;
-    } else {
-      // encoded apart so the boundary is exact (a joint encoding could merge across it)
-      const head = this.tokenizer.encode(prompt, { bos: true, eos: false });
-      this.#tokens = [...head, ...this.tokenizer.encode(text, { bos: false, eos: true })];
-      this.#scoredFrom = head.length;
+  /** BOS + prompt + text + EOS of the current document (kept while it is being emitted). */
+  async #currentDocument(stream: SourceStream, at: StreamPosition): Promise<DocumentTokens> {
+    if (!this.#doc) {
+      const { prompt, text } = await stream.document(at);
+      this.#doc = new DocumentTokens(this.tokenizer, prompt, text);
     }
-    return this.#tokens;
+    return this.#doc;
   }
 }
