@@ -6,7 +6,7 @@
 The argument is the JSON config the CLI prints under "config" (every key optional; defaults are the
 CLI's). Prints one JSON line: {"tokens_per_s", "step_ms", "torch", "threads"}.
 
-The model is rr's RecurrentLM (METHOD.md section 1) written out in eager PyTorch, f32:
+The model is rr's RecurrentLM (docs/method.md section 1) written out in eager PyTorch, f32:
 
     e = prelude(embed(tokens)); s = s0; r times: s = block(adapter(concat[s, e])); x = coda(s)
     logits = head(norm(x))
@@ -15,7 +15,7 @@ with Llama pre-norm blocks (RMSNorm, q/k/v/o with grouped-query attention, rotat
 softmax attention, SwiGLU MLP). A step is what rr's Trainer does: forward with n steps under
 no_grad then k recorded steps, mean cross-entropy, backward, global grad-norm clip at 1.0, then
 Muon for the hidden matrices and the adapter and AdamW for embedding, head and norms
-(METHOD.md section 2 constants). The loss is read back every step, as the Trainer does, which also
+(docs/method.md section 2 constants). The loss is read back every step, as the Trainer does, which also
 makes the timing include all the work.
 
 This is a reference for speed, not a checkpoint-compatible twin: weights are random (N(0, 0.02),
@@ -51,7 +51,7 @@ DEFAULTS = {
     "seed": 0,
 }
 
-# METHOD.md section 2
+# docs/method.md section 2
 MUON_LR, MUON_WD, MUON_BETA = 1e-3, 1e-4, 0.95
 NS_COEFFICIENTS = (3.4445, -4.7750, 2.0315)
 NS_STEPS, NS_EPS = 5, 1e-7

@@ -26,7 +26,7 @@ export interface DemoConfig {
   readonly plan: string;
   readonly adapterInit: AdapterInit;
   /**
-   * Multiplies the initial state's std (METHOD.md: sigma = sqrt(2 / (5 * 5280)), Huginn's formula
+   * Multiplies the initial state's std (docs/method.md: sigma = sqrt(2 / (5 * 5280)), Huginn's formula
    * at Huginn's width). `'width'` applies the same formula at this model's width:
    * sqrt(5280 / hiddenSize), so the random start is as large relative to the state as in Huginn.
    */
@@ -50,7 +50,7 @@ export interface DemoConfig {
 
 /**
  * The tuned demo: about 7 minutes on 2 CPU cores. A 3-layer static model is cut into (1,1,1); the
- * adapter starts as METHOD.md's "embed" init (x = e: at r = 1 with s0 = 0 the model is the
+ * adapter starts as docs/method.md's "embed" init (x = e: at r = 1 with s0 = 0 the model is the
  * pretrained one), and post-training at M = 32 (the paper's largest mean recurrence) with truncated
  * backprop depth 8 teaches the block to be iterated; the static copy trains for the same 600 steps
  * at the same learning rates. Moves of 1-3 steps keep walls rare enough that the answer depends on

@@ -44,7 +44,7 @@ export interface DemoResult {
   readonly seconds: { readonly pretrain: number; readonly postTrain: number; readonly staticTrain: number; readonly eval: number; readonly total: number };
 }
 
-/** Hidden size of Huginn, whose formula METHOD.md's initial-state std comes from. */
+/** Hidden size of Huginn, whose formula docs/method.md's initial-state std comes from. */
 const HUGINN_WIDTH = 5280;
 
 /** What the demo writes into outDir; cleared before a run so a rerun never resumes an old evaluation. */

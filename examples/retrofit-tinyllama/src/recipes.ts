@@ -17,7 +17,7 @@ export type Scale = 'paper' | 'tiny';
 const GSM8K_TEMPLATE = 'Question: {question}\nAnswer: {answer}';
 
 /**
- * The paper's two-phase recipe (METHOD.md section 2): surgery (4,8,4); phase 1 heals on general
+ * The paper's two-phase recipe (docs/method.md section 2): surgery (4,8,4); phase 1 heals on general
  * text with a large mean recurrence; phase 2 trains on general + math with M = 4; both use the
  * Poisson-lognormal curriculum, Muon + AdamW and warmup-stable-decay, restarted per phase.
  * At paper scale: sequences of 1024 and ~1M tokens per optimizer step (8 x 128 accumulation).

@@ -9,7 +9,7 @@ import { cli } from './testing/cli.js';
 import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 
 /**
- * The model-level checks of issues 4 and 5 on the WebGPU backend (lavapipe in CI): the golden
+ * The model-level checks on the WebGPU backend (lavapipe without a GPU): the golden
  * stories260K generation from both formats with and without the KV cache, the Muon test vector,
  * and a few training steps. Without an adapter they skip, except on CI where they fail.
  */

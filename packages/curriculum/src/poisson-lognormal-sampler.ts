@@ -16,7 +16,7 @@ export interface PoissonLognormalSamplerOptions {
 }
 
 /**
- * The paper's recurrence sampler (METHOD.md section 2). For a mean m and backprop depth s
+ * The paper's recurrence sampler (docs/method.md section 2). For a mean m and backprop depth s
  * (s = m when m < s):
  *
  *   t = max(m - s, 0);  mu = ln(t + s) - sigma^2 / 2       (so E[tau] = m)

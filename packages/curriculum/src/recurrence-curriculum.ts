@@ -5,7 +5,7 @@ export interface Schedule {
   at(step: number): number;
 }
 
-/** How the mean recurrence grows during the warm-up (METHOD.md section 2). */
+/** How the mean recurrence grows during the warm-up (docs/method.md section 2). */
 export const RECURRENCE_CURRICULUM_KINDS = ['linear', '1-sqrt', 'constant'] as const;
 export type RecurrenceCurriculumKind = (typeof RECURRENCE_CURRICULUM_KINDS)[number];
 

@@ -61,7 +61,7 @@ export async function pickAdapter(choice: AdapterChoice = {}): Promise<GPUAdapte
   if (!best) {
     throw webgpuError(
       'WEBGPU_NO_ADAPTER',
-      `no WebGPU adapter${choice.backend ? ` for the ${choice.backend} backend` : ''}. Without a GPU, install Mesa's lavapipe (Debian 12: mesa-vulkan-drivers and libvulkan1 from bookworm-backports; see ENVIRONMENT.md), or use --backend cpu.`,
+      `no WebGPU adapter${choice.backend ? ` for the ${choice.backend} backend` : ''}. Without a GPU, install Mesa's lavapipe (Debian 12: mesa-vulkan-drivers and libvulkan1 from bookworm-backports; see docs/environment.md), or use --backend cpu.`,
     );
   }
   return best;

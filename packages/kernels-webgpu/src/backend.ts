@@ -12,14 +12,17 @@ import {
   type UnaryOp,
   assertShape,
   bytesPerElement,
-  sizeOf,
+  checkAssign,
+  checkStoredDType,
+  checkUpload,
+  checkWriteRange,
 } from '@rr/tensor';
 import type { AdapterReport } from './adapter.js';
 import type { PoolStats } from './buffer-pool.js';
 import { CompletionWait } from './completion-wait.js';
-import { GpuContext, type GpuFeatures } from './context.js';
+import { GpuContext, type LimitCaps } from './context.js';
 import { fromGPUError, webgpuError } from './errors.js';
-import type { KernelContext } from './kernel.js';
+import type { GpuFeatures, KernelContext } from './kernel.js';
 import { cast } from './kernels/cast.js';
 import { concat, slice, writeRange } from './kernels/copy-rows.js';
 import { affine, binary, unary } from './kernels/elementwise.js';
@@ -27,7 +30,19 @@ import { full } from './kernels/fill.js';
 import { type MatmulKernelKind, matmul } from './kernels/matmul/index.js';
 import { sum } from './kernels/sum.js';
 import { transpose } from './kernels/transpose.js';
-import { modelKernel } from './model-kernels.js';
+import {
+  attention,
+  attentionBackward,
+  crossEntropy,
+  crossEntropyBackward,
+  embedding,
+  embeddingBackward,
+  rmsnorm,
+  rmsnormBackward,
+  rope,
+  swiglu,
+  swigluBackward,
+} from './kernels/model/index.js';
 import { type GpuStorage, roundUp4 } from './storage.js';
 import { Transfers } from './transfer.js';
 
@@ -38,8 +53,8 @@ export interface WebGPUBackendInit {
   /** The adapter, when the backend picked it (absent for an injected device). */
   adapter?: AdapterReport | undefined;
   matmulKernel: MatmulKernelKind;
-  /** Caps the storage binding size kernels use below the device's limit (to exercise sharded paths). */
-  bindingLimit?: number | undefined;
+  /** Limits the kernels see below the device's (tests exercise the paths of big tensors with them). */
+  limitCaps?: LimitCaps | undefined;
   /** Sleep through most of each wait for the GPU instead of polling (CPU-emulated adapters; see completion-wait.ts). */
   sleepWhileWaiting: boolean;
 }
@@ -81,7 +96,7 @@ export class WebGPUBackend implements Backend {
       timestampQuery: device.features.has('timestamp-query'),
     };
     this.dtypes = this.features.f16 ? ['f32', 'f16', 'i32', 'u32'] : ['f32', 'i32', 'u32'];
-    this.#ctx = new GpuContext(this, device, this.features, init.bindingLimit, new CompletionWait(init.sleepWhileWaiting));
+    this.#ctx = new GpuContext(this, device, this.features, init.limitCaps ?? {}, new CompletionWait(init.sleepWhileWaiting));
     this.#transfers = new Transfers(this.#ctx);
     const ctx = this.#ctx;
     this.#onError = (e) => ctx.errors.add(fromGPUError((e as GPUUncapturedErrorEvent).error, `${ctx.op || 'webgpu'} (reported outside an error scope)`));
@@ -110,29 +125,29 @@ export class WebGPUBackend implements Backend {
     return this.#ctx.bindingLimit;
   }
 
+  /** The names of the kernels compiled so far (which specialisation a shape picked). */
+  compiledKernels(): string[] {
+    return this.#ctx.pipelines.names();
+  }
+
   #enter(op: string): GpuContext {
     this.#ctx.enter(op);
     return this.#ctx;
   }
 
+  #dtypeAdvice(dtype: DType): string {
+    return `${dtype === 'f16' ? " (the adapter lacks 'shader-f16')" : ''}; cast to f32 on the host first`;
+  }
+
   #checkDType(dtype: DType, op: string): void {
-    if (!this.dtypes.includes(dtype)) {
-      throw new RRError(
-        'UNSUPPORTED_DTYPE',
-        `${op}: the webgpu backend stores ${this.dtypes.join(', ')} on this device; ${dtype} is not one of them${dtype === 'f16' ? " (the adapter lacks 'shader-f16')" : ''}. Cast to f32 on the host first.`,
-      );
-    }
+    checkStoredDType(this, dtype, op, this.#dtypeAdvice(dtype));
   }
 
   // ---- memory ----
 
   upload(data: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
     this.#enter('upload');
-    assertShape(shape, 'upload');
-    this.#checkDType(dtype, 'upload');
-    if (data.length !== sizeOf(shape)) {
-      throw new RRError('SHAPE_MISMATCH', `upload: ${data.length} values do not fill shape [${shape.join(', ')}] (${sizeOf(shape)} elements).`);
-    }
+    checkUpload(this, data, shape, dtype, this.#dtypeAdvice(dtype));
     return this.#transfers.upload(data, shape, dtype);
   }
 
@@ -159,21 +174,13 @@ export class WebGPUBackend implements Backend {
 
   assign(dst: Tensor, src: Tensor): void {
     const ctx = this.#enter('assign');
-    if (dst.size !== src.size || dst.dtype !== src.dtype) {
-      throw new RRError('SHAPE_MISMATCH', `assign: source ${src} does not match destination ${dst}.`);
-    }
+    checkAssign(dst, src);
     ctx.copy(src, 0, dst, 0, roundUp4(src.size * bytesPerElement(src.dtype)));
   }
 
   writeRange(dst: Tensor, src: Tensor, axis: number, start: number): void {
     const ctx = this.#enter('writeRange');
-    const ok =
-      dst.rank === src.rank &&
-      dst.dtype === src.dtype &&
-      axis >= 0 &&
-      axis < dst.rank &&
-      dst.shape.every((d, i) => (i === axis ? start >= 0 && start + src.shape[i]! <= d : d === src.shape[i]));
-    if (!ok) throw new RRError('SHAPE_MISMATCH', `writeRange: cannot write ${src} into ${dst} at ${start} along axis ${axis}.`);
+    checkWriteRange(dst, src, axis, start);
     writeRange(ctx, dst, src, axis, start);
   }
 
@@ -217,50 +224,50 @@ export class WebGPUBackend implements Backend {
     return matmul(this.#enter('matmul'), this.matmulKernel, a, b, options);
   }
 
-  // ---- model ops: kernels from src/kernels/model/ ----
+  // ---- model ops ----
 
   embedding(ids: Tensor, table: Tensor): Tensor {
-    return modelKernel('embedding')(this.#enter('embedding'), ids, table);
+    return embedding(this.#enter('embedding'), ids, table);
   }
 
   embeddingBackward(ids: Tensor, dy: Tensor, vocabSize: number): Tensor {
-    return modelKernel('embeddingBackward')(this.#enter('embeddingBackward'), ids, dy, vocabSize);
+    return embeddingBackward(this.#enter('embeddingBackward'), ids, dy, vocabSize);
   }
 
   rmsnorm(x: Tensor, weight: Tensor, eps: number): Tensor {
-    return modelKernel('rmsnorm')(this.#enter('rmsnorm'), x, weight, eps);
+    return rmsnorm(this.#enter('rmsnorm'), x, weight, eps);
   }
 
   rmsnormBackward(x: Tensor, weight: Tensor, dy: Tensor, eps: number): { dx: Tensor; dWeight: Tensor } {
-    return modelKernel('rmsnormBackward')(this.#enter('rmsnormBackward'), x, weight, dy, eps);
+    return rmsnormBackward(this.#enter('rmsnormBackward'), x, weight, dy, eps);
   }
 
   rope(x: Tensor, options: RopeOptions): Tensor {
-    return modelKernel('rope')(this.#enter('rope'), x, options);
+    return rope(this.#enter('rope'), x, options);
   }
 
   swiglu(gate: Tensor, up: Tensor): Tensor {
-    return modelKernel('swiglu')(this.#enter('swiglu'), gate, up);
+    return swiglu(this.#enter('swiglu'), gate, up);
   }
 
   swigluBackward(gate: Tensor, up: Tensor, dy: Tensor): { dGate: Tensor; dUp: Tensor } {
-    return modelKernel('swigluBackward')(this.#enter('swigluBackward'), gate, up, dy);
+    return swigluBackward(this.#enter('swigluBackward'), gate, up, dy);
   }
 
   attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): { out: Tensor; lse: Tensor } {
-    return modelKernel('attention')(this.#enter('attention'), q, k, v, options);
+    return attention(this.#enter('attention'), q, k, v, options);
   }
 
   attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, dOut: Tensor, options: AttentionOptions): { dq: Tensor; dk: Tensor; dv: Tensor } {
-    return modelKernel('attentionBackward')(this.#enter('attentionBackward'), q, k, v, out, lse, dOut, options);
+    return attentionBackward(this.#enter('attentionBackward'), q, k, v, out, lse, dOut, options);
   }
 
   crossEntropy(logits: Tensor, labels: Tensor, ignoreIndex: number): { loss: Tensor; lse: Tensor } {
-    return modelKernel('crossEntropy')(this.#enter('crossEntropy'), logits, labels, ignoreIndex);
+    return crossEntropy(this.#enter('crossEntropy'), logits, labels, ignoreIndex);
   }
 
   crossEntropyBackward(logits: Tensor, labels: Tensor, lse: Tensor, dLoss: Tensor, ignoreIndex: number): Tensor {
-    return modelKernel('crossEntropyBackward')(this.#enter('crossEntropyBackward'), logits, labels, lse, dLoss, ignoreIndex);
+    return crossEntropyBackward(this.#enter('crossEntropyBackward'), logits, labels, lse, dLoss, ignoreIndex);
   }
 
   // ---- lifecycle ----

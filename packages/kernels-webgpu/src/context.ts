@@ -4,17 +4,18 @@ import { BufferPool, type PooledBuffer, bucketSize } from './buffer-pool.js';
 import { CommandStream } from './commands.js';
 import type { CompletionWait } from './completion-wait.js';
 import { ErrorLog, webgpuError } from './errors.js';
-import type { DispatchArgs, KernelContext, ShaderSpec, ShaderVariant, TensorRange } from './kernel.js';
+import type { DispatchArgs, GpuFeatures, KernelContext, ShaderSpec, ShaderVariant, TensorRange } from './kernel.js';
 import { PipelineCache } from './pipelines.js';
 import { type GpuStorage, gpuStorage, roundUp4 } from './storage.js';
 
-export interface GpuFeatures {
-  readonly f16: boolean;
-  readonly subgroups: boolean;
-  readonly timestampQuery: boolean;
-}
-
 const TENSOR_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
+
+/**
+ * Limits lowered below the device's (or, for the offset alignment, raised above it), so that
+ * small tensors take the paths of big ones: sharding, smaller attention tiles, aligned ranges.
+ * WebGPU cannot grant a device less than its default limits, so the backend applies them itself.
+ */
+export type LimitCaps = Partial<Record<'maxStorageBufferBindingSize' | 'minStorageBufferOffsetAlignment' | 'maxComputeWorkgroupStorageSize', number>>;
 
 /**
  * The machinery kernels run on (the KernelContext of kernel.ts) and the backend's memory
@@ -40,17 +41,23 @@ export class GpuContext implements KernelContext {
     readonly backend: Backend,
     readonly device: GPUDevice,
     readonly features: GpuFeatures,
-    bindingCap: number | undefined,
+    caps: LimitCaps,
     /** How waits for the GPU are done (see completion-wait.ts). */
     readonly completion: CompletionWait,
   ) {
-    this.bindingLimit = Math.min(device.limits.maxStorageBufferBindingSize, bindingCap ?? Infinity);
-    // kernels size their shards from ctx.limits, so a cap must show there too
-    this.limits = { ...limitsRecord(device.limits), maxStorageBufferBindingSize: this.bindingLimit } as unknown as GPUSupportedLimits;
+    const real = device.limits;
+    this.bindingLimit = Math.min(real.maxStorageBufferBindingSize, caps.maxStorageBufferBindingSize ?? Infinity);
+    this.bindingAlignment = Math.max(real.minStorageBufferOffsetAlignment, caps.minStorageBufferOffsetAlignment ?? 0);
+    // kernels size their shards and tiles from ctx.limits, so the caps must show there
+    this.limits = {
+      ...limitsRecord(real),
+      maxStorageBufferBindingSize: this.bindingLimit,
+      minStorageBufferOffsetAlignment: this.bindingAlignment,
+      maxComputeWorkgroupStorageSize: Math.min(real.maxComputeWorkgroupStorageSize, caps.maxComputeWorkgroupStorageSize ?? Infinity),
+    } as unknown as GPUSupportedLimits;
     this.errors = new ErrorLog(device);
     this.stream = new CommandStream(device, this.errors, completion);
     this.pipelines = new PipelineCache(device, this.errors);
-    this.bindingAlignment = device.limits.minStorageBufferOffsetAlignment;
     this.pool = new BufferPool((size) => this.#createBuffer(size, TENSOR_USAGE(), 'rr tensor'));
   }
 
@@ -177,7 +184,7 @@ export class GpuContext implements KernelContext {
     if (offset % this.bindingAlignment !== 0) {
       throw webgpuError(
         'WEBGPU_VALIDATION',
-        `${this.op}: kernel ${shader.name} binds ${t} from element ${range!.offset}, which is not a multiple of ${this.bindingAlignment / bpe} elements (minStorageBufferOffsetAlignment ${this.bindingAlignment} bytes); build ranges with alignedRange().`,
+        `${this.op}: kernel ${shader.name} binds ${t} from element ${range!.offset}, which is not a multiple of ${this.bindingAlignment / bpe} elements (minStorageBufferOffsetAlignment ${this.bindingAlignment} bytes); build ranges with rowShards() or alignedRange().`,
         { op: this.op, kernel: shader.name },
       );
     }

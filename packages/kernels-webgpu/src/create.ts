@@ -39,7 +39,7 @@ export interface WebGPUBackendOptions {
  */
 export async function createWebGPUBackend(options: WebGPUBackendOptions = {}): Promise<WebGPUBackend> {
   const common = {
-    bindingLimit: options.maxStorageBufferBindingSize,
+    limitCaps: options.maxStorageBufferBindingSize === undefined ? undefined : { maxStorageBufferBindingSize: options.maxStorageBufferBindingSize },
   };
   if (options.device) {
     const device = options.device;

@@ -11,7 +11,6 @@ import { RRError } from '@rr/tensor';
  * - WEBGPU_BINDING_TOO_LARGE: a kernel without a sharded path was given a tensor larger than one
  *   storage binding (maxStorageBufferBindingSize).
  * - WEBGPU_BUFFER_TOO_LARGE: a tensor larger than the device's maxBufferSize.
- * - WEBGPU_KERNEL_MISSING: an op whose kernel is not written yet.
  * - BACKEND_DESTROYED: any op after destroy().
  */
 export type WebGPUErrorCode =
@@ -24,7 +23,6 @@ export type WebGPUErrorCode =
   | 'WEBGPU_DEVICE_LOST'
   | 'WEBGPU_BINDING_TOO_LARGE'
   | 'WEBGPU_BUFFER_TOO_LARGE'
-  | 'WEBGPU_KERNEL_MISSING'
   | 'BACKEND_DESTROYED';
 
 export function webgpuError(code: WebGPUErrorCode, message: string, details: Record<string, unknown> = {}): RRError {

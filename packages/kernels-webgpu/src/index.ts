@@ -12,6 +12,5 @@ export { dawnInstance } from './dawn.js';
 export type { WebGPUErrorCode } from './errors.js';
 export type { PoolStats } from './buffer-pool.js';
 export type { GpuStorage } from './storage.js';
-export type { KernelContext, ShaderSpec, ShaderVariant, TensorRange, DispatchArgs, Param } from './kernel.js';
+export type { KernelContext, GpuFeatures, ShaderSpec, ShaderVariant, TensorRange, DispatchArgs, Param } from './kernel.js';
 export type { MatmulKernelKind } from './kernels/matmul/index.js';
-export { modelKernelsAvailable, MODEL_OPS, type ModelOp, type ModelKernels } from './model-kernels.js';

@@ -54,13 +54,22 @@ export interface DispatchArgs {
   variant?: ShaderVariant;
 }
 
+/** What the device offers beyond core WebGPU, as kernels choose variants by it. */
+export interface GpuFeatures {
+  readonly f16: boolean;
+  readonly subgroups: boolean;
+  readonly timestampQuery: boolean;
+}
+
 export interface KernelContext {
   readonly device: GPUDevice;
   readonly limits: GPUSupportedLimits;
-  readonly features: { readonly f16: boolean; readonly subgroups: boolean; readonly timestampQuery: boolean };
+  readonly features: GpuFeatures;
   /** A pooled output tensor (contents undefined unless `zero`). */
   output(shape: readonly number[], dtype: DType, options?: { zero?: boolean }): Tensor;
   dispatch(shader: ShaderSpec, args: DispatchArgs): void;
+  /** A byte copy between tensors, in order with the dispatches (offsets and size multiples of 4). */
+  copy(src: Tensor, srcOffset: number, dst: Tensor, dstOffset: number, bytes: number): void;
   /** Workgroups covering `n` invocations of size `workgroupSize`, folded into (x, y) past 65535. */
   grid1d(n: number, workgroupSize: number): readonly [number, number];
 }

@@ -38,6 +38,11 @@ export class PipelineCache {
     return this.#pipelines.size;
   }
 
+  /** The kernel names compiled so far, each once. */
+  names(): string[] {
+    return [...new Set([...this.#pipelines.keys()].map((key) => key.slice(0, key.indexOf('|'))))];
+  }
+
   #compile(spec: ShaderSpec, variant: ShaderVariant, layout: GPUBindGroupLayout): CompiledKernel {
     const label = `${spec.name} (${variant.float})`;
     let code = typeof spec.code === 'function' ? spec.code(variant) : spec.code;

@@ -2,7 +2,7 @@ import { type Tensor, grad, ops, requireGrad, scope } from '@rr/tensor';
 import { blockWeightInputs, blockWeights, drawInputs, llamaBlock, tensorOps, tinyLlama, uploadInputs } from '@rr/tensor/testing';
 import { Rng } from '@rr/tensor';
 import { describe, expect, it } from 'vitest';
-import { NO_ADAPTER, gpu, randomValues } from './test-support.js';
+import { NO_ADAPTER, gpu, testRng } from './test-support.js';
 
 const be = await gpu();
 
@@ -47,7 +47,7 @@ describe.skipIf(!be)(`buffer pool and command submission${be ? '' : `: skipped, 
   it('an upload never lands in a buffer that unsubmitted commands still read', async () => {
     // x's buffer is released while a pending kernel reads it; the next upload of the same size
     // must not write into it, or the queue would run the write before that kernel
-    const first = Float32Array.from(randomValues(1000, 3));
+    const first = Float32Array.from(testRng(3).values(1000));
     const x = be!.upload(first, [1000], 'f32');
     const y = be!.unary('neg', x);
     x.dispose();

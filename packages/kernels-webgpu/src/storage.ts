@@ -1,4 +1,4 @@
-import { type DType, type Storage, type Tensor, bytesPerElement } from '@rr/tensor';
+import type { Storage, Tensor } from '@rr/tensor';
 import type { PooledBuffer } from './buffer-pool.js';
 
 /** A tensor's memory on the GPU: a pooled buffer, of which the first `byteLength` bytes are the tensor's. */
@@ -13,10 +13,6 @@ export type GpuDType = 'f32' | 'f16' | 'i32' | 'u32';
 
 export function gpuStorage(t: Tensor): GpuStorage {
   return t.storage as GpuStorage;
-}
-
-export function byteLengthOf(size: number, dtype: DType): number {
-  return size * bytesPerElement(dtype);
 }
 
 /** Copies, clears, writeBuffer and storage bindings all work in multiples of 4 bytes. */

@@ -1,5 +1,5 @@
 /*
- * Adaptive exit (METHOD.md section 4, from Huginn): each generated token recurs only until its
+ * Adaptive exit (docs/method.md section 4, from Huginn): each generated token recurs only until its
  * output distribution stops changing, measured after every step i by
  *
  *   KL(p_{i-1} || p_i) < kl,   p_0 = uniform over the vocabulary,

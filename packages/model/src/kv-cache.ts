@@ -1,7 +1,7 @@
 import { type Backend, RRError, type Tensor, keep } from '@rr/tensor';
 
 /**
- * Keys and values for incremental decoding. Every unrolled layer has its own slot (METHOD.md's KV
+ * Keys and values for incremental decoding. Every unrolled layer has its own slot (docs/method.md's KV
  * note): prelude 0..P-1, then the block's layers step-major, then the coda; so memory grows with
  * the recurrence r. Slots are allocated on first use at full capacity and written in place.
  */

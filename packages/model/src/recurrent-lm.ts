@@ -4,7 +4,7 @@ import type { KVCache } from './kv-cache.js';
 import { decoderLayer } from './layer.js';
 import { ADAPTER, EMBED, FINAL_NORM, LM_HEAD, layerNames } from './names.js';
 
-/** Huginn's initial-state std sqrt(2 / (5 * 5280)), kept as METHOD.md prescribes (not recomputed). */
+/** Huginn's initial-state std sqrt(2 / (5 * 5280)), kept as docs/method.md prescribes (not recomputed). */
 export const S0_STD = 0.008703882797784892;
 
 /**
@@ -38,7 +38,7 @@ export interface ForwardOptions {
 }
 
 /**
- * A decoder LM cut into prelude, recurrent block and coda (METHOD.md section 1):
+ * A decoder LM cut into prelude, recurrent block and coda (docs/method.md section 1):
  *   e = prelude(embed(tokens)); s = s0; r times: s = block(adapter(concat[s, e])); coda(s) -> norm -> head.
  * Parameters are a name -> Tensor map in Hugging Face naming; the block reuses the same tensors on
  * every step, so their gradients accumulate over the recorded steps.

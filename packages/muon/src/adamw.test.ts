@@ -49,7 +49,7 @@ describe('AdamW', () => {
     cpu.destroy();
   });
 
-  it('uses the METHOD.md defaults', () => {
+  it('uses the docs/method.md defaults', () => {
     const adamw = new AdamW();
     expect([adamw.lr, adamw.betas, adamw.eps, adamw.weightDecay]).toEqual([5e-5, [0.9, 0.95], 1e-10, 1e-4]);
   });

@@ -1,4 +1,4 @@
-import { type Tensor, ops, scope } from '@rr/tensor';
+import { type Tensor, nograd as ng, scope } from '@rr/tensor';
 import { ADAMW_DEFAULTS } from './defaults.js';
 import type { Optimizer, OptimizerState, Param } from './optimizer.js';
 import { StateSlots } from './state-slots.js';
@@ -48,26 +48,25 @@ export class AdamW implements Optimizer {
 
   #update(param: Param, grad: Tensor, lr: number): void {
     const p = param.tensor;
-    const be = p.backend;
     const [beta1, beta2] = this.betas;
     const slot = (kind: string, shape: readonly number[], initial: number): Tensor =>
-      this.#slots.get(kind, param, shape, () => be.full(shape, initial, p.dtype));
+      this.#slots.get(kind, param, shape, () => p.backend.full(shape, initial, p.dtype));
     const m = slot('exp_avg', p.shape, 0);
     const v = slot('exp_avg_sq', p.shape, 0);
     const beta1Power = slot('beta1_power', [], 1);
     const beta2Power = slot('beta2_power', [], 1);
 
-    be.assign(m, ops.lerp(m, grad, 1 - beta1));
-    be.assign(v, ops.lerp(v, be.unary('square', grad), 1 - beta2));
-    be.assign(beta1Power, be.affine(beta1Power, beta1, 0));
-    be.assign(beta2Power, be.affine(beta2Power, beta2, 0));
+    ng.assign(m, ng.lerp(m, grad, 1 - beta1));
+    ng.assign(v, ng.lerp(v, ng.square(grad), 1 - beta2));
+    ng.assign(beta1Power, ng.scale(beta1Power, beta1));
+    ng.assign(beta2Power, ng.scale(beta2Power, beta2));
 
-    const correction1 = be.affine(beta1Power, -1, 1); // 1 - beta1^t
-    const sqrtCorrection2 = be.unary('sqrt', be.affine(beta2Power, -1, 1)); // sqrt(1 - beta2^t)
-    const denominator = be.affine(be.binary('div', be.unary('sqrt', v), sqrtCorrection2), 1, this.eps);
-    const update = be.binary('div', be.binary('div', m, correction1), denominator);
-    const decayed = be.affine(p, 1 - lr * this.weightDecay, 0);
-    be.assign(p, be.binary('sub', decayed, be.affine(update, lr, 0)));
+    const correction1 = ng.affine(beta1Power, -1, 1); // 1 - beta1^t
+    const sqrtCorrection2 = ng.sqrt(ng.affine(beta2Power, -1, 1)); // sqrt(1 - beta2^t)
+    const denominator = ng.affine(ng.div(ng.sqrt(v), sqrtCorrection2), 1, this.eps);
+    const update = ng.div(ng.div(m, correction1), denominator);
+    const decayed = ng.scale(p, 1 - lr * this.weightDecay);
+    ng.assign(p, ng.sub(decayed, ng.scale(update, lr)));
   }
 
   /** Per parameter stepped so far: 'adamw/{exp_avg,exp_avg_sq,beta1_power,beta2_power}/<name>'. */

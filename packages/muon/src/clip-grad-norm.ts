@@ -1,4 +1,4 @@
-import { RRError, type Storage, type Tensor, isFloat, scope } from '@rr/tensor';
+import { RRError, type Storage, type Tensor, isFloat, nograd as ng, scope } from '@rr/tensor';
 
 /**
  * Global gradient-norm clipping: if the L2 norm of all gradients together exceeds `maxNorm`,
@@ -25,21 +25,19 @@ export function clipGradNorm(grads: readonly Tensor[], maxNorm: number): Tensor 
       throw new RRError('BAD_ARGUMENT', `clipGradNorm: gradients must be float tensors of one dtype on one backend; got ${first} and ${g}.`);
     }
   }
-  const be = first.backend;
-  const dtype = first.dtype;
   return scope(() => {
     let sumOfSquares: Tensor | undefined;
     for (const g of grads) {
-      const part = scope(() => be.sum(be.unary('square', g)));
-      sumOfSquares = sumOfSquares ? be.binary('add', sumOfSquares, part) : part;
+      const part = scope(() => ng.sum(ng.square(g)));
+      sumOfSquares = sumOfSquares ? ng.add(sumOfSquares, part) : part;
     }
-    const norm = be.unary('sqrt', sumOfSquares!);
-    const factor = be.binary('min', be.binary('div', be.full([], maxNorm, dtype), be.affine(norm, 1, 1e-6)), be.full([], 1, dtype));
+    const norm = ng.sqrt(sumOfSquares!);
+    const factor = ng.minimum(ng.div(ng.fullLike(norm, maxNorm), ng.affine(norm, 1, 1e-6)), ng.fullLike(norm, 1));
     const scaled = new Set<Storage>();
     for (const g of grads) {
       if (scaled.has(g.storage)) continue;
       scaled.add(g.storage);
-      scope(() => be.assign(g, be.binary('mul', g, factor)));
+      scope(() => ng.assign(g, ng.mul(g, factor)));
     }
     return norm;
   });

@@ -1,5 +1,5 @@
 /**
- * Every optimizer constant of METHOD.md section 2 in one place, so that a reader can check them
+ * Every optimizer constant of docs/method.md section 2 in one place, so that a reader can check them
  * against the method in one glance and a recipe can override them by name.
  */
 

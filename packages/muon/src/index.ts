@@ -9,7 +9,7 @@ export { MuonWithAdamW, type MuonWithAdamWOptions } from './muon-with-adamw.js';
 export { newtonSchulz5, type NewtonSchulzOptions } from './newton-schulz.js';
 export { assignParamGroup, isEmbeddingOrHead } from './param-groups.js';
 export { clipGradNorm } from './clip-grad-norm.js';
-export { warmupStableDecay, type Schedule, type WarmupStableDecayOptions } from './lr-schedule.js';
+export { warmupStableDecay, type WarmupStableDecayOptions } from './lr-schedule.js';
 export {
   MUON_DEFAULTS,
   ADAMW_DEFAULTS,

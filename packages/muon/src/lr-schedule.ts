@@ -1,11 +1,6 @@
 import { RRError } from '@rr/tensor';
 import { WSD_MIN_FACTOR } from './defaults.js';
 
-/** A value as a function of the optimizer step (the same shape as @rr/curriculum's). */
-export interface Schedule {
-  at(step: number): number;
-}
-
 export interface WarmupStableDecayOptions {
   /** Optimizer steps in the run (or phase: the schedule restarts per phase). */
   totalSteps: number;
@@ -29,9 +24,10 @@ export interface WarmupStableDecayOptions {
  *
  * times `peak`, so the decay reaches min at step T (one past the last step) and stays there.
  * The long plateau lets a run be extended or branched before the decay, which a cosine schedule
- * over the whole run does not.
+ * over the whole run does not. The result is a `Schedule` of @rr/curriculum by its shape (this
+ * package does not depend on that one).
  */
-export function warmupStableDecay(options: WarmupStableDecayOptions): Schedule {
+export function warmupStableDecay(options: WarmupStableDecayOptions): { at(step: number): number } {
   const where = 'warmupStableDecay';
   const { totalSteps, warmupFraction, cooldownFraction } = options;
   const minFactor = options.minFactor ?? WSD_MIN_FACTOR;
@@ -50,7 +46,7 @@ export function warmupStableDecay(options: WarmupStableDecayOptions): Schedule {
   const decayStart = totalSteps - cooldownSteps;
   return {
     at(step: number): number {
-      if (!(Number.isSafeInteger(step) && step >= 0)) throw bad('Schedule.at', 'step', step, 'an integer >= 0');
+      if (!(Number.isSafeInteger(step) && step >= 0)) throw bad('warmupStableDecay.at', 'step', step, 'an integer >= 0');
       let factor = 1;
       if (step < warmupSteps) {
         factor = minFactor + ((1 - minFactor) * step) / warmupSteps;

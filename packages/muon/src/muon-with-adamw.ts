@@ -6,9 +6,9 @@ import { assignParamGroup } from './param-groups.js';
 import { checkStepArguments } from './validate.js';
 
 export interface MuonWithAdamWOptions {
-  /** Muon's hyperparameters (defaults: METHOD.md, lr 1e-3, wd 1e-4, momentum 0.95). */
+  /** Muon's hyperparameters (defaults: docs/method.md, lr 1e-3, wd 1e-4, momentum 0.95). */
   muon?: MuonOptions;
-  /** AdamW's hyperparameters (defaults: METHOD.md, lr 5e-5, betas (0.9, 0.95), eps 1e-10, wd 1e-4). */
+  /** AdamW's hyperparameters (defaults: docs/method.md, lr 5e-5, betas (0.9, 0.95), eps 1e-10, wd 1e-4). */
   adamw?: AdamWOptions;
   /** The group of a parameter that has no explicit `group`; default `assignParamGroup` (the paper's rule). */
   assignGroup?: (name: string, shape: readonly number[]) => ParamGroup;

@@ -5,7 +5,7 @@ import { newtonSchulz5 } from './newton-schulz.js';
 import { seededTensor } from './test-model.js';
 
 describe('Muon', () => {
-  it('uses the METHOD.md defaults', () => {
+  it('uses the docs/method.md defaults', () => {
     const muon = new Muon();
     expect([muon.lr, muon.weightDecay, muon.momentum, muon.nesterov, muon.newtonSchulzSteps, muon.updateScale]).toEqual([1e-3, 1e-4, 0.95, true, 5, 'aspect-ratio']);
   });

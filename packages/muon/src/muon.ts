@@ -1,4 +1,4 @@
-import { RRError, type Tensor, ops, scope } from '@rr/tensor';
+import { RRError, type Tensor, nograd as ng, scope } from '@rr/tensor';
 import { MUON_DEFAULTS } from './defaults.js';
 import { newtonSchulz5 } from './newton-schulz.js';
 import type { Optimizer, OptimizerState, Param } from './optimizer.js';
@@ -83,15 +83,14 @@ export class Muon implements Optimizer {
 
   #update(param: Param, grad: Tensor, lr: number): void {
     const p = param.tensor;
-    const be = p.backend;
     const [rows, cols] = p.shape as [number, number];
-    const buffer = this.#slots.get('momentum', param, p.shape, () => be.zeros(p.shape, p.dtype));
-    be.assign(buffer, ops.lerp(buffer, grad, 1 - this.momentum));
-    const direction = this.nesterov ? ops.lerp(grad, buffer, this.momentum) : buffer;
+    const buffer = this.#slots.get('momentum', param, p.shape, () => ng.zerosLike(p));
+    ng.assign(buffer, ng.lerp(buffer, grad, 1 - this.momentum));
+    const direction = this.nesterov ? ng.lerp(grad, buffer, this.momentum) : buffer;
     const orthogonal = newtonSchulz5(direction, { steps: this.newtonSchulzSteps });
     const scale = this.updateScale === 'aspect-ratio' ? Math.sqrt(Math.max(1, rows / cols)) : 0.2 * Math.sqrt(Math.max(rows, cols));
-    const decayed = be.affine(p, 1 - lr * this.weightDecay, 0);
-    be.assign(p, be.binary('sub', decayed, be.affine(orthogonal, lr * scale, 0)));
+    const decayed = ng.scale(p, 1 - lr * this.weightDecay);
+    ng.assign(p, ng.sub(decayed, ng.scale(orthogonal, lr * scale)));
   }
 
   /** 'muon/momentum/<name>' per parameter stepped so far. */

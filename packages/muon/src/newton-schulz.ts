@@ -1,4 +1,4 @@
-import { RRError, type Tensor, isFloat, scope } from '@rr/tensor';
+import { RRError, type Tensor, isFloat, nograd as ng, scope } from '@rr/tensor';
 import { NEWTON_SCHULZ_COEFFICIENTS, NEWTON_SCHULZ_EPS } from './defaults.js';
 
 export interface NewtonSchulzOptions {
@@ -34,20 +34,19 @@ export function newtonSchulz5(g: Tensor, options: NewtonSchulzOptions = {}): Ten
   if (!(Number.isInteger(steps) && steps >= 0)) {
     throw new RRError('BAD_ARGUMENT', `newtonSchulz5: steps = ${steps} must be an integer >= 0.`, { argument: 'steps', value: steps });
   }
-  const be = g.backend;
   const wide = g.shape[0]! <= g.shape[1]!;
 
   const iterate = (x: Tensor): Tensor => {
-    const gram = wide ? be.matmul(x, x, { transB: true }) : be.matmul(x, x, { transA: true });
-    const gramSquared = be.matmul(gram, gram);
-    const poly = be.binary('add', be.affine(gram, b, 0), be.affine(gramSquared, c, 0));
-    const polyX = wide ? be.matmul(poly, x) : be.matmul(x, poly, { transB: true });
-    return be.binary('add', be.affine(x, a, 0), polyX);
+    const gram = wide ? ng.matmul(x, x, { transB: true }) : ng.matmul(x, x, { transA: true });
+    const gramSquared = ng.matmul(gram, gram);
+    const poly = ng.add(ng.scale(gram, b), ng.scale(gramSquared, c));
+    const polyX = wide ? ng.matmul(poly, x) : ng.matmul(x, poly, { transB: true });
+    return ng.add(ng.scale(x, a), polyX);
   };
 
   return scope(() => {
-    const norm = be.unary('sqrt', be.sum(be.unary('square', g)));
-    let x = be.binary('div', g, be.affine(norm, 1, NEWTON_SCHULZ_EPS));
+    const norm = ng.sqrt(ng.sum(ng.square(g)));
+    let x = ng.div(g, ng.affine(norm, 1, NEWTON_SCHULZ_EPS));
     for (let i = 0; i < steps; i++) {
       // each round in its own scope, and the previous X freed: peak memory stays at one round's
       const next = scope(() => iterate(x));

@@ -1,4 +1,4 @@
-import { RRError, type Tensor, keep } from '@rr/tensor';
+import { RRError, type Tensor, keep, nograd as ng } from '@rr/tensor';
 import type { OptimizerState } from './optimizer.js';
 
 /**
@@ -83,8 +83,7 @@ export class StateSlots {
     const copies = new Map<string, Tensor>();
     for (const [key, src] of Object.entries(state)) {
       src.assertLive(`${where} ('${key}')`);
-      const copy = keep(src.backend.zeros(src.shape, src.dtype));
-      src.backend.assign(copy, src);
+      const copy = keep(ng.clone(src));
       copies.set(key, copy);
     }
     this.dispose();

@@ -4,7 +4,7 @@ import { Muon } from './muon.js';
 import { newtonSchulz5 } from './newton-schulz.js';
 
 /**
- * The Muon test vectors of issue 5 (a float64 reference), as a suite any backend can run:
+ * The Muon test vectors (a float64 reference), as a suite any backend can run:
  * `defineMuonVectorTests('webgpu f32', () => createWebGpuBackend(), 'f32')`.
  * Test-only (imports vitest); not part of the package's exports.
  */

@@ -41,7 +41,7 @@ const cases = [
 
 describeWithFixtures('surgery on the real configs', cases.map((c) => `configs/${c.file}`), () => {
   for (const c of cases) {
-    it(`${c.file} with plan (${c.plan}) keeps METHOD.md's layers`, () => {
+    it(`${c.file} with plan (${c.plan}) keeps docs/method.md's layers`, () => {
       const config = parseHfConfig(JSON.parse(readFileSync(fixture(`configs/${c.file}`), 'utf8')), c.file);
       const base = sharedStorageModel(config);
       const r = retrofit(base, c.plan);

@@ -11,7 +11,7 @@ export type PlanSpec = string | readonly [number, number, number] | Plan;
 
 /**
  * `(P, R, C)` shorthand — prelude = the first P layers, coda = the last C, block = the R layers just
- * before the coda (METHOD.md's rule; the middle is dropped) — or explicit index lists.
+ * before the coda (docs/method.md's rule; the middle is dropped) — or explicit index lists.
  * Strings: "4,8,4", or "0-3/10-17/18-21" (ranges or comma lists, parts separated by "/").
  */
 export function resolvePlan(spec: PlanSpec, numLayers: number): Plan {

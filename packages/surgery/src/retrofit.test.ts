@@ -141,7 +141,7 @@ describe('bad plans', () => {
     expect(() => resolvePlan(spec, numLayers)).toThrowError(expect.objectContaining({ code: 'BAD_PLAN', message: expect.stringContaining(message) }));
   });
 
-  it('the paper plans resolve to METHOD.md table', async () => {
+  it('the paper plans resolve to docs/method.md table', async () => {
     const { resolvePlan } = await import('./plan.js');
     expect(resolvePlan('4,8,4', 22)).toEqual({ prelude: [0, 1, 2, 3], block: [10, 11, 12, 13, 14, 15, 16, 17], coda: [18, 19, 20, 21] });
     expect(resolvePlan('4,6,4', 16)).toEqual({ prelude: [0, 1, 2, 3], block: [6, 7, 8, 9, 10, 11], coda: [12, 13, 14, 15] });

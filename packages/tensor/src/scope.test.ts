@@ -48,6 +48,22 @@ describe('scope', () => {
     expect(live()).toBe(0);
   });
 
+  it('keeps a returned tensor however deeply it is nested, and survives a cycle', () => {
+    type Nest = { inner?: Nest; t?: Tensor; self?: Nest };
+    const r = scope(() => {
+      const root: Nest = {};
+      let at = root;
+      for (let i = 0; i < 20; i++) at = at.inner = { self: at };
+      at.t = vec(7);
+      return root;
+    });
+    let at: { inner?: unknown; t?: Tensor } = r;
+    while (at.inner) at = at.inner as typeof at;
+    expect(at.t!.disposed).toBe(false);
+    expect(live()).toBe(1);
+    at.t!.dispose();
+  });
+
   it('moves a tensor returned by an inner scope to the outer one, which frees it unless it returns it too', () => {
     let fromInner!: Tensor;
     const outer = scope(() => {

@@ -38,7 +38,7 @@ export function scope<T>(fn: () => T): T {
     throw new TypeError('scope(fn): fn returned a Promise; scopes are synchronous. Await outside the scope.');
   }
   const survivors = new Set<Tensor>();
-  collectTensors(result, survivors, 0);
+  collectTensors(result, survivors, new Set());
   const parent = stack[stack.length - 1];
   for (const t of mine) {
     if (survivors.has(t)) parent?.add(t);
@@ -52,18 +52,20 @@ export function scopeDepth(): number {
   return stack.length;
 }
 
-function collectTensors(value: unknown, out: Set<Tensor>, depth: number): void {
-  if (value === null || typeof value !== 'object' || depth > 8) return;
+/** Every tensor reachable from `value` through arrays, Maps and plain objects, at any depth (cycles are visited once). */
+function collectTensors(value: unknown, out: Set<Tensor>, seen: Set<object>): void {
+  if (value === null || typeof value !== 'object' || seen.has(value)) return;
+  seen.add(value);
   if (isTensor(value)) {
     out.add(value);
     return;
   }
   if (Array.isArray(value)) {
-    for (const v of value) collectTensors(v, out, depth + 1);
+    for (const v of value) collectTensors(v, out, seen);
   } else if (value instanceof Map) {
-    for (const v of value.values()) collectTensors(v, out, depth + 1);
+    for (const v of value.values()) collectTensors(v, out, seen);
   } else if (Object.getPrototypeOf(value) === Object.prototype) {
-    for (const v of Object.values(value)) collectTensors(v, out, depth + 1);
+    for (const v of Object.values(value)) collectTensors(v, out, seen);
   }
 }
 

@@ -34,7 +34,13 @@ function fixedBatch(batch: number, rowLength: number): BatchSource {
     tokens: Int32Array.from({ length: batch * rowLength }, () => rng.integer(config.vocabSize)),
     scored: new Uint8Array(batch * rowLength).fill(1),
   };
-  return { rowLength, nextRows: async (n) => (expect(n).toBe(batch), rows) };
+  return {
+    rowLength,
+    nextRows: async (n) => {
+      expect(n).toBe(batch);
+      return rows;
+    },
+  };
 }
 
 describe('Trainer', () => {

@@ -151,7 +151,7 @@ export async function evaluateLoss(model: RecurrentLM, data: BatchSource, option
 }
 
 /**
- * Packed rows [batch, seq + 1] -> input = row[:-1], labels = row[1:] (METHOD.md's packing); labels
+ * Packed rows [batch, seq + 1] -> input = row[:-1], labels = row[1:] (docs/method.md's packing); labels
  * of unscored tokens (a `promptTemplate`'s part) become -100, which the cross-entropy skips.
  */
 function uploadRows(backend: Backend, rows: PackedRows, seq: number): { input: Tensor; labels: Tensor } {

@@ -25,7 +25,7 @@ export interface TrainBenchConfig extends LayerShape {
   layers: number;
   /** (prelude, block, coda) layer counts. */
   plan: [number, number, number];
-  /** Recurrence r = no_grad_steps + grad_steps; the benchmark records every step (issue 5). */
+  /** Recurrence r = no_grad_steps + grad_steps; by default the benchmark records every step. */
   no_grad_steps: number;
   grad_steps: number;
   dtype: 'f32';
@@ -139,7 +139,7 @@ export function checkTrainBenchConfig(c: TrainBenchConfig): void {
  *   Newton-Schulz  per Muon matrix m x n (m <= n), 5 times: X X^T (2 m^2 n) + A A (2 m^3) + B X (2 m^2 n).
  *                                        Independent of tokens, and large at this size (~30% here).
  *
- * METHOD.md's matched-compute FLOPs leave out the head, the adapter and attention; this count
+ * docs/method.md's matched-compute FLOPs leave out the head, the adapter and attention; this count
  * wants the work the machine actually does, so it keeps them.
  */
 export function trainStepFlops(c: TrainBenchConfig): FlopBreakdown {
@@ -311,7 +311,7 @@ function execPython(args: string[], env: NodeJS.ProcessEnv, timeout: number): Pr
 async function runTorchPeer(c: TrainBenchConfig, steps: number): Promise<TrainBenchPeer | { note: string }> {
   const script = findPeerScript();
   if (!script) return { note: `no peer: ${PEER_SCRIPT} is not found above this installation (it lives in the rr repository).` };
-  // ENVIRONMENT.md: these pin OpenBLAS to settings meant for reproducible golden files and cost
+  // docs/environment.md: these pin OpenBLAS to settings meant for reproducible golden files and cost
   // ~20% of its matmul speed; unset them when timing.
   const env = { ...process.env };
   delete env.OPENBLAS_CORETYPE;

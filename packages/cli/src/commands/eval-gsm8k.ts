@@ -36,7 +36,7 @@ interface EvalGsm8kFlags {
   json?: boolean;
 }
 
-/** The recurrences a sweep covers when --recurrence is not given (METHOD.md's 1..8; r = 1 for a static model). */
+/** The recurrences a sweep covers when --recurrence is not given (docs/method.md's 1..8; r = 1 for a static model). */
 const DEFAULT_RECURRENCES = [1, 2, 4, 8];
 
 const taskOption = (): Option => new Option('--task <name>', 'lm-evaluation-harness task variant').choices([...TASK_NAMES]).default('gsm8k-cot');

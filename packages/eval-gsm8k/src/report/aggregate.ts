@@ -7,7 +7,7 @@ export interface RecurrenceResult {
   readonly n: number;
   /** strict-match accuracy, 0..1. */
   readonly strict: number;
-  /** flexible-extract accuracy, 0..1: the headline number (METHOD.md section 3). */
+  /** flexible-extract accuracy, 0..1: the headline number (docs/method.md section 3). */
   readonly flexible: number;
   /** Standard error of `flexible` (the harness's mean_stderr); null for n < 2. */
   readonly stderr: number | null;

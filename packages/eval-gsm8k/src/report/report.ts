@@ -15,7 +15,7 @@ export interface Gsm8kReport {
   readonly results: readonly RecurrenceResult[];
 }
 
-/** Percent with one decimal, as METHOD.md's tables print accuracy; "-" for a missing value. */
+/** Percent with one decimal, as docs/method.md's tables print accuracy; "-" for a missing value. */
 export function percent(fraction: number | null | undefined): string {
   return fraction === null || fraction === undefined || !Number.isFinite(fraction) ? '-' : (fraction * 100).toFixed(1);
 }

@@ -29,7 +29,7 @@ describe('gsm8k-cot prompts', () => {
     );
   });
 
-  it('puts the step-by-step cue after every A:, exemplars and question alike (METHOD.md section 3)', () => {
+  it('puts the step-by-step cue after every A:, exemplars and question alike (docs/method.md section 3)', () => {
     expect(buildPrompts([{ question: 'What is 2 + 2?', answer: '#### 4' }], { task: 'gsm8k-cot', shots: 1, cue: true })[0]).toBe(
       'Q: There are 15 trees in the grove. Grove workers will plant trees in the grove today. After they are done, there will be 21 trees. How many trees did the grove workers plant today?\n' +
         "A: Let's think step by step. There are 15 trees originally. Then there were 21 trees after some more were planted. So there must have been 21 - 15 = 6. The answer is 6.\n" +

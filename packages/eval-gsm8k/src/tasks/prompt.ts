@@ -16,7 +16,7 @@ export interface PromptOptions {
   readonly task: TaskName;
   /** 0..8 for gsm8k-cot; 0..pool size for gsm8k. Default: the harness's (8 / 5). */
   readonly shots?: number;
-  /** gsm8k-cot only: end every `A:` with " Let's think step by step." (METHOD.md section 3). */
+  /** gsm8k-cot only: end every `A:` with " Let's think step by step." (docs/method.md section 3). */
   readonly cue?: boolean;
   /** gsm8k only: the split exemplars are drawn from, in dataset order (the train split). */
   readonly fewshotPool?: readonly Gsm8kSample[];

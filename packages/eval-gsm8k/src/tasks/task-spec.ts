@@ -6,7 +6,7 @@ import type { RegexFilterSpec } from '../scoring/regex-filter.js';
  *
  * - `gsm8k-cot` (harness `gsm8k_cot`): `Q: ...\nA:` prompts with the 8 fixed chain-of-thought
  *   exemplars, targets "The answer is N." The paper's variant; optionally with the cue
- *   "Let's think step by step." after every `A:` (METHOD.md section 3).
+ *   "Let's think step by step." after every `A:` (docs/method.md section 3).
  * - `gsm8k` (harness `gsm8k`): `Question: ...\nAnswer:` prompts, 5 exemplars drawn at random from
  *   the train split with the harness's fixed seed, targets the full worked answer ending "#### N".
  */

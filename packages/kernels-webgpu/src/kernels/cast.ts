@@ -1,38 +1,35 @@
 import { type DType, type Tensor, bytesPerElement } from '@rr/tensor';
-import type { GpuContext } from '../context.js';
-import type { ShaderSpec } from '../kernel.js';
+import type { KernelContext } from '../kernel.js';
 import { roundUp4 } from '../storage.js';
-import { declare, flatEntry, memo, wgslScalar } from '../wgsl/source.js';
-import { forEachChunk, part } from './chunks.js';
+import { elementShards, shardOf } from './shards.js';
+import { defineKernel, flatEntry, memoize, storageType } from './wgsl.js';
 
 const WORKGROUP = 256;
 
 /** One kernel per (from, to) pair: WGSL value conversion (floats to integers truncate toward zero). */
-const castSpec = memo((pair: `${string}>${string}`): ShaderSpec => {
-  const [from, to] = pair.split('>') as [DType, DType];
-  const [f, t] = [wgslScalar(from), wgslScalar(to)];
-  return {
-    name: `cast/${from}-to-${to}`,
-    code: `
-${declare({ params: [['n', 'u32']], read: [['x', f]], write: [['y', t]] })}
-${flatEntry(WORKGROUP, `  if (i >= p.n) { return; }\n  y[i] = ${t}(x[i]);`)}`,
-  };
-});
+const castKernel = memoize(
+  (from: DType, to: DType) => `${from}>${to}`,
+  (from: DType, to: DType) =>
+    defineKernel(`cast/${from}-to-${to}`, { params: { n: 'u32' }, read: { x: storageType(from) }, write: { y: storageType(to) } }, () =>
+      flatEntry(WORKGROUP, `  if (i >= p.n) { return; }\n  y[i] = ${storageType(to)}(x[i]);`),
+    ),
+);
 
-export function cast(ctx: GpuContext, x: Tensor, dtype: DType): Tensor {
+export function cast(ctx: KernelContext, x: Tensor, dtype: DType): Tensor {
   const y = ctx.output(x.shape, dtype);
   if (dtype === x.dtype) {
     ctx.copy(x, 0, y, 0, roundUp4(x.size * bytesPerElement(dtype)));
     return y;
   }
-  const widest = Math.max(bytesPerElement(x.dtype), bytesPerElement(dtype));
-  forEachChunk(ctx, x.size, widest, (offset, length) => {
-    ctx.dispatch(castSpec(`${x.dtype}>${dtype}`), {
-      read: [part(x, offset, length)],
-      write: [part(y, offset, length)],
-      params: [['u32', length]],
-      workgroups: ctx.grid1d(length, WORKGROUP),
+  for (const s of elementShards(ctx, 'cast', x.size, [x.dtype, dtype])) {
+    castKernel(x.dtype, dtype).run(ctx, {
+      params: { n: s.count },
+      read: { x: shardOf(x, 1, s) },
+      write: { y: shardOf(y, 1, s) },
+      workgroups: ctx.grid1d(s.count, WORKGROUP),
+      // enables f16 in the shader when either side is stored as f16
+      variant: { float: x.dtype === 'f16' || dtype === 'f16' ? 'f16' : 'f32' },
     });
-  });
+  }
   return y;
 }

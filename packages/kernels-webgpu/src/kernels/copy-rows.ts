@@ -1,7 +1,6 @@
-import { type DType, type Tensor, bytesPerElement } from '@rr/tensor';
-import type { GpuContext } from '../context.js';
-import type { ShaderSpec } from '../kernel.js';
-import { declare, flatEntry, memo, wordType } from '../wgsl/source.js';
+import { type Tensor, bytesPerElement } from '@rr/tensor';
+import type { KernelContext } from '../kernel.js';
+import { defineKernel, flatEntry, memoize, wordType } from './wgsl.js';
 
 const WORKGROUP = 256;
 
@@ -20,27 +19,24 @@ export interface RowCopy {
   dstStart: number;
 }
 
-const copySpec = memo((dtype: DType): ShaderSpec => {
-  const t = wordType(dtype);
-  return {
-    name: `copy-rows/${t}`,
-    code: `
-${declare({
-  params: [['n', 'u32'], ['width', 'u32'], ['src_stride', 'u32'], ['src_start', 'u32'], ['dst_stride', 'u32'], ['dst_start', 'u32']],
-  read: [['src', t]],
-  write: [['dst', t]],
-})}
-${flatEntry(
-  WORKGROUP,
-  `  if (i >= p.n) { return; }
+const copyKernel = memoize(
+  (t: 'u32' | 'f16') => t,
+  (t: 'u32' | 'f16') =>
+    defineKernel(
+      `copy-rows/${t}`,
+      { params: { n: 'u32', width: 'u32', src_stride: 'u32', src_start: 'u32', dst_stride: 'u32', dst_start: 'u32' }, read: { src: t }, write: { dst: t } },
+      () =>
+        flatEntry(
+          WORKGROUP,
+          `  if (i >= p.n) { return; }
   let r = i / p.width;
   let c = i - r * p.width;
   dst[r * p.dst_stride + p.dst_start + c] = src[r * p.src_stride + p.src_start + c];`,
-)}`,
-  };
-});
+        ),
+    ),
+);
 
-export function copyRows(ctx: GpuContext, src: Tensor, dst: Tensor, c: RowCopy): void {
+export function copyRows(ctx: KernelContext, src: Tensor, dst: Tensor, c: RowCopy): void {
   const n = c.rows * c.width;
   if (n === 0) return;
   const bpe = bytesPerElement(dst.dtype);
@@ -50,22 +46,17 @@ export function copyRows(ctx: GpuContext, src: Tensor, dst: Tensor, c: RowCopy):
     ctx.copy(src, from, dst, to, bytes);
     return;
   }
-  ctx.dispatch(copySpec(dst.dtype), {
-    read: [src],
-    write: [dst],
-    params: [
-      ['u32', n],
-      ['u32', c.width],
-      ['u32', c.srcStride],
-      ['u32', c.srcStart],
-      ['u32', c.dstStride],
-      ['u32', c.dstStart],
-    ],
+  const word = wordType(dst.dtype);
+  copyKernel(word).run(ctx, {
+    params: { n, width: c.width, src_stride: c.srcStride, src_start: c.srcStart, dst_stride: c.dstStride, dst_start: c.dstStart },
+    read: { src },
+    write: { dst },
     workgroups: ctx.grid1d(n, WORKGROUP),
+    variant: { float: word === 'f16' ? 'f16' : 'f32' },
   });
 }
 
-export function concat(ctx: GpuContext, xs: readonly Tensor[]): Tensor {
+export function concat(ctx: KernelContext, xs: readonly Tensor[]): Tensor {
   const widths = xs.map((x) => x.shape[x.rank - 1]!);
   const total = widths.reduce((a, b) => a + b, 0);
   const lead = xs[0]!.shape.slice(0, -1);
@@ -79,7 +70,7 @@ export function concat(ctx: GpuContext, xs: readonly Tensor[]): Tensor {
   return out;
 }
 
-export function slice(ctx: GpuContext, x: Tensor, start: number, end: number): Tensor {
+export function slice(ctx: KernelContext, x: Tensor, start: number, end: number): Tensor {
   const width = x.shape[x.rank - 1]!;
   const out = ctx.output([...x.shape.slice(0, -1), end - start], x.dtype);
   const rows = width === 0 ? 0 : x.size / width;
@@ -87,7 +78,7 @@ export function slice(ctx: GpuContext, x: Tensor, start: number, end: number): T
   return out;
 }
 
-export function writeRange(ctx: GpuContext, dst: Tensor, src: Tensor, axis: number, start: number): void {
+export function writeRange(ctx: KernelContext, dst: Tensor, src: Tensor, axis: number, start: number): void {
   const inner = dst.shape.slice(axis + 1).reduce((a, b) => a * b, 1);
   const outer = dst.shape.slice(0, axis).reduce((a, b) => a * b, 1);
   const width = src.shape[axis]! * inner;

@@ -1,7 +1,8 @@
 import { type Tensor, isRRError } from '@rr/tensor';
 import { describe, expect, it } from 'vitest';
-import { declare, flatEntry } from '../wgsl/source.js';
-import { NO_ADAPTER, gpu, matmulError, randomValues, reference, relativeError } from '../test-support.js';
+import { relativeError } from '@rr/tensor/testing';
+import { NO_ADAPTER, cpu, gpu, matmulError, testRng } from '../test-support.js';
+import { defineKernel, flatEntry } from './wgsl.js';
 
 const be = await gpu();
 /** The same backend with storage bindings capped at 4 KiB, so that small tensors take the sharded paths of big ones. */
@@ -64,10 +65,8 @@ describe.skipIf(!be)(`data movement and dtypes${be ? '' : `: skipped, ${NO_ADAPT
     const out = ctx.output([n], 'u32');
     const grid = ctx.grid1d(n, 1);
     expect(grid[1]).toBeGreaterThan(1);
-    ctx.dispatch(
-      { name: 'test/iota', code: `${declare({ params: [['n', 'u32']], write: [['y', 'u32']] })}\n${flatEntry(1, '  if (i < p.n) { y[i] = i; }')}` },
-      { read: [], write: [out], params: [['u32', n]], workgroups: grid },
-    );
+    const iota = defineKernel('test/iota', { params: { n: 'u32' }, read: {}, write: { y: 'u32' } }, () => flatEntry(1, '  if (i < p.n) { y[i] = i; }'));
+    iota.run(ctx, { params: { n }, read: {}, write: { y: out }, workgroups: grid, variant: { float: 'f32' } });
     const got = await out.read();
     expect(got.every((v, i) => v === i)).toBe(true);
   });
@@ -75,16 +74,16 @@ describe.skipIf(!be)(`data movement and dtypes${be ? '' : `: skipped, ${NO_ADAPT
 
 describe.skipIf(!capped)(`tensors larger than one storage binding (capped at 4 KiB)${capped ? '' : `: skipped, ${NO_ADAPTER}`}`, () => {
   const n = 5000; // 20 kB of f32: five bindings' worth
-  const x = Float64Array.from(randomValues(n, 11), (v) => v + 2);
+  const x = Float64Array.from(testRng(11).values(n), (v) => v + 2);
 
   it('runs elementwise ops, cast and sum in chunks', async () => {
     const g = capped!;
     const t = g.upload(x, [n], 'f32');
-    const r = reference.upload(Float64Array.from(await t.read()), [n], 'f64');
-    expect(relativeError(await g.unary('log', t).read(), await reference.unary('log', r).read())).toBeLessThan(1e-6);
-    expect(relativeError(await g.binary('mul', t, t).read(), await reference.binary('mul', r, r).read())).toBeLessThan(1e-6);
-    expect(relativeError(await g.affine(t, 3, -1).read(), await reference.affine(r, 3, -1).read())).toBeLessThan(1e-6);
-    expect(relativeError(await g.sum(t).read(), await reference.sum(r).read())).toBeLessThan(1e-6);
+    const r = cpu.upload(Float64Array.from(await t.read()), [n], 'f64');
+    expect(relativeError(await g.unary('log', t).read(), await cpu.unary('log', r).read())).toBeLessThan(1e-6);
+    expect(relativeError(await g.binary('mul', t, t).read(), await cpu.binary('mul', r, r).read())).toBeLessThan(1e-6);
+    expect(relativeError(await g.affine(t, 3, -1).read(), await cpu.affine(r, 3, -1).read())).toBeLessThan(1e-6);
+    expect(relativeError(await g.sum(t).read(), await cpu.sum(r).read())).toBeLessThan(1e-6);
     expect(await read(g.cast(g.cast(t, 'i32'), 'f32'))).toEqual(Array.from(x, Math.trunc));
   });
 

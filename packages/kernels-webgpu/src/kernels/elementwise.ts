@@ -1,13 +1,12 @@
 import type { BinaryOp, Tensor, UnaryOp } from '@rr/tensor';
-import type { GpuContext } from '../context.js';
-import type { Param, ShaderSpec, ShaderVariant } from '../kernel.js';
-import { declare, flatEntry, memo } from '../wgsl/source.js';
-import { forEachChunk, part } from './chunks.js';
+import type { KernelContext } from '../kernel.js';
+import { elementShards, shardOf } from './shards.js';
+import { defineKernel, flatEntry, memoize, variantOf } from './wgsl.js';
 
 /**
  * Elementwise kernels: unary ops, binary ops (equal shapes or a single-element operand on either
  * side), affine. One source template per family; the op is a WGSL expression spliced in. Values
- * are computed in f32 whatever the storage type, and tensors larger than one binding run in chunks.
+ * are computed in f32 whatever the storage type, and tensors larger than one binding run in shards.
  */
 const WORKGROUP = 256;
 
@@ -35,71 +34,64 @@ const BINARY: Record<BinaryOp, string> = {
   min: 'min(a, b)',
 };
 
-/** One flat-index kernel computing `expr` of `v` (x[i] as f32) into y[i]. */
-function mapSpec(name: string, expr: string, params: [string, 'u32' | 'f32'][]): ShaderSpec {
-  return {
-    name,
-    code: ({ float: F }: ShaderVariant) => `
-${declare({ params: [['n', 'u32'], ...params], read: [['x', F]], write: [['y', F]] })}
-${flatEntry(WORKGROUP, `  if (i >= p.n) { return; }\n  let v = f32(x[i]);\n  y[i] = ${F}(${expr});`)}`,
-  };
-}
-
-const unarySpec = memo((op: UnaryOp) => mapSpec(`unary/${op}`, UNARY[op], []));
-const AFFINE = mapSpec('affine', 'v * p.scale + p.shift', [['scale', 'f32'], ['shift', 'f32']]);
-
-const binarySpec = memo(
-  (op: BinaryOp): ShaderSpec => ({
-    name: `binary/${op}`,
-    code: ({ float: F }) => `
-${declare({ params: [['n', 'u32'], ['a_one', 'u32'], ['b_one', 'u32']], read: [['x', F], ['z', F]], write: [['y', F]] })}
-${flatEntry(
-  WORKGROUP,
-  `  if (i >= p.n) { return; }
-  let a = f32(x[select(i, 0u, p.a_one == 1u)]);
-  let b = f32(z[select(i, 0u, p.b_one == 1u)]);
-  y[i] = ${F}(${BINARY[op]});`,
-)}`,
-  }),
+/** y[i] = F(expr), where `v` is x[i] as f32 and `p.scale`, `p.shift` are the affine's. */
+const mapKernel = memoize(
+  (name: string, _expr: string) => name,
+  (name: string, expr: string) =>
+    defineKernel(name, { params: { n: 'u32', scale: 'f32', shift: 'f32' }, read: { x: 'F' }, write: { y: 'F' } }, () =>
+      flatEntry(WORKGROUP, `  if (i >= p.n) { return; }\n  let v = f32(x[i]);\n  y[i] = F(${expr});`),
+    ),
 );
 
-function map(ctx: GpuContext, spec: ShaderSpec, x: Tensor, extra: readonly Param[] = []): Tensor {
+const binaryKernel = memoize(
+  (op: BinaryOp) => op,
+  (op: BinaryOp) =>
+    defineKernel(`binary/${op}`, { params: { n: 'u32', a_one: 'u32', b_one: 'u32' }, read: { x: 'F', z: 'F' }, write: { y: 'F' } }, () =>
+      flatEntry(
+        WORKGROUP,
+        `  if (i >= p.n) { return; }
+  let a = f32(x[select(i, 0u, p.a_one == 1u)]);
+  let b = f32(z[select(i, 0u, p.b_one == 1u)]);
+  y[i] = F(${BINARY[op]});`,
+      ),
+    ),
+);
+
+function map(ctx: KernelContext, kernel: ReturnType<typeof mapKernel>, x: Tensor, scale = 0, shift = 0): Tensor {
   const y = ctx.output(x.shape, x.dtype);
-  forEachChunk(ctx, x.size, 4, (offset, length) => {
-    ctx.dispatch(spec, {
-      read: [part(x, offset, length)],
-      write: [part(y, offset, length)],
-      params: [['u32', length], ...extra],
-      workgroups: ctx.grid1d(length, WORKGROUP),
+  for (const s of elementShards(ctx, kernel.spec.name, x.size, [x.dtype])) {
+    kernel.run(ctx, {
+      params: { n: s.count, scale, shift },
+      read: { x: shardOf(x, 1, s) },
+      write: { y: shardOf(y, 1, s) },
+      workgroups: ctx.grid1d(s.count, WORKGROUP),
+      variant: variantOf(x),
     });
-  });
+  }
   return y;
 }
 
-export function unary(ctx: GpuContext, op: UnaryOp, x: Tensor): Tensor {
-  return map(ctx, unarySpec(op), x);
+export function unary(ctx: KernelContext, op: UnaryOp, x: Tensor): Tensor {
+  return map(ctx, mapKernel(`unary/${op}`, UNARY[op]), x);
 }
 
-export function affine(ctx: GpuContext, x: Tensor, scale: number, shift: number): Tensor {
-  return map(ctx, AFFINE, x, [['f32', scale], ['f32', shift]]);
+export function affine(ctx: KernelContext, x: Tensor, scale: number, shift: number): Tensor {
+  return map(ctx, mapKernel('affine', 'v * p.scale + p.shift'), x, scale, shift);
 }
 
-export function binary(ctx: GpuContext, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
+export function binary(ctx: KernelContext, op: BinaryOp, a: Tensor, b: Tensor): Tensor {
   const big = a.size >= b.size ? a : b;
   const out = ctx.output(big.shape, a.dtype);
   const aOne = a.size === 1 && b.size !== 1;
   const bOne = b.size === 1 && !aOne;
-  forEachChunk(ctx, out.size, 4, (offset, length) => {
-    ctx.dispatch(binarySpec(op), {
-      read: [aOne ? a : part(a, offset, length), bOne ? b : part(b, offset, length)],
-      write: [part(out, offset, length)],
-      params: [
-        ['u32', length],
-        ['u32', aOne ? 1 : 0],
-        ['u32', bOne ? 1 : 0],
-      ],
-      workgroups: ctx.grid1d(length, WORKGROUP),
+  for (const s of elementShards(ctx, op, out.size, [a.dtype])) {
+    binaryKernel(op).run(ctx, {
+      params: { n: s.count, a_one: aOne ? 1 : 0, b_one: bOne ? 1 : 0 },
+      read: { x: aOne ? a : shardOf(a, 1, s), z: bOne ? b : shardOf(b, 1, s) },
+      write: { y: shardOf(out, 1, s) },
+      workgroups: ctx.grid1d(s.count, WORKGROUP),
+      variant: variantOf(a),
     });
-  });
+  }
   return out;
 }

@@ -1,11 +1,10 @@
-import { type Tensor, bytesPerElement } from '@rr/tensor';
-import type { GpuContext } from '../context.js';
-import type { ShaderSpec, ShaderVariant } from '../kernel.js';
-import { declare, memo } from '../wgsl/source.js';
-import { chunkLength, forEachChunk, part } from './chunks.js';
+import type { Tensor } from '@rr/tensor';
+import type { KernelContext } from '../kernel.js';
+import { elementShards, shardOf } from './shards.js';
+import { BUILTINS, defineKernel, memoize, variantOf } from './wgsl.js';
 
 const WORKGROUP = 256;
-/** Workgroups of the first stage per chunk: enough to fill a GPU, few enough for one second-stage workgroup to finish. */
+/** Workgroups of the first stage per shard: enough to fill a GPU, few enough for one second-stage workgroup to finish. */
 const GROUPS = 256;
 
 /**
@@ -14,16 +13,16 @@ const GROUPS = 256;
  * memory into one partial; (2) one workgroup reduces the partials the same way. A tree keeps the
  * rounding error growing with log(n), not n.
  */
-const reduceSpec = memo(
-  (stage: 'partials' | 'final'): ShaderSpec => ({
-    name: `sum/${stage}`,
-    code: ({ float: F }: ShaderVariant) => {
-      const [inType, outType] = stage === 'partials' ? [F, 'f32'] : ['f32', F];
-      return `
-${declare({ params: [['n', 'u32'], ['out_index', 'u32']], read: [['x', inType]], write: [['y', outType]] })}
+const reduceKernel = memoize(
+  (stage: 'partials' | 'final') => stage,
+  (stage: 'partials' | 'final') =>
+    defineKernel(
+      `sum/${stage}`,
+      { params: { n: 'u32', out_index: 'u32' }, read: { x: stage === 'partials' ? 'F' : 'f32' }, write: { y: stage === 'partials' ? 'f32' : 'F' } },
+      () => `
 var<workgroup> partial: array<f32, ${WORKGROUP}>;
 @compute @workgroup_size(${WORKGROUP})
-fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32) {
+fn main(${BUILTINS}) {
   var acc = 0.0;
   let stride = nwg.x * ${WORKGROUP}u;
   for (var i = wid.x * ${WORKGROUP}u + lid; i < p.n; i += stride) { acc += f32(x[i]); }
@@ -32,42 +31,33 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec
     workgroupBarrier();
     if (lid < half) { partial[lid] += partial[lid + half]; }
   }
-  if (lid == 0u) { y[p.out_index + wid.x] = ${outType}(partial[0]); }
-}`;
-    },
-  }),
+  if (lid == 0u) { y[p.out_index + wid.x] = ${stage === 'partials' ? 'f32' : 'F'}(partial[0]); }
+}`,
+    ),
 );
 
-export function sum(ctx: GpuContext, x: Tensor): Tensor {
+export function sum(ctx: KernelContext, x: Tensor): Tensor {
   const out = ctx.output([], x.dtype, { zero: x.size === 0 });
   if (x.size === 0) return out;
-  const chunks = Math.ceil(x.size / chunkLength(ctx, x.size, bytesPerElement(x.dtype)));
+  const shards = elementShards(ctx, 'sum', x.size, [x.dtype]);
   // the partials must fit one binding too (a concern only for tiny binding limits)
-  const perChunk = Math.max(1, Math.min(GROUPS, Math.floor(ctx.bindingLimit / 4 / chunks)));
-  const partials = ctx.output([chunks * perChunk], 'f32', { zero: true });
-  let index = 0;
-  forEachChunk(ctx, x.size, bytesPerElement(x.dtype), (offset, length) => {
-    const groups = Math.min(perChunk, Math.ceil(length / WORKGROUP));
-    ctx.dispatch(reduceSpec('partials'), {
-      read: [part(x, offset, length)],
-      write: [partials],
-      params: [
-        ['u32', length],
-        ['u32', index * perChunk],
-      ],
-      workgroups: [groups],
+  const perShard = Math.max(1, Math.min(GROUPS, Math.floor(ctx.limits.maxStorageBufferBindingSize / 4 / shards.length)));
+  const partials = ctx.output([shards.length * perShard], 'f32', { zero: true });
+  shards.forEach((s, index) => {
+    reduceKernel('partials').run(ctx, {
+      params: { n: s.count, out_index: index * perShard },
+      read: { x: shardOf(x, 1, s) },
+      write: { y: partials },
+      workgroups: [Math.min(perShard, Math.ceil(s.count / WORKGROUP))],
+      variant: variantOf(x),
     });
-    index++;
   });
-  ctx.dispatch(reduceSpec('final'), {
-    read: [partials],
-    write: [out],
-    params: [
-      ['u32', partials.size],
-      ['u32', 0],
-    ],
+  reduceKernel('final').run(ctx, {
+    params: { n: partials.size, out_index: 0 },
+    read: { x: partials },
+    write: { y: out },
     workgroups: [1],
-    variant: { float: x.dtype === 'f16' ? 'f16' : 'f32' },
+    variant: variantOf(x),
   });
   partials.dispose();
   return out;

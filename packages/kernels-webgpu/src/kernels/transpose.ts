@@ -1,7 +1,6 @@
 import type { DType, Tensor } from '@rr/tensor';
-import type { GpuContext } from '../context.js';
-import type { ShaderSpec } from '../kernel.js';
-import { declare, memo, wordType } from '../wgsl/source.js';
+import type { KernelContext } from '../kernel.js';
+import { defineKernel, memoize, wordType } from './wgsl.js';
 
 const TILE = 16;
 
@@ -10,12 +9,8 @@ const TILE = 16;
  * the reads of x and the writes of y are contiguous across a row of invocations (the +1 column
  * avoids bank conflicts on GPUs). The batch runs along z, in slices of at most 65535.
  */
-const transposeSpec = memo((dtype: DType): ShaderSpec => {
-  const t = wordType(dtype);
-  return {
-    name: `transpose/${t}`,
-    code: `
-${declare({ params: [['rows', 'u32'], ['cols', 'u32'], ['batch0', 'u32']], read: [['x', t]], write: [['y', t]] })}
+const transposeKernel = memoize((t: 'u32' | 'f16') => t, (t: 'u32' | 'f16') =>
+  defineKernel(`transpose/${t}`, { params: { rows: 'u32', cols: 'u32', batch0: 'u32' }, read: { x: t }, write: { y: t } }, () => `
 var<workgroup> tile: array<array<${t}, ${TILE + 1}>, ${TILE}>;
 @compute @workgroup_size(${TILE}, ${TILE})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -27,27 +22,24 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let outR = wid.x * ${TILE}u + lid.y;
   let outC = wid.y * ${TILE}u + lid.x;
   if (outR < p.cols && outC < p.rows) { y[plane + outR * p.rows + outC] = tile[lid.x][lid.y]; }
-}`,
-  };
-});
+}`),
+);
 
-export function transpose(ctx: GpuContext, x: Tensor): Tensor {
+export function transpose(ctx: KernelContext, x: Tensor): Tensor {
   const shape = [...x.shape];
   const [rows, cols] = [shape[shape.length - 2]!, shape[shape.length - 1]!];
   [shape[shape.length - 2], shape[shape.length - 1]] = [cols, rows];
   const y = ctx.output(shape, x.dtype);
   const batch = rows * cols === 0 ? 0 : x.size / (rows * cols);
   const maxZ = ctx.limits.maxComputeWorkgroupsPerDimension;
+  const kernel = transposeKernel(wordType(x.dtype));
   for (let b0 = 0; b0 < batch; b0 += maxZ) {
-    ctx.dispatch(transposeSpec(x.dtype), {
-      read: [x],
-      write: [y],
-      params: [
-        ['u32', rows],
-        ['u32', cols],
-        ['u32', b0],
-      ],
+    kernel.run(ctx, {
+      params: { rows, cols, batch0: b0 },
+      read: { x },
+      write: { y },
       workgroups: [Math.ceil(cols / TILE), Math.ceil(rows / TILE), Math.min(maxZ, batch - b0)],
+      variant: { float: wordType(x.dtype) === 'f16' ? 'f16' : 'f32' },
     });
   }
   return y;

@@ -6,6 +6,9 @@ import { RecurrentLM } from '../recurrent-lm.js';
 import { Llama2cTokenizer } from '../tokenizer/llama2c.js';
 import type { LoadedModel, LoadOptions } from './hf.js';
 
+/** The header: seven int32. */
+const HEADER_BYTES = 7 * 4;
+
 /**
  * A llama2.c checkpoint (`run.c` format): 7 int32 (dim, hidden_dim, n_layers, n_heads, n_kv_heads,
  * vocab_size — negative when the classifier is not shared — seq_len), then float32 weights
@@ -19,8 +22,8 @@ export function loadLlama2cModel(path: string, backend: Backend, options: LoadOp
   } catch (e) {
     throw new RRError('FILE_NOT_FOUND', `${path}: cannot read the llama2.c checkpoint (${(e as Error).message}).`, {}, { cause: e });
   }
-  if (bytes.length < 28) throw new RRError('CHECKPOINT_TRUNCATED', `${path}: ${bytes.length} bytes is too short for a llama2.c header (28 bytes).`);
-  const header = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + 28));
+  if (bytes.length < HEADER_BYTES) throw new RRError('CHECKPOINT_TRUNCATED', `${path}: ${bytes.length} bytes is too short for a llama2.c header (${HEADER_BYTES} bytes).`);
+  const header = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + HEADER_BYTES));
   const [dim, hidden, layers, heads, kvHeads, signedVocab, seqLen] = Array.from(header) as number[] as [number, number, number, number, number, number, number];
   const vocab = Math.abs(signedVocab);
   if ([dim, hidden, layers, heads, kvHeads, vocab, seqLen].some((v) => v <= 0) || dim % heads !== 0 || heads % kvHeads !== 0) {
@@ -44,11 +47,11 @@ export function loadLlama2cModel(path: string, backend: Backend, options: LoadOp
   };
   const headDim = dim / heads;
   const kvDim = kvHeads * headDim;
-  const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset + 28, bytes.byteOffset + bytes.length - ((bytes.length - 28) % 4)));
+  const floats = new Float32Array(bytes.buffer.slice(bytes.byteOffset + HEADER_BYTES, bytes.byteOffset + bytes.length - ((bytes.length - HEADER_BYTES) % 4)));
   let offset = 0;
   const take = (count: number, what: string): Float32Array => {
     if (offset + count > floats.length) {
-      throw new RRError('CHECKPOINT_TRUNCATED', `${path}: the file ends inside ${what} (needs ${(offset + count) * 4 + 28} bytes, has ${bytes.length}).`);
+      throw new RRError('CHECKPOINT_TRUNCATED', `${path}: the file ends inside ${what} (needs ${(offset + count) * 4 + HEADER_BYTES} bytes, has ${bytes.length}).`);
     }
     const out = floats.subarray(offset, offset + count);
     offset += count;

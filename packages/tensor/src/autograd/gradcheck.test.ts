@@ -67,7 +67,7 @@ describe('gradcheck: each op against its own forward (cpu, f64)', () => {
 });
 
 /**
- * Retrofitted recurrence (METHOD.md section 1): one step is x = adapter(concat([s, e])); s = block(x).
+ * Retrofitted recurrence (docs/method.md section 1): one step is x = adapter(concat([s, e])); s = block(x).
  * Truncated backprop runs the first steps under noGrad, detaches, and records the last ones; the
  * gradient must then be exactly that of the recorded steps with the earlier state held constant.
  */

@@ -1,6 +1,6 @@
 import type { Tensor } from '../tensor.js';
 import { RRError } from '../errors.js';
-import { scope, keep } from '../scope.js';
+import { scope } from '../scope.js';
 
 /**
  * Reverse-mode autograd over coarse ops. Each op that records itself stores, on its output, the
@@ -152,4 +152,3 @@ function topologicalOrder(root: Tensor): Tensor[] {
   return order;
 }
 
-export { keep };

@@ -3,6 +3,7 @@ import type { AttentionOptions, Backend, BinaryOp, MatmulOptions, RopeOptions, S
 import { type DType, type HostArray, allocHost, assertShape, sizeOf } from '../dtype.js';
 import { RRError } from '../errors.js';
 import { Tensor } from '../tensor.js';
+import { checkAssign, checkStoredDType, checkUpload, checkWriteRange } from '../validate.js';
 import * as attn from './kernels/attention.js';
 import * as ce from './kernels/cross-entropy.js';
 import * as ew from './kernels/elementwise.js';
@@ -28,6 +29,7 @@ export interface CpuBackendOptions {
 }
 
 const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'u32'];
+const DTYPE_ADVICE = ' (use f32; f16/bf16 weights are converted to f32 when loaded)';
 
 /**
  * The CPU backend: plain TypeScript for every op (the reference the WebGPU backend is tested
@@ -78,17 +80,11 @@ export class CpuBackend implements Backend {
   }
 
   #checkDType(dtype: DType, where: string): void {
-    if (!DTYPES.includes(dtype)) {
-      throw new RRError('UNSUPPORTED_DTYPE', `${where}: the cpu backend stores ${DTYPES.join(', ')}; ${dtype} is not one of them (use f32; f16/bf16 weights are converted to f32 when loaded).`);
-    }
+    checkStoredDType(this, dtype, where, DTYPE_ADVICE);
   }
 
   upload(data: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
-    assertShape(shape, 'upload');
-    this.#checkDType(dtype, 'upload');
-    if (data.length !== sizeOf(shape)) {
-      throw new RRError('SHAPE_MISMATCH', `upload: ${data.length} values do not fill shape [${shape.join(', ')}] (${sizeOf(shape)} elements).`);
-    }
+    checkUpload(this, data, shape, dtype, DTYPE_ADVICE);
     const host = this.#alloc(dtype, data.length);
     host.set(data);
     return this.#wrap(host, shape, dtype);
@@ -124,21 +120,12 @@ export class CpuBackend implements Backend {
   }
 
   assign(dst: Tensor, src: Tensor): void {
-    if (dst.size !== src.size || dst.dtype !== src.dtype) {
-      throw new RRError('SHAPE_MISMATCH', `assign: source ${src} does not match destination ${dst}.`);
-    }
+    checkAssign(dst, src);
     this.#data<HostArray>(dst).set(this.#data<HostArray>(src));
   }
 
   writeRange(dst: Tensor, src: Tensor, axis: number, start: number): void {
-    const ok =
-      dst.rank === src.rank &&
-      dst.dtype === src.dtype &&
-      axis >= 0 && axis < dst.rank &&
-      dst.shape.every((d, i) => (i === axis ? start >= 0 && start + src.shape[i]! <= d : d === src.shape[i]));
-    if (!ok) {
-      throw new RRError('SHAPE_MISMATCH', `writeRange: cannot write ${src} into ${dst} at ${start} along axis ${axis}.`);
-    }
+    checkWriteRange(dst, src, axis, start);
     shapeK.writeRange(this.#data<HostArray>(dst), dst.shape, this.#data<HostArray>(src), src.shape, axis, start);
   }
 

@@ -14,7 +14,11 @@ import { expectFloat, sameBackend, sameDType } from './check.js';
 /** A gradient rule over the upstream gradient and the op's operands (and output, for unary ops). */
 type Rule = (g: Tensor, ...saved: Tensor[]) => (Tensor | undefined)[];
 
-function binary(op: BinaryOp, a: Tensor, b: Tensor, rule?: Rule): Tensor {
+/**
+ * `passThrough`: the rule only hands g on, possibly negated (add, sub), so for equal shapes there
+ * is nothing to round and the half-precision widening is skipped.
+ */
+function binary(op: BinaryOp, a: Tensor, b: Tensor, rule?: Rule, passThrough = false): Tensor {
   sameBackend(op, a, b);
   sameDType(op, a, b);
   const broadcast = a.size === 1 || b.size === 1;
@@ -23,8 +27,7 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor, rule?: Rule): Tensor {
   }
   const out = a.backend.binary(op, a, b);
   if (!rule) return out;
-  // add and sub of equal shapes pass g through (rule of g alone): nothing to round, nothing to widen
-  const exact = rule.length <= 1 && !broadcast;
+  const exact = passThrough && !broadcast;
   return record(op, out, [a, b], (g) => widened(exact ? undefined : a.dtype, [g, a, b], ([gw, aw, bw]) => rule(gw!, aw!, bw!).map((gi, i) => gi && unbroadcast(gi, i === 0 ? a : b))));
 }
 
@@ -52,8 +55,8 @@ const raw = {
   unary: (op: UnaryOp, x: Tensor) => x.backend.unary(op, x),
 };
 
-export const add = (a: Tensor, b: Tensor): Tensor => binary('add', a, b, (g) => [g, g]);
-export const sub = (a: Tensor, b: Tensor): Tensor => binary('sub', a, b, (g) => [g, raw.affine(g, -1)]);
+export const add = (a: Tensor, b: Tensor): Tensor => binary('add', a, b, (g) => [g, g], true);
+export const sub = (a: Tensor, b: Tensor): Tensor => binary('sub', a, b, (g) => [g, raw.affine(g, -1)], true);
 export const mul = (a: Tensor, b: Tensor): Tensor => binary('mul', a, b, (g, a, b) => [raw.mul(g, b!), raw.mul(g, a!)]);
 export const div = (a: Tensor, b: Tensor): Tensor =>
   binary('div', a, b, (g, a, b) => {

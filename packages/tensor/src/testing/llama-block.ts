@@ -4,7 +4,7 @@ import type { OpSet } from './op-set.js';
 
 /**
  * A tiny pre-norm Llama block, written once over an OpSet so that the backend and the f64
- * reference run exactly the same composition (METHOD.md section 1):
+ * reference run exactly the same composition (docs/method.md section 1):
  *
  *   h = x + o(attention(rope(q(rms1(x))), rope(k(rms1(x))), v(rms1(x))))
  *   y = h + down(swiglu(gate(rms2(h)), up(rms2(h))))

@@ -24,7 +24,7 @@ export interface PackedRows {
 }
 
 /**
- * Packs documents back to back ("wrapped", METHOD.md section 2) into rows of seq + 1 tokens:
+ * Packs documents back to back ("wrapped", docs/method.md section 2) into rows of seq + 1 tokens:
  * each document is BOS + text + EOS, no document masking, and a document that does not fit
  * continues in the next row. Cycles through the files in order; the position after each row is
  * exact, so a resumed run produces the same rows. A source with a `promptTemplate` puts the

@@ -1,12 +1,11 @@
 import { type MatmulOptions, type Tensor, bytesPerElement } from '@rr/tensor';
-import type { GpuContext } from '../../context.js';
-import type { ShaderSpec } from '../../kernel.js';
-import { memo } from '../../wgsl/source.js';
-import { alignedRange } from '../chunks.js';
+import type { KernelContext } from '../../kernel.js';
+import { alignedRange } from '../shards.js';
+import { memoize, variantOf } from '../wgsl.js';
 import { planMatmul } from './plan.js';
 import { type MatmulBlock, type MatmulProblem, blockExtents, matmulParams, matmulProblem } from './problem.js';
-import { registerMatmulSpec } from './registers.js';
-import { tiledMatmulSpec, TILED_GEOMETRY } from './tiled.js';
+import { registerMatmulKernel } from './registers.js';
+import { tiledMatmulKernel, TILED_GEOMETRY } from './tiled.js';
 
 /** Which matmul kernel family runs: register blocks for CPU-emulated adapters, workgroup-memory tiles for GPUs. */
 export type MatmulKernelKind = 'registers' | 'tiled';
@@ -15,8 +14,10 @@ export type MatmulKernelKind = 'registers' | 'tiled';
 interface Geometry {
   rowsPerGroup: number;
   colsPerGroup: number;
-  spec(transA: boolean, transB: boolean, vec4: boolean): ShaderSpec;
+  kernel(transA: boolean, transB: boolean, vec4: boolean): MatmulKernel;
 }
+
+type MatmulKernel = ReturnType<typeof tiledMatmulKernel>;
 
 /**
  * Register tiling for lavapipe (2 cores, 8 lanes of 256 bits): 8 rows x 4 columns per invocation
@@ -26,18 +27,18 @@ interface Geometry {
  */
 const REGISTERS = { rows: 8, cols: 4, workgroup: 8 };
 
-/** One spec per (family, transA, transB, vec4), keyed like 'registers/101'. */
-const specFor = memo((key: string): ShaderSpec => {
-  const [kind, flags] = key.split('/') as [MatmulKernelKind, string];
-  const [transA, transB, vec4] = [...flags].map((f) => f === '1') as [boolean, boolean, boolean];
-  return kind === 'tiled' ? tiledMatmulSpec({ transA, transB, vec4 }) : registerMatmulSpec({ ...REGISTERS, transA, transB, vec4 });
-});
+/** One kernel per (family, transA, transB, vec4). */
+const kernelFor = memoize(
+  (kind: MatmulKernelKind, transA: boolean, transB: boolean, vec4: boolean) => `${kind}/${+transA}${+transB}${+vec4}`,
+  (kind: MatmulKernelKind, transA: boolean, transB: boolean, vec4: boolean): MatmulKernel =>
+    kind === 'tiled' ? tiledMatmulKernel({ transA, transB, vec4 }) : registerMatmulKernel({ ...REGISTERS, transA, transB, vec4 }),
+);
 
 function geometry(kind: MatmulKernelKind): Geometry {
-  const spec = (transA: boolean, transB: boolean, vec4: boolean): ShaderSpec => specFor(`${kind}/${+transA}${+transB}${+vec4}`);
+  const kernel = (transA: boolean, transB: boolean, vec4: boolean): MatmulKernel => kernelFor(kind, transA, transB, vec4);
   return kind === 'tiled'
-    ? { ...TILED_GEOMETRY, spec }
-    : { rowsPerGroup: REGISTERS.rows, colsPerGroup: REGISTERS.cols * REGISTERS.workgroup, spec };
+    ? { ...TILED_GEOMETRY, kernel }
+    : { rowsPerGroup: REGISTERS.rows, colsPerGroup: REGISTERS.cols * REGISTERS.workgroup, kernel };
 }
 
 /**
@@ -45,7 +46,7 @@ function geometry(kind: MatmulKernelKind): Geometry {
  * storage type. Operands larger than one storage binding are cut into blocks (see plan.ts) and
  * bound through aligned ranges; each block picks the vec4 kernel when its strides allow.
  */
-export function matmul(ctx: GpuContext, kind: MatmulKernelKind, a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
+export function matmul(ctx: KernelContext, kind: MatmulKernelKind, a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   const { problem: p, outShape } = matmulProblem(a, b, options);
   const c = ctx.output(outShape, a.dtype, { zero: p.k === 0 });
   if (p.k === 0 || c.size === 0) return c;
@@ -53,29 +54,30 @@ export function matmul(ctx: GpuContext, kind: MatmulKernelKind, a: Tensor, b: Te
   const bpe = bytesPerElement(a.dtype);
   const maxGroups = ctx.limits.maxComputeWorkgroupsPerDimension;
   const blocks = planMatmul(p, {
-    bindingLimit: ctx.bindingLimit,
-    alignment: ctx.bindingAlignment / bpe,
+    bindingLimit: ctx.limits.maxStorageBufferBindingSize,
+    alignment: ctx.limits.minStorageBufferOffsetAlignment / bpe,
     bytesPerElement: bpe,
     maxRows: maxGroups * g.rowsPerGroup,
     maxCols: maxGroups * g.colsPerGroup,
     maxBatch: maxGroups,
   });
-  for (const blk of blocks) dispatchBlock(ctx, g, p, blk, a, b, c, bpe);
+  for (const blk of blocks) dispatchBlock(ctx, g, p, blk, a, b, c);
   return c;
 }
 
-function dispatchBlock(ctx: GpuContext, g: Geometry, p: MatmulProblem, blk: MatmulBlock, a: Tensor, b: Tensor, c: Tensor, bpe: number): void {
+function dispatchBlock(ctx: KernelContext, g: Geometry, p: MatmulProblem, blk: MatmulBlock, a: Tensor, b: Tensor, c: Tensor): void {
   const e = blockExtents(p, blk);
-  const ra = alignedRange(ctx, a, e.a[0], e.a[1], bpe);
-  const rb = alignedRange(ctx, b, e.b[0], e.b[1], bpe);
-  const rc = alignedRange(ctx, c, e.c[0], e.c[1], bpe);
+  const ra = alignedRange(ctx, a, e.a[0], e.a[1]);
+  const rb = alignedRange(ctx, b, e.b[0], e.b[1]);
+  const rc = alignedRange(ctx, c, e.c[0], e.c[1]);
   const bases = { a: ra.base, b: rb.base, c: rc.base };
   const vec4 = vec4Aligned(p, blk, bases);
-  ctx.dispatch(g.spec(p.transA, p.transB, vec4), {
-    read: [ra.binding, rb.binding],
-    write: [rc.binding],
+  g.kernel(p.transA, p.transB, vec4).run(ctx, {
     params: matmulParams(p, blk, bases, blk.k0 > 0),
+    read: { A: ra.binding, B: rb.binding },
+    write: { C: rc.binding },
     workgroups: [Math.ceil(blk.nCount / g.colsPerGroup), Math.ceil(blk.mCount / g.rowsPerGroup), blk.zCount],
+    variant: variantOf(a),
   });
 }
 

@@ -1,5 +1,4 @@
 import { type MatmulOptions, type Tensor, sizeOf } from '@rr/tensor';
-import type { Param } from '../../kernel.js';
 
 /**
  * A matmul as the kernels see it: C[z] = op(A[z]) op(B[z]) for z < batch, with row strides (ld*)
@@ -68,13 +67,16 @@ export function blockExtents(p: MatmulProblem, blk: MatmulBlock): { a: [number, 
   };
 }
 
-/** The params struct shared by every matmul kernel, in WGSL and as dispatch params. */
-export const PARAMS_WGSL: readonly (readonly [string, 'u32'])[] = [
-  'M', 'N', 'K', 'lda', 'ldb', 'ldc', 'a_base', 'b_base', 'c_base', 'a_batch', 'b_batch', 'c_batch', 'accumulate',
-].map((name) => [name, 'u32'] as const);
+/** The bindings every matmul kernel shares: C = A B, as vec4 or scalar elements of the float type. */
+export function matmulSignature(vec4: boolean) {
+  const element = vec4 ? 'vec4<F>' : 'F';
+  return {
+    params: { M: 'u32', N: 'u32', K: 'u32', lda: 'u32', ldb: 'u32', ldc: 'u32', a_base: 'u32', b_base: 'u32', c_base: 'u32', a_batch: 'u32', b_batch: 'u32', c_batch: 'u32', accumulate: 'u32' },
+    read: { A: element, B: element },
+    write: { C: element },
+  } as const;
+}
 
-export function matmulParams(p: MatmulProblem, blk: MatmulBlock, bases: { a: number; b: number; c: number }, accumulate: boolean): Param[] {
-  return [blk.mCount, blk.nCount, blk.kCount, p.lda, p.ldb, p.ldc, bases.a, bases.b, bases.c, p.aBatch, p.bBatch, p.cBatch, accumulate ? 1 : 0].map(
-    (v) => ['u32', v] as const,
-  );
+export function matmulParams(p: MatmulProblem, blk: MatmulBlock, bases: { a: number; b: number; c: number }, accumulate: boolean) {
+  return { M: blk.mCount, N: blk.nCount, K: blk.kCount, lda: p.lda, ldb: p.ldb, ldc: p.ldc, a_base: bases.a, b_base: bases.b, c_base: bases.c, a_batch: p.aBatch, b_batch: p.bBatch, c_batch: p.cBatch, accumulate: accumulate ? 1 : 0 };
 }

@@ -1,6 +1,5 @@
-import type { ShaderSpec, ShaderVariant } from '../../kernel.js';
-import { declare } from '../../wgsl/source.js';
-import { PARAMS_WGSL } from './problem.js';
+import { defineKernel } from '../wgsl.js';
+import { matmulSignature } from './problem.js';
 
 /**
  * The register-blocked matmul for CPU-emulated adapters (Mesa lavapipe / llvmpipe), where
@@ -25,15 +24,14 @@ export function registerTileName(t: RegisterTiling): string {
   return `matmul/registers/${t.rows}x${t.cols}/wg${t.workgroup}/${t.transA ? 'aT' : 'a'}${t.transB ? 'bT' : 'b'}/${t.vec4 ? 'vec4' : 'scalar'}`;
 }
 
-export function registerMatmulSpec(t: RegisterTiling): ShaderSpec {
-  return { name: registerTileName(t), code: (v: ShaderVariant) => (t.vec4 ? vec4Source(t, v.float) : scalarSource(t, v.float)) };
+export function registerMatmulKernel(t: RegisterTiling) {
+  return defineKernel(registerTileName(t), matmulSignature(t.vec4), () => (t.vec4 ? vec4Source(t) : scalarSource(t)));
 }
 
 const range = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
-function header(t: RegisterTiling, element: string): string {
+function header(t: RegisterTiling): string {
   return `
-${declare({ params: PARAMS_WGSL, read: [['A', element], ['B', element]], write: [['C', element]] })}
 @compute @workgroup_size(${t.workgroup})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
   let row0 = wid.y * ${t.rows}u;
@@ -44,11 +42,11 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
 }
 
 /** 4-aligned operands: A and B as vec4 (4 steps of k per iteration), C stored as vec4. */
-function vec4Source(t: RegisterTiling, F: string): string {
+function vec4Source(t: RegisterTiling): string {
   const R = range(t.rows);
   const Q = range(t.cols / 4);
   const KK = range(4);
-  const lines: string[] = [header(t, `vec4<${F}>`)];
+  const lines: string[] = [header(t)];
   // per-row / per-column base indices (in vec4 units), clamped so that edge blocks read in bounds
   if (t.transA) for (const q of range(t.rows / 4)) lines.push(`  let ia${q} = (a0 + min(row0 + ${4 * q}u, p.M - 4u)) / 4u;`);
   else for (const r of R) lines.push(`  let ia${r} = (a0 + min(row0 + ${r}u, p.M - 1u) * p.lda) / 4u;`);
@@ -90,7 +88,7 @@ function vec4Source(t: RegisterTiling, F: string): string {
     let at = (c0 + (row0 + ${r}u) * p.ldc + col0 + ${4 * q}u) / 4u;
     var v = acc${r}_${q};
     if (p.accumulate != 0u) { v += vec4<f32>(C[at]); }
-    C[at] = vec4<${F}>(v);
+    C[at] = vec4<F>(v);
   }`);
     }
   }
@@ -99,10 +97,10 @@ function vec4Source(t: RegisterTiling, F: string): string {
 }
 
 /** Any shape: scalar loads, one step of k per iteration, C stored element by element. */
-function scalarSource(t: RegisterTiling, F: string): string {
+function scalarSource(t: RegisterTiling): string {
   const R = range(t.rows);
   const Q = range(t.cols / 4);
-  const lines: string[] = [header(t, F)];
+  const lines: string[] = [header(t)];
   for (const r of R) lines.push(`  let ia${r} = a0 + min(row0 + ${r}u, p.M - 1u)${t.transA ? '' : ' * p.lda'};`);
   for (const c of range(t.cols)) lines.push(`  let ib${c} = b0 + min(col0 + ${c}u, p.N - 1u)${t.transB ? ' * p.ldb' : ''};`);
   for (const r of R) for (const q of Q) lines.push(`  var acc${r}_${q} = vec4<f32>();`);
@@ -119,7 +117,7 @@ function scalarSource(t: RegisterTiling, F: string): string {
     let at = c0 + (row0 + ${r}u) * p.ldc + col0 + ${c}u;
     var v = acc${r}_${c >> 2}[${c & 3}];
     if (p.accumulate != 0u) { v += f32(C[at]); }
-    C[at] = ${F}(v);
+    C[at] = F(v);
   }`);
     }
   }

@@ -1,6 +1,5 @@
-import type { ShaderSpec, ShaderVariant } from '../../kernel.js';
-import { declare } from '../../wgsl/source.js';
-import { PARAMS_WGSL } from './problem.js';
+import { defineKernel } from '../wgsl.js';
+import { matmulSignature } from './problem.js';
 
 /**
  * The workgroup-memory matmul for GPUs: a 16 x 16 workgroup computes a 64 x 64 block of C, each
@@ -17,11 +16,8 @@ export interface TiledConfig {
 
 export const TILED_GEOMETRY = { rowsPerGroup: 64, colsPerGroup: 64 };
 
-export function tiledMatmulSpec(c: TiledConfig): ShaderSpec {
-  return {
-    name: `matmul/tiled/64x64/${c.transA ? 'aT' : 'a'}${c.transB ? 'bT' : 'b'}/${c.vec4 ? 'vec4' : 'scalar'}`,
-    code: (v: ShaderVariant) => source(c, v.float),
-  };
+export function tiledMatmulKernel(c: TiledConfig) {
+  return defineKernel(`matmul/tiled/64x64/${c.transA ? 'aT' : 'a'}${c.transB ? 'bT' : 'b'}/${c.vec4 ? 'vec4' : 'scalar'}`, matmulSignature(c.vec4), () => source(c));
 }
 
 const J = [0, 1, 2, 3];
@@ -44,8 +40,7 @@ function load4(name: string, vec4: boolean, base: string, ld: string, row: strin
   return `var v = vec4<f32>();\n${J.map((j) => `    if (${row} < ${rowCount} && ${col} + ${j}u < ${colCount}) { v[${j}] = f32(${name}[${base} + (${row}) * ${ld} + ${col} + ${j}u]); }`).join('\n')}`;
 }
 
-function source(c: TiledConfig, F: string): string {
-  const element = c.vec4 ? `vec4<${F}>` : F;
+function source(c: TiledConfig): string {
   // A tile: As[kk][m / 4] holds rows m..m+3 at step kk. Untransposed A is contiguous along k, so a
   // thread loads 4 k-steps of one row and scatters them; transposed A (stored [K, M]) is
   // contiguous along m and lands as one vec4.
@@ -69,7 +64,7 @@ function source(c: TiledConfig, F: string): string {
     let at = (c0 + (row + ${i}u) * p.ldc + col) / 4u;
     var v = acc${i};
     if (p.accumulate != 0u) { v += vec4<f32>(C[at]); }
-    C[at] = vec4<${F}>(v);
+    C[at] = vec4<F>(v);
   }`,
       ).join('\n')
     : J.flatMap((i) =>
@@ -78,12 +73,11 @@ function source(c: TiledConfig, F: string): string {
     let at = c0 + (row + ${i}u) * p.ldc + col + ${j}u;
     var v = acc${i}[${j}];
     if (p.accumulate != 0u) { v += f32(C[at]); }
-    C[at] = ${F}(v);
+    C[at] = F(v);
   }`,
         ),
       ).join('\n');
   return `
-${declare({ params: PARAMS_WGSL, read: [['A', element], ['B', element]], write: [['C', element]] })}
 var<workgroup> As: array<array<vec4<f32>, 16>, 16>;
 var<workgroup> Bs: array<array<vec4<f32>, 16>, 16>;
 @compute @workgroup_size(16, 16)

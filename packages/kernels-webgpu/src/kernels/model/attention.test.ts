@@ -1,8 +1,7 @@
 import type { AttentionOptions } from '@rr/tensor';
 import { expect, it } from 'vitest';
 import { attention, attentionBackward } from './attention.js';
-import type { TestContext } from './test-context.js';
-import { Random, both, cpu, describeGpu, disposeAll, floatTypes, relativeError, tolerance } from './test-support.js';
+import { type TestGpu, both, cpu, describeGpu, disposeAll, floatTypes, tensorError, testRng, tolerance } from '../../test-support.js';
 
 interface Case {
   name: string;
@@ -24,8 +23,8 @@ const cases: Case[] = [
   { name: 'headDim 20 (not a multiple of 16), T = S = 19', batch: 1, tq: 19, s: 19, options: { nHeads: 2, nKvHeads: 2, headDim: 20 } },
 ];
 
-async function check(ctx: TestContext, c: Case, dtype: 'f32' | 'f16'): Promise<void> {
-  const rng = new Random();
+async function check(ctx: TestGpu, c: Case, dtype: 'f32' | 'f16'): Promise<void> {
+  const rng = testRng();
   const { nHeads, nKvHeads, headDim } = c.options;
   const qShape = [c.batch, c.tq, nHeads * headDim];
   const kvShape = [c.batch, c.s, nKvHeads * headDim];
@@ -42,11 +41,11 @@ async function check(ctx: TestContext, c: Case, dtype: 'f32' | 'f16'): Promise<v
   };
   const where = `attention ${c.name} ${dtype} (seed ${rng.seed})`;
   expect(f.gpu.lse.shape).toEqual([c.batch, nHeads, c.tq]);
-  expect(await relativeError(f.gpu.out, f.cpu.out), `${where}: out`).toBeLessThan(tolerance[dtype]);
-  expect(await relativeError(f.gpu.lse, f.cpu.lse), `${where}: lse`).toBeLessThan(tolerance[dtype]);
-  expect(await relativeError(g.gpu.dq, g.cpu.dq), `${where}: dq`).toBeLessThan(tolerance[dtype]);
-  expect(await relativeError(g.gpu.dk, g.cpu.dk), `${where}: dk`).toBeLessThan(tolerance[dtype]);
-  expect(await relativeError(g.gpu.dv, g.cpu.dv), `${where}: dv`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(f.gpu.out, f.cpu.out), `${where}: out`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(f.gpu.lse, f.cpu.lse), `${where}: lse`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(g.gpu.dq, g.cpu.dq), `${where}: dq`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(g.gpu.dk, g.cpu.dk), `${where}: dk`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(g.gpu.dv, g.cpu.dv), `${where}: dv`).toBeLessThan(tolerance[dtype]);
   disposeAll(q, k, v, dOut, f, g);
 }
 
@@ -66,16 +65,17 @@ describeGpu('attention kernels vs the CPU backend', (ctx) => {
   it('reads the owned rows in place when they do not fit in workgroup memory', async () => {
     const c: Case = { name: 'in place', batch: 1, tq: 40, s: 40, options: { nHeads: 4, nKvHeads: 2, headDim: 32 } };
     // 8 KiB: the backward kernels keep only the streamed tiles in workgroup memory
-    await check(ctx.withLimits({ maxComputeWorkgroupStorageSize: 8192 }), c, 'f32');
-    expect(ctx.compiledKernels.filter((k) => k.includes('backward') && k.includes('owner-in-place')).length).toBe(2);
+    const medium = ctx.withLimits({ maxComputeWorkgroupStorageSize: 8192 });
+    await check(medium, c, 'f32');
+    expect(medium.backend.compiledKernels().filter((k) => k.includes('backward') && k.includes('owner-in-place')).length).toBe(2);
     // 4 KiB: the forward too (the backward does not fit at all)
     const small = ctx.withLimits({ maxComputeWorkgroupStorageSize: 4096 });
-    const rng = new Random();
-    const q = both(ctx, rng.normal(40 * 128), [1, 40, 128], 'f32');
-    const kv = both(ctx, rng.normal(40 * 64), [1, 40, 64], 'f32');
+    const rng = testRng();
+    const q = both(small, rng.normal(40 * 128), [1, 40, 128], 'f32');
+    const kv = both(small, rng.normal(40 * 64), [1, 40, 64], 'f32');
     const f = { gpu: attention(small, q.gpu, kv.gpu, kv.gpu, c.options), cpu: cpu.attention(q.cpu, kv.cpu, kv.cpu, c.options) };
-    expect(ctx.compiledKernels.some((k) => k.startsWith('model/attention:') && k.includes('owner-in-place'))).toBe(true);
-    expect(await relativeError(f.gpu.out, f.cpu.out), `seed ${rng.seed}`).toBeLessThan(tolerance.f32);
+    expect(small.backend.compiledKernels().some((k) => k.startsWith('model/attention:') && k.includes('owner-in-place'))).toBe(true);
+    expect(await tensorError(f.gpu.out, f.cpu.out), `seed ${rng.seed}`).toBeLessThan(tolerance.f32);
     disposeAll(q, kv, f);
   });
 

@@ -15,8 +15,8 @@ import {
   threadsOf,
   tileConstants,
 } from './attention-tiles.js';
-import { rowShards, shardOf } from './shards.js';
-import { BUILTINS, NEG_BIG, WORKGROUP_INDEX, defineKernel, memoize, variantOf } from './wgsl.js';
+import { rowShards, shardOf } from '../shards.js';
+import { BUILTINS, NEG_BIG, WORKGROUP_INDEX, defineKernel, memoize, variantOf } from '../wgsl.js';
 
 /**
  * Causal grouped-query attention, flash style: q [B, Tq, Hq*Dh], k and v [B, S, Hkv*Dh] (heads

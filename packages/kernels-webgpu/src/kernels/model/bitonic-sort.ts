@@ -1,6 +1,6 @@
 import type { Tensor } from '@rr/tensor';
 import type { KernelContext } from '../../kernel.js';
-import { BUILTINS, WORKGROUP_INDEX, defineKernel } from './wgsl.js';
+import { BUILTINS, WORKGROUP_INDEX, defineKernel } from '../wgsl.js';
 
 /**
  * In-place ascending bitonic sort of (key, value) u32 pairs, compared lexicographically. Bitonic

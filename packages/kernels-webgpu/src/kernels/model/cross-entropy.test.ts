@@ -1,7 +1,6 @@
 import { expect, it } from 'vitest';
 import { crossEntropy, crossEntropyBackward } from './cross-entropy.js';
-import type { TestContext } from './test-context.js';
-import { Random, both, cpu, describeGpu, disposeAll, floatTypes, relativeError, tolerance } from './test-support.js';
+import { type TestGpu, both, cpu, describeGpu, disposeAll, floatTypes, tensorError, testRng, tolerance } from '../../test-support.js';
 
 interface Case {
   logits: number[];
@@ -20,8 +19,8 @@ const cases: Case[] = [
   { logits: [3, 9], ignoreIndex: -100, ignored: 1 },
 ];
 
-async function check(ctx: TestContext, c: Case, dtype: 'f32' | 'f16'): Promise<void> {
-  const rng = new Random();
+async function check(ctx: TestGpu, c: Case, dtype: 'f32' | 'f16'): Promise<void> {
+  const rng = testRng();
   const vocab = c.logits.at(-1)!;
   const rowsShape = c.logits.slice(0, -1);
   const rows = rowsShape.reduce((a, b) => a * b, 1);
@@ -38,10 +37,10 @@ async function check(ctx: TestContext, c: Case, dtype: 'f32' | 'f16'): Promise<v
   const where = `crossEntropy [${c.logits}] ${dtype} (seed ${rng.seed})`;
   expect(f.gpu.loss.shape).toEqual([]);
   expect(f.gpu.lse.shape).toEqual([rows]);
-  expect(await relativeError(f.gpu.loss, f.cpu.loss), `${where}: loss`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(f.gpu.loss, f.cpu.loss), `${where}: loss`).toBeLessThan(tolerance[dtype]);
   // lse is f32 on the GPU whatever the logits' type: it stays within the f32 bound
-  expect(await relativeError(f.gpu.lse, f.cpu.lse), `${where}: lse`).toBeLessThan(tolerance.f32);
-  expect(await relativeError(d.gpu, d.cpu), `${where}: dLogits`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(f.gpu.lse, f.cpu.lse), `${where}: lse`).toBeLessThan(tolerance.f32);
+  expect(await tensorError(d.gpu, d.cpu), `${where}: dLogits`).toBeLessThan(tolerance[dtype]);
   disposeAll(logits, labels, dLoss, f, d);
 }
 

@@ -1,8 +1,8 @@
 import type { Tensor } from '@rr/tensor';
 import type { KernelContext } from '../../kernel.js';
 import { workgroupReduce } from './reduce.js';
-import { rowShards, shardOf } from './shards.js';
-import { BUILTINS, NEG_BIG, WORKGROUP_INDEX, defineKernel, variantOf } from './wgsl.js';
+import { rowShards, shardOf } from '../shards.js';
+import { BUILTINS, NEG_BIG, WORKGROUP_INDEX, defineKernel, variantOf } from '../wgsl.js';
 
 /**
  * Mean cross-entropy over the rows whose label is not `ignoreIndex`, fused with the log-softmax,

@@ -1,7 +1,6 @@
 import { expect, it } from 'vitest';
 import { embedding, embeddingBackward } from './embedding.js';
-import type { TestContext } from './test-context.js';
-import { Random, both, cpu, describeGpu, disposeAll, floatTypes, relativeError, tolerance } from './test-support.js';
+import { type TestGpu, both, cpu, describeGpu, disposeAll, floatTypes, tensorError, testRng, tolerance } from '../../test-support.js';
 
 interface Case {
   name: string;
@@ -20,8 +19,8 @@ const cases: Case[] = [
   { name: 'ids [3, 700] (2100 tokens, 40 distinct) into [1000, 24]', ids: [3, 700], vocab: 1000, dim: 24, distinct: 40 },
 ];
 
-async function check(ctx: TestContext, c: Case, dtype: 'f32' | 'f16'): Promise<void> {
-  const rng = new Random();
+async function check(ctx: TestGpu, c: Case, dtype: 'f32' | 'f16'): Promise<void> {
+  const rng = testRng();
   const n = c.ids.reduce((a, b) => a * b);
   const ids = both(ctx, rng.integers(n, c.distinct ?? c.vocab), c.ids, 'i32');
   const table = both(ctx, rng.normal(c.vocab * c.dim), [c.vocab, c.dim], dtype);
@@ -31,8 +30,8 @@ async function check(ctx: TestContext, c: Case, dtype: 'f32' | 'f16'): Promise<v
   const where = `embedding ${c.name} ${dtype} (seed ${rng.seed})`;
   expect(y.gpu.shape).toEqual(y.cpu.shape);
   expect(g.gpu.shape).toEqual(g.cpu.shape);
-  expect(await relativeError(y.gpu, y.cpu), `${where}: out`).toBeLessThan(tolerance[dtype]);
-  expect(await relativeError(g.gpu, g.cpu), `${where}: dTable`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(y.gpu, y.cpu), `${where}: out`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(g.gpu, g.cpu), `${where}: dTable`).toBeLessThan(tolerance[dtype]);
   disposeAll(ids, table, dy, y, g);
 }
 
@@ -49,9 +48,9 @@ describeGpu('embedding kernels vs the CPU backend', (ctx) => {
   });
 
   it('the backward is bitwise deterministic', async () => {
-    const rng = new Random();
-    const ids = ctx.upload(rng.integers(600, 7), [600], 'i32');
-    const dy = ctx.upload(rng.normal(600 * 8), [600, 8], 'f32');
+    const rng = testRng();
+    const ids = ctx.backend.upload(rng.integers(600, 7), [600], 'i32');
+    const dy = ctx.backend.upload(rng.normal(600 * 8), [600, 8], 'f32');
     const a = embeddingBackward(ctx, ids, dy, 7);
     const b = embeddingBackward(ctx, ids, dy, 7);
     expect(Array.from(await a.read())).toEqual(Array.from(await b.read()));
@@ -59,11 +58,11 @@ describeGpu('embedding kernels vs the CPU backend', (ctx) => {
   });
 
   it('ids outside the vocabulary give zero rows forward and no gradient', async () => {
-    const ids = ctx.upload([1, -1, 5, 1], [4], 'i32');
-    const table = ctx.upload([1, 2, 3, 4, 5, 6], [3, 2], 'f32');
+    const ids = ctx.backend.upload([1, -1, 5, 1], [4], 'i32');
+    const table = ctx.backend.upload([1, 2, 3, 4, 5, 6], [3, 2], 'f32');
     const y = embedding(ctx, ids, table);
     expect(Array.from(await y.read())).toEqual([3, 4, 0, 0, 0, 0, 3, 4]);
-    const dy = ctx.upload([1, 1, 2, 2, 3, 3, 4, 4], [4, 2], 'f32');
+    const dy = ctx.backend.upload([1, 1, 2, 2, 3, 3, 4, 4], [4, 2], 'f32');
     const d = embeddingBackward(ctx, ids, dy, 3);
     expect(Array.from(await d.read())).toEqual([0, 0, 5, 5, 0, 0]);
     disposeAll(ids, table, y, dy, d);

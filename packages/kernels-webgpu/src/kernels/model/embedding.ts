@@ -1,8 +1,8 @@
 import type { Tensor } from '@rr/tensor';
 import type { KernelContext } from '../../kernel.js';
 import { sortLength, sortPairs } from './bitonic-sort.js';
-import { type RowShard, rowShards, shardOf } from './shards.js';
-import { BUILTINS, WORKGROUP_INDEX, defineKernel, variantOf } from './wgsl.js';
+import { type RowShard, rowShards, shardOf } from '../shards.js';
+import { BUILTINS, WORKGROUP_INDEX, defineKernel, variantOf } from '../wgsl.js';
 
 /**
  * Embedding lookup and its backward.

@@ -1,7 +1,6 @@
 import { expect, it } from 'vitest';
 import { rmsnorm, rmsnormBackward } from './rmsnorm.js';
-import type { TestContext } from './test-context.js';
-import { Random, both, cpu, describeGpu, disposeAll, floatTypes, relativeError, tolerance } from './test-support.js';
+import { type TestGpu, both, cpu, describeGpu, disposeAll, floatTypes, tensorError, testRng, tolerance } from '../../test-support.js';
 
 const cases = [
   { shape: [2, 3, 8], eps: 1e-5 },
@@ -10,8 +9,8 @@ const cases = [
   { shape: [3, 1000], eps: 1e-6 },
 ];
 
-async function check(ctx: TestContext, shape: number[], eps: number, dtype: 'f32' | 'f16'): Promise<void> {
-  const rng = new Random();
+async function check(ctx: TestGpu, shape: number[], eps: number, dtype: 'f32' | 'f16'): Promise<void> {
+  const rng = testRng();
   const dim = shape.at(-1)!;
   const size = shape.reduce((a, b) => a * b, 1);
   const x = both(ctx, rng.normal(size), shape, dtype);
@@ -20,9 +19,9 @@ async function check(ctx: TestContext, shape: number[], eps: number, dtype: 'f32
   const y = { gpu: rmsnorm(ctx, x.gpu, w.gpu, eps), cpu: cpu.rmsnorm(x.cpu, w.cpu, eps) };
   const g = { gpu: rmsnormBackward(ctx, x.gpu, w.gpu, dy.gpu, eps), cpu: cpu.rmsnormBackward(x.cpu, w.cpu, dy.cpu, eps) };
   const where = `rmsnorm [${shape}] ${dtype} (seed ${rng.seed})`;
-  expect(await relativeError(y.gpu, y.cpu), `${where}: y`).toBeLessThan(tolerance[dtype]);
-  expect(await relativeError(g.gpu.dx, g.cpu.dx), `${where}: dx`).toBeLessThan(tolerance[dtype]);
-  expect(await relativeError(g.gpu.dWeight, g.cpu.dWeight), `${where}: dWeight`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(y.gpu, y.cpu), `${where}: y`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(g.gpu.dx, g.cpu.dx), `${where}: dx`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(g.gpu.dWeight, g.cpu.dWeight), `${where}: dWeight`).toBeLessThan(tolerance[dtype]);
   disposeAll(x, w, dy, y, g);
 }
 
@@ -40,8 +39,8 @@ describeGpu('rmsnorm kernels vs the CPU backend', (ctx) => {
   });
 
   it('leaves no scratch tensors alive', async () => {
-    const before = ctx.liveTensors;
+    const before = ctx.backend.memory().storages;
     await check(ctx, [4, 16], 1e-5, 'f32');
-    expect(ctx.liveTensors).toBe(before);
+    expect(ctx.backend.memory().storages).toBe(before);
   });
 });

@@ -1,8 +1,8 @@
 import type { Tensor } from '@rr/tensor';
 import type { KernelContext } from '../../kernel.js';
 import { workgroupReduce } from './reduce.js';
-import { rowShards, shardOf } from './shards.js';
-import { BUILTINS, WORKGROUP_INDEX, defineKernel, variantOf } from './wgsl.js';
+import { rowShards, shardOf } from '../shards.js';
+import { BUILTINS, WORKGROUP_INDEX, defineKernel, variantOf } from '../wgsl.js';
 
 /**
  * RMSNorm over the last axis, y = x * r * w with r = (mean(x^2) + eps)^-1/2, fused: one workgroup

@@ -1,8 +1,7 @@
 import type { Llama3RopeScaling, RopeOptions } from '@rr/tensor';
 import { expect, it } from 'vitest';
 import { rope } from './rope.js';
-import type { TestContext } from './test-context.js';
-import { Random, both, cpu, describeGpu, disposeAll, floatTypes, relativeError, tolerance } from './test-support.js';
+import { type TestGpu, both, cpu, describeGpu, disposeAll, floatTypes, tensorError, testRng, tolerance } from '../../test-support.js';
 
 const smallScaling: Llama3RopeScaling = { factor: 8, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 64 };
 const llama32: Llama3RopeScaling = { factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8192 };
@@ -18,12 +17,12 @@ const cases: { name: string; batch: number; time: number; options: RopeOptions }
   { name: 'positions 250000.., Llama-3.2 scaling, inverse', batch: 2, time: 3, options: { nHeads: 1, headDim: 128, theta: 500000, scaling: llama32, offset: 250000, inverse: true } },
 ];
 
-async function check(ctx: TestContext, c: (typeof cases)[number], dtype: 'f32' | 'f16'): Promise<void> {
-  const rng = new Random();
+async function check(ctx: TestGpu, c: (typeof cases)[number], dtype: 'f32' | 'f16'): Promise<void> {
+  const rng = testRng();
   const shape = [c.batch, c.time, c.options.nHeads * c.options.headDim];
   const x = both(ctx, rng.normal(shape.reduce((a, b) => a * b)), shape, dtype);
   const y = { gpu: rope(ctx, x.gpu, c.options), cpu: cpu.rope(x.cpu, c.options) };
-  expect(await relativeError(y.gpu, y.cpu), `rope ${c.name} ${dtype} (seed ${rng.seed})`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(y.gpu, y.cpu), `rope ${c.name} ${dtype} (seed ${rng.seed})`).toBeLessThan(tolerance[dtype]);
   disposeAll(x, y);
 }
 
@@ -33,12 +32,12 @@ describeGpu('rope kernel vs the CPU backend', (ctx) => {
   }
 
   it('the inverse rotation undoes the forward', async () => {
-    const rng = new Random();
+    const rng = testRng();
     const options = { nHeads: 2, headDim: 16, theta: 10000, offset: 11 };
-    const x = ctx.upload(rng.normal(3 * 5 * 32), [3, 5, 32], 'f32');
+    const x = ctx.backend.upload(rng.normal(3 * 5 * 32), [3, 5, 32], 'f32');
     const y = rope(ctx, x, options);
     const back = rope(ctx, y, { ...options, inverse: true });
-    expect(await relativeError(back, x), `seed ${rng.seed}`).toBeLessThan(1e-6);
+    expect(await tensorError(back, x), `seed ${rng.seed}`).toBeLessThan(1e-6);
     disposeAll(x, y, back);
   });
 

@@ -1,7 +1,7 @@
 import { type RopeOptions, type Tensor, ropeInverseFrequencies } from '@rr/tensor';
 import type { KernelContext } from '../../kernel.js';
-import { rowShards, shardOf } from './shards.js';
-import { BUILTINS, WORKGROUP_INDEX, defineKernel, f32Literal, memoize, variantOf } from './wgsl.js';
+import { rowShards, shardOf } from '../shards.js';
+import { BUILTINS, WORKGROUP_INDEX, defineKernel, f32Literal, memoize, variantOf } from '../wgsl.js';
 
 /**
  * Rotary position embedding, Hugging Face rotate-half layout, on x [B, T, H * Dh]: element i of a

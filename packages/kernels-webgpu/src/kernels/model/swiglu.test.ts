@@ -1,10 +1,9 @@
 import { expect, it } from 'vitest';
 import { swiglu, swigluBackward } from './swiglu.js';
-import type { TestContext } from './test-context.js';
-import { Random, both, cpu, describeGpu, disposeAll, floatTypes, relativeError, tolerance } from './test-support.js';
+import { type TestGpu, both, cpu, describeGpu, disposeAll, floatTypes, tensorError, testRng, tolerance } from '../../test-support.js';
 
-async function check(ctx: TestContext, shape: number[], dtype: 'f32' | 'f16'): Promise<void> {
-  const rng = new Random();
+async function check(ctx: TestGpu, shape: number[], dtype: 'f32' | 'f16'): Promise<void> {
+  const rng = testRng();
   const n = shape.reduce((a, b) => a * b);
   // gate spread wide enough to reach both saturated ends of the sigmoid
   const gate = both(ctx, rng.normal(n, 4), shape, dtype);
@@ -13,9 +12,9 @@ async function check(ctx: TestContext, shape: number[], dtype: 'f32' | 'f16'): P
   const y = { gpu: swiglu(ctx, gate.gpu, up.gpu), cpu: cpu.swiglu(gate.cpu, up.cpu) };
   const g = { gpu: swigluBackward(ctx, gate.gpu, up.gpu, dy.gpu), cpu: cpu.swigluBackward(gate.cpu, up.cpu, dy.cpu) };
   const where = `swiglu [${shape}] ${dtype} (seed ${rng.seed})`;
-  expect(await relativeError(y.gpu, y.cpu), `${where}: out`).toBeLessThan(tolerance[dtype]);
-  expect(await relativeError(g.gpu.dGate, g.cpu.dGate), `${where}: dGate`).toBeLessThan(tolerance[dtype]);
-  expect(await relativeError(g.gpu.dUp, g.cpu.dUp), `${where}: dUp`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(y.gpu, y.cpu), `${where}: out`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(g.gpu.dGate, g.cpu.dGate), `${where}: dGate`).toBeLessThan(tolerance[dtype]);
+  expect(await tensorError(g.gpu.dUp, g.cpu.dUp), `${where}: dUp`).toBeLessThan(tolerance[dtype]);
   disposeAll(gate, up, dy, y, g);
 }
 

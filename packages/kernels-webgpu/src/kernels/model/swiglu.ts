@@ -1,7 +1,7 @@
 import type { Tensor } from '@rr/tensor';
 import type { KernelContext } from '../../kernel.js';
-import { rowShards, shardOf } from './shards.js';
-import { BUILTINS, WORKGROUP_INDEX, defineKernel, variantOf } from './wgsl.js';
+import { rowShards, shardOf } from '../shards.js';
+import { BUILTINS, WORKGROUP_INDEX, defineKernel, variantOf } from '../wgsl.js';
 
 /**
  * SwiGLU, silu(gate) * up, fused forward and backward: one invocation per element, everything in

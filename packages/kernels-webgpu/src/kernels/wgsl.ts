@@ -1,15 +1,29 @@
-import type { Tensor } from '@rr/tensor';
-import type { DispatchArgs, KernelContext, Param, ShaderSpec, ShaderVariant, TensorRange } from '../../kernel.js';
+import type { DType, Tensor } from '@rr/tensor';
+import type { DispatchArgs, KernelContext, Param, ShaderSpec, ShaderVariant, TensorRange } from '../kernel.js';
 
 /**
- * How the model kernels declare their bindings: once, as a `Signature`, from which both the WGSL
+ * How every kernel declares its bindings: once, as a `Signature`, from which both the WGSL
  * header (params struct, storage bindings in the contract's order) and the dispatch arguments are
  * derived. A kernel therefore cannot bind a tensor to the wrong slot or pass params out of order:
  * both sides come from the same object, and the TypeScript types demand every name.
  */
 
 /** Element type of a storage binding. 'F' is the variant's float storage type (f32, or f16). */
-export type ElementType = 'F' | 'f32' | 'i32' | 'u32' | 'vec2<u32>' | 'vec2<f32>';
+export type ElementType = 'F' | 'vec4<F>' | 'f32' | 'f16' | 'i32' | 'u32' | 'vec2<u32>' | 'vec2<f32>';
+
+/** The storage element type of a tensor of `dtype` (float data as stored: f16 stays f16). */
+export function storageType(dtype: DType): 'f32' | 'f16' | 'i32' | 'u32' {
+  if (dtype === 'f32' || dtype === 'f16' || dtype === 'i32' || dtype === 'u32') return dtype;
+  throw new Error(`no WGSL storage type for ${dtype}`);
+}
+
+/**
+ * A kernel that only moves bits stores 4-byte dtypes as u32 (no float canonicalisation can alter
+ * an integer's bits) and f16 as f16: one pipeline serves f32, i32 and u32.
+ */
+export function wordType(dtype: DType): 'u32' | 'f16' {
+  return dtype === 'f16' ? 'f16' : 'u32';
+}
 export type ParamType = 'u32' | 'i32' | 'f32';
 
 export interface Signature {
@@ -103,6 +117,20 @@ export const BUILTINS =
 
 /** Index of the workgroup in a grid that `KernelContext.grid1d` may have folded into (x, y). */
 export const WORKGROUP_INDEX = 'fn workgroup_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 { return wid.y * nwg.x + wid.x; }';
+
+/**
+ * An entry point over a flat range of invocations dispatched with `ctx.grid1d(n, size)`: `i` is the
+ * invocation's index, folded back from the (x, y) grid used past 65535 workgroups. The body must
+ * guard `i` against its own bound.
+ */
+export function flatEntry(workgroupSize: number, body: string): string {
+  return `
+@compute @workgroup_size(${workgroupSize})
+fn main(${BUILTINS}) {
+  let i = (wid.y * nwg.x + wid.x) * ${workgroupSize}u + lid;
+${body}
+}`;
+}
 
 /** A float literal that rounds to exactly `Math.fround(x)` (nine significant digits round-trip f32). */
 export function f32Literal(x: number): string {

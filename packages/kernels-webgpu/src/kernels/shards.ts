@@ -1,8 +1,8 @@
 import { RRError, type DType, type Tensor, bytesPerElement } from '@rr/tensor';
-import type { KernelContext, TensorRange } from '../../kernel.js';
+import type { KernelContext, TensorRange } from '../kernel.js';
 
 /**
- * Row sharding for tensors larger than one storage binding (128 MiB by default; the logits of a
+ * Sharding for tensors larger than one storage binding (128 MiB by default; the logits of a
  * 4k-token batch over a 128k vocabulary are 2 GiB in f32, a 128k x 2048 embedding table 1 GiB).
  * A row-wise kernel runs once per shard of consecutive rows, binding only that shard of each
  * operand. Shard starts are multiples of what makes every operand's byte offset a multiple of
@@ -52,6 +52,24 @@ export function rowShards(ctx: KernelContext, what: string, rows: number, operan
 export function shardOf(t: Tensor, rowElements: number, shard: RowShard): Tensor | TensorRange {
   if (shard.whole) return t;
   return { tensor: t, offset: shard.start * rowElements, length: shard.count * rowElements };
+}
+
+/**
+ * Elementwise work over `n` elements of operands stored as `dtypes`: shards of single-element
+ * rows, so that a kernel run once per shard sees ordinary arrays of `count` elements.
+ */
+export function elementShards(ctx: KernelContext, what: string, n: number, dtypes: readonly DType[]): RowShard[] {
+  return rowShards(ctx, what, n, dtypes.map((dtype) => ({ rowElements: 1, dtype })));
+}
+
+/**
+ * The smallest binding of `t` that covers elements [first, end) and starts at an allowed offset:
+ * the start is rounded down to the binding alignment, and `base` says where `first` sits in it.
+ */
+export function alignedRange(ctx: KernelContext, t: Tensor, first: number, end: number): { binding: Tensor | TensorRange; base: number } {
+  const align = ctx.limits.minStorageBufferOffsetAlignment / bytesPerElement(t.dtype);
+  const offset = Math.floor(first / align) * align;
+  return { binding: offset === 0 && end === t.size ? t : { tensor: t, offset, length: end - offset }, base: first - offset };
 }
 
 function gcd(a: number, b: number): number {

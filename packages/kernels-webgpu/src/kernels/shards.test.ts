@@ -1,6 +1,6 @@
 import { isRRError } from '@rr/tensor';
 import { describe, expect, it } from 'vitest';
-import type { KernelContext } from '../../kernel.js';
+import type { KernelContext } from '../kernel.js';
 import { rowShards } from './shards.js';
 
 /** Only `limits` is read by rowShards. */
