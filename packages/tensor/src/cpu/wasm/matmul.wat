@@ -33,7 +33,7 @@
 ;; in BYTES. Addresses are treated as unsigned 32-bit values.
 ;;
 ;; Layout used by the JavaScript driver:
-;;   [JOB, JOB+144)             job descriptor (fields listed at $run)
+;;   [JOB, JOB+148)             job descriptor (fields listed at $run)
 ;;   workspace per thread       $workspace_bytes each, 64-byte aligned:
 ;;     +0                       edge tile: a 2 x 16 result tile, row pitch 64 bytes
 ;;     +256                     packed B block: KC x NC floats (256 KiB)
@@ -611,6 +611,10 @@
   ;;   112 B   116 B k stride   120 B column stride   124 B batch stride (0: shared B)
   ;;   128 C   132 C row stride   136 C batch stride
   ;;   140 accumulate (0/1)
+  ;;   144 symmetric (0/1): C is known to be symmetric (m = n), so only columns from a
+  ;;       chunk's first row on are computed; the driver mirrors the rest. Chunks wholly
+  ;;       below the diagonal are skipped, so with narrow row chunks about half of C
+  ;;       (plus half a chunk's height along the diagonal) is ever multiplied out.
   ;; Chunk t covers batch entry t / (rc*cc), row chunk (t mod rc*cc) / cc and column
   ;; chunk t mod cc, so consecutive chunks share A rows.
   ;; ---------------------------------------------------------------------------------
@@ -635,6 +639,11 @@
       (local.set $nlen (i32.sub (i32.load offset=88 (local.get $job)) (local.get $j0)))
       (if (i32.gt_u (local.get $nlen) (i32.load offset=80 (local.get $job)))
         (then (local.set $nlen (i32.load offset=80 (local.get $job)))))
+      (if (i32.and (i32.load offset=144 (local.get $job)) (i32.lt_u (local.get $j0) (local.get $i0)))
+        (then
+          (br_if $next (i32.le_u (i32.add (local.get $j0) (local.get $nlen)) (local.get $i0)))
+          (local.set $nlen (i32.sub (local.get $nlen) (i32.sub (local.get $i0) (local.get $j0))))
+          (local.set $j0 (local.get $i0))))
       (call $gemm_block
         ;; A rectangle origin
         (i32.add (i32.load offset=96 (local.get $job))
