@@ -1,4 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import * as ew from '../kernels/elementwise.js';
+import * as norm from '../kernels/rmsnorm.js';
 import { WasmHeap, blockBytes, heapOf } from './heap.js';
 import { createWasmMatmul, matmulReservedBytes, wasmMatmulAvailable } from './matmul.js';
 
@@ -105,5 +107,53 @@ describe.runIf(wasmMatmulAvailable())('WasmHeap', () => {
       }
     }
     expect(() => heap.swiglu(new Float32Array(4), new Float32Array(4), new Float32Array(4))).toThrow(/not a view into this heap/);
+  });
+
+  // The kernels take the heap path for operands in the heap and the TypeScript loops for
+  // ordinary arrays: the same random inputs through both.
+  const random = (n: number, scale = 3): Float32Array => Float32Array.from({ length: n }, () => (Math.random() * 2 - 1) * scale);
+  const inHeap = (heap: WasmHeap, x: Float32Array): Float32Array => {
+    const view = heap.alloc(x.length)!;
+    view.set(x);
+    return view;
+  };
+  const expectClose = (got: ArrayLike<number>, want: ArrayLike<number>, tolerance: number, what: string): void => {
+    expect(got.length).toBe(want.length);
+    let worst = 0;
+    for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / (Math.abs(want[i]!) + 1e-3));
+    if (!(worst <= tolerance)) expect.fail(`${what}: worst relative difference ${worst}`);
+  };
+
+  it('binary ops and affine in the heap give exactly what the TypeScript loops give, at every length mod 4', () => {
+    const heap = new WasmHeap(4096);
+    for (const n of [1, 3, 4, 7, 64, 1001]) {
+      const a = random(n);
+      const b = random(n);
+      const ha = inHeap(heap, a);
+      const hb = inHeap(heap, b);
+      for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+        const got = ew.binary(op, ha, hb);
+        expect(heapOf(got)).toBe(heap);
+        expect(Array.from(got)).toEqual(Array.from(ew.binary(op, a, b)));
+      }
+      // coefficients that are not f32 numbers: rounded once, like the f64 arithmetic of the loop
+      expect(Array.from(ew.affine(ha, 3.4445, -0.1))).toEqual(Array.from(ew.affine(a, 3.4445, -0.1)));
+    }
+  });
+
+  it('rmsnorm and its backward in the heap match the TypeScript kernels on random rows of every width mod 4', () => {
+    const heap = new WasmHeap(4096);
+    for (const [rows, d, eps] of [[1, 1, 1e-5], [3, 6, 0.5], [5, 8, 1e-6], [17, 35, 1e-5], [64, 256, 1e-5]] as const) {
+      const x = random(rows * d);
+      const w = random(d, 1);
+      const dy = random(rows * d);
+      const y = norm.rmsnorm(inHeap(heap, x), inHeap(heap, w), eps);
+      expect(heapOf(y)).toBe(heap);
+      expectClose(y, norm.rmsnorm(x, w, eps), 1e-5, `rmsnorm [${rows}, ${d}]`);
+      const got = norm.rmsnormBackward(inHeap(heap, x), inHeap(heap, w), inHeap(heap, dy), eps);
+      const want = norm.rmsnormBackward(x, w, dy, eps);
+      expectClose(got.dx, want.dx, 1e-4, `rmsnorm dx [${rows}, ${d}]`);
+      expectClose(got.dw, want.dw, 1e-4, `rmsnorm dw [${rows}, ${d}]`);
+    }
   });
 });

@@ -804,4 +804,221 @@
         (local.set $du (i32.add (local.get $du) (i32.const 4)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $tail))))
+
+  ;; ---- RMSNorm: y = x * r * w per row of d, r = (mean(x^2) + eps)^-1/2 -----------------
+  ;;
+  ;; The row sums (x^2, and dy*w*x in the backward) accumulate in f64, two lanes at a time,
+  ;; as the TypeScript kernels do; r and the backward's coefficient are computed in f64. The
+  ;; elementwise parts are f32. Rows are contiguous, w is shared by every row.
+
+  ;; acc + the four lanes of v, widened to f64.
+  (func $widen_add (param $acc v128) (param $v v128) (result v128)
+    (f64x2.add (f64x2.add (local.get $acc) (f64x2.promote_low_f32x4 (local.get $v)))
+      (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+
+  (func $lanes_sum (param $acc v128) (result f64)
+    (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+
+  ;; 1 / sqrt(sum(x^2) / d + eps) over the d floats at $x.
+  (func $inverse_rms (param $x i32) (param $d i32) (param $eps f64) (result f64)
+    (local $j i32) (local $vd i32) (local $acc v128) (local $v v128) (local $ss f64) (local $e f64)
+    (local.set $vd (i32.and (local.get $d) (i32.const -4)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $j) (local.get $vd)))
+        (local.set $v (v128.load align=4 (i32.add (local.get $x) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $acc (call $widen_add (local.get $acc) (f32x4.mul (local.get $v) (local.get $v))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $vec)))
+    (local.set $ss (call $lanes_sum (local.get $acc)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $j) (local.get $d)))
+        (local.set $e (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $ss (f64.add (local.get $ss) (f64.mul (local.get $e) (local.get $e))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $tail)))
+    (f64.div (f64.const 1)
+      (f64.sqrt (f64.add (f64.div (local.get $ss) (f64.convert_i32_u (local.get $d))) (local.get $eps)))))
+
+  (func (export "rmsnorm") (param $x i32) (param $w i32) (param $out i32) (param $rows i32) (param $d i32) (param $eps f64)
+    (local $row i32) (local $j i32) (local $vd i32) (local $r f32) (local $vr v128) (local $at i32)
+    (local.set $vd (i32.and (local.get $d) (i32.const -4)))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $r (f32.demote_f64 (call $inverse_rms (local.get $x) (local.get $d) (local.get $eps))))
+        (local.set $vr (f32x4.splat (local.get $r)))
+        (local.set $j (i32.const 0))
+        (block $done
+          (loop $vec
+            (br_if $done (i32.ge_u (local.get $j) (local.get $vd)))
+            (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+            (v128.store align=4 (i32.add (local.get $out) (local.get $at))
+              (f32x4.mul (f32x4.mul (v128.load align=4 (i32.add (local.get $x) (local.get $at))) (local.get $vr))
+                         (v128.load align=4 (i32.add (local.get $w) (local.get $at)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $vec)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $d)))
+            (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+            (f32.store (i32.add (local.get $out) (local.get $at))
+              (f32.mul (f32.mul (f32.load (i32.add (local.get $x) (local.get $at))) (local.get $r))
+                       (f32.load (i32.add (local.get $w) (local.get $at)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (local.set $x (i32.add (local.get $x) (i32.shl (local.get $d) (i32.const 2))))
+        (local.set $out (i32.add (local.get $out) (i32.shl (local.get $d) (i32.const 2))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rows_loop))))
+
+  ;; dx = r * dy * w - x * c with c = r^3 / d * sum(dy * w * x);  dw += dy * x * r (dw is
+  ;; d floats, zeroed by the caller, summed over the rows in f32).
+  (func (export "rmsnorm_backward") (param $x i32) (param $w i32) (param $dy i32) (param $dx i32) (param $dw i32)
+                                    (param $rows i32) (param $d i32) (param $eps f64)
+    (local $row i32) (local $j i32) (local $vd i32) (local $at i32) (local $acc v128) (local $dot f64)
+    (local $r64 f64) (local $r f32) (local $c f32) (local $vr v128) (local $vc v128) (local $vx v128) (local $vdy v128)
+    (local.set $vd (i32.and (local.get $d) (i32.const -4)))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $r64 (call $inverse_rms (local.get $x) (local.get $d) (local.get $eps)))
+        (local.set $acc (v128.const i64x2 0 0))
+        (local.set $j (i32.const 0))
+        (block $done
+          (loop $vec
+            (br_if $done (i32.ge_u (local.get $j) (local.get $vd)))
+            (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+            (local.set $acc (call $widen_add (local.get $acc)
+              (f32x4.mul (f32x4.mul (v128.load align=4 (i32.add (local.get $dy) (local.get $at)))
+                                    (v128.load align=4 (i32.add (local.get $w) (local.get $at))))
+                         (v128.load align=4 (i32.add (local.get $x) (local.get $at))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $vec)))
+        (local.set $dot (call $lanes_sum (local.get $acc)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $d)))
+            (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+            (local.set $dot (f64.add (local.get $dot) (f64.promote_f32
+              (f32.mul (f32.mul (f32.load (i32.add (local.get $dy) (local.get $at))) (f32.load (i32.add (local.get $w) (local.get $at))))
+                       (f32.load (i32.add (local.get $x) (local.get $at)))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (local.set $r (f32.demote_f64 (local.get $r64)))
+        (local.set $c (f32.demote_f64 (f64.div (f64.mul (f64.mul (f64.mul (local.get $r64) (local.get $r64)) (local.get $r64)) (local.get $dot))
+                                               (f64.convert_i32_u (local.get $d)))))
+        (local.set $vr (f32x4.splat (local.get $r)))
+        (local.set $vc (f32x4.splat (local.get $c)))
+        (local.set $j (i32.const 0))
+        (block $done2
+          (loop $vec2
+            (br_if $done2 (i32.ge_u (local.get $j) (local.get $vd)))
+            (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+            (local.set $vx (v128.load align=4 (i32.add (local.get $x) (local.get $at))))
+            (local.set $vdy (v128.load align=4 (i32.add (local.get $dy) (local.get $at))))
+            (v128.store align=4 (i32.add (local.get $dx) (local.get $at))
+              (f32x4.sub (f32x4.mul (f32x4.mul (local.get $vr) (local.get $vdy)) (v128.load align=4 (i32.add (local.get $w) (local.get $at))))
+                         (f32x4.mul (local.get $vx) (local.get $vc))))
+            (v128.store align=4 (i32.add (local.get $dw) (local.get $at))
+              (f32x4.add (v128.load align=4 (i32.add (local.get $dw) (local.get $at)))
+                         (f32x4.mul (f32x4.mul (local.get $vdy) (local.get $vx)) (local.get $vr))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $vec2)))
+        (block $tail_done2
+          (loop $tail2
+            (br_if $tail_done2 (i32.ge_u (local.get $j) (local.get $d)))
+            (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+            (f32.store (i32.add (local.get $dx) (local.get $at))
+              (f32.sub (f32.mul (f32.mul (local.get $r) (f32.load (i32.add (local.get $dy) (local.get $at)))) (f32.load (i32.add (local.get $w) (local.get $at))))
+                       (f32.mul (f32.load (i32.add (local.get $x) (local.get $at))) (local.get $c))))
+            (f32.store (i32.add (local.get $dw) (local.get $at))
+              (f32.add (f32.load (i32.add (local.get $dw) (local.get $at)))
+                       (f32.mul (f32.mul (f32.load (i32.add (local.get $dy) (local.get $at))) (f32.load (i32.add (local.get $x) (local.get $at)))) (local.get $r))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail2)))
+        (local.set $x (i32.add (local.get $x) (i32.shl (local.get $d) (i32.const 2))))
+        (local.set $dy (i32.add (local.get $dy) (i32.shl (local.get $d) (i32.const 2))))
+        (local.set $dx (i32.add (local.get $dx) (i32.shl (local.get $d) (i32.const 2))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rows_loop))))
+
+  ;; ---- same-length elementwise ops: residual adds, gradient sums, optimizer updates ----
+  ;;
+  ;; out = a op b over n floats, op 0 add, 1 sub, 2 mul, 3 div (the op is loop-invariant,
+  ;; so its branch predicts perfectly); out may be a or b.
+  (func (export "binary") (param $op i32) (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+    (local $end i32) (local $vend i32) (local $va v128) (local $vb v128) (local $y v128) (local $sa f32) (local $sb f32) (local $s f32)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $out) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $out) (local.get $vend)))
+        (local.set $va (v128.load align=4 (local.get $a)))
+        (local.set $vb (v128.load align=4 (local.get $b)))
+        (local.set $y
+          (if (result v128) (i32.lt_u (local.get $op) (i32.const 2))
+            (then (if (result v128) (local.get $op)
+                    (then (f32x4.sub (local.get $va) (local.get $vb)))
+                    (else (f32x4.add (local.get $va) (local.get $vb)))))
+            (else (if (result v128) (i32.eq (local.get $op) (i32.const 2))
+                    (then (f32x4.mul (local.get $va) (local.get $vb)))
+                    (else (f32x4.div (local.get $va) (local.get $vb)))))))
+        (v128.store align=4 (local.get $out) (local.get $y))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br $vec)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $sa (f32.load (local.get $a)))
+        (local.set $sb (f32.load (local.get $b)))
+        (local.set $s
+          (if (result f32) (i32.lt_u (local.get $op) (i32.const 2))
+            (then (if (result f32) (local.get $op)
+                    (then (f32.sub (local.get $sa) (local.get $sb)))
+                    (else (f32.add (local.get $sa) (local.get $sb)))))
+            (else (if (result f32) (i32.eq (local.get $op) (i32.const 2))
+                    (then (f32.mul (local.get $sa) (local.get $sb)))
+                    (else (f32.div (local.get $sa) (local.get $sb)))))))
+        (f32.store (local.get $out) (local.get $s))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $b (i32.add (local.get $b) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br $tail))))
+
+  ;; out = x * scale + shift over n floats, computed in f64 and rounded once, exactly as
+  ;; the TypeScript kernel does (optimizer coefficients are not f32 numbers).
+  (func $affine2 (param $x v128) (param $vs v128) (param $vsh v128) (result v128)
+    (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (local.get $vs)) (local.get $vsh)))
+
+  (func (export "affine") (param $x i32) (param $out i32) (param $n i32) (param $scale f64) (param $shift f64)
+    (local $end i32) (local $vend i32) (local $vs v128) (local $vsh v128) (local $v v128)
+    (local.set $vs (f64x2.splat (local.get $scale)))
+    (local.set $vsh (f64x2.splat (local.get $shift)))
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $out) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $out) (local.get $vend)))
+        (local.set $v (v128.load align=4 (local.get $x)))
+        (v128.store align=4 (local.get $out)
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (call $affine2 (local.get $v) (local.get $vs) (local.get $vsh)))
+            (f32x4.demote_f64x2_zero (call $affine2
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))
+              (local.get $vs) (local.get $vsh)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br $vec)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $out) (local.get $end)))
+        (f32.store (local.get $out) (f32.demote_f64
+          (f64.add (f64.mul (f64.promote_f32 (f32.load (local.get $x))) (local.get $scale)) (local.get $shift))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br $tail))))
 )
