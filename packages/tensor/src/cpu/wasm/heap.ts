@@ -54,6 +54,7 @@ interface HeapKernels {
   rmsnorm_backward(x: number, w: number, dy: number, dx: number, dw: number, rows: number, d: number, eps: number): void;
   binary(op: number, a: number, b: number, out: number, n: number): void;
   affine(x: number, out: number, n: number, scale: number, shift: number): void;
+  rope(x: number, out: number, cos: number, sin: number, batch: number, seq: number, heads: number, half: number): void;
 }
 
 /** The ops of the `binary` kernel, by its op number. */
@@ -180,6 +181,16 @@ export class WasmHeap {
   /** out = x * scale + shift, in f64 and rounded once. */
   affine(x: Float32Array, out: Float32Array, scale: number, shift: number): void {
     this.#k.affine(this.#at(x), this.#at(out), out.length, scale, shift);
+  }
+
+  /**
+   * Rotate-half RoPE of x [batch, seq, heads, 2 * half] into out; `angles` is a heap block of
+   * 4 * seq * half floats holding, as f64, cos [seq, half] then sin [seq, half].
+   */
+  rope(x: Float32Array, out: Float32Array, angles: Float32Array, batch: number, seq: number, heads: number, half: number): void {
+    if (x.length === 0) return;
+    const cos = this.#at(angles);
+    this.#k.rope(this.#at(x), this.#at(out), cos, cos + seq * half * 8, batch, seq, heads, half);
   }
 
   /** Byte address of `view` in this heap's memory, or undefined when it lives elsewhere. */

@@ -1021,4 +1021,66 @@
         (local.set $x (i32.add (local.get $x) (i32.const 4)))
         (local.set $out (i32.add (local.get $out) (i32.const 4)))
         (br $tail))))
+
+  ;; ---- RoPE, rotate-half layout ------------------------------------------------------
+  ;;
+  ;; x, out: [batch, seq, nHeads, 2 * half] f32; cos, sin: [seq, half] f64 (sin already
+  ;; negated for the inverse rotation). out1 = x1 cos - x2 sin, out2 = x2 cos + x1 sin in f64,
+  ;; rounded once: the TypeScript kernel's arithmetic, two lanes at a time.
+  (func (export "rope") (param $x i32) (param $out i32) (param $cos i32) (param $sin i32)
+                        (param $batch i32) (param $seq i32) (param $heads i32) (param $half i32)
+    (local $b i32) (local $t i32) (local $h i32) (local $i i32) (local $vh i32) (local $row i32)
+    (local $c i32) (local $s i32) (local $x1 i32) (local $x2 i32) (local $o1 i32) (local $o2 i32)
+    (local $a v128) (local $z v128) (local $vc v128) (local $vs v128)
+    (local $fa f64) (local $fz f64) (local $fc f64) (local $fs f64)
+    (local.set $vh (i32.and (local.get $half) (i32.const -2)))
+    (loop $b_loop
+      (local.set $t (i32.const 0))
+      (loop $t_loop
+        (local.set $h (i32.const 0))
+        (loop $h_loop
+          ;; x1 at row start, x2 half floats on
+          (local.set $row (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $seq)) (local.get $t)) (local.get $heads)) (local.get $h))
+                                            (i32.shl (local.get $half) (i32.const 1)))
+                                   (i32.const 2)))
+          (local.set $x1 (i32.add (local.get $x) (local.get $row)))
+          (local.set $x2 (i32.add (local.get $x1) (i32.shl (local.get $half) (i32.const 2))))
+          (local.set $o1 (i32.add (local.get $out) (local.get $row)))
+          (local.set $o2 (i32.add (local.get $o1) (i32.shl (local.get $half) (i32.const 2))))
+          (local.set $c (i32.add (local.get $cos) (i32.shl (i32.mul (local.get $t) (local.get $half)) (i32.const 3))))
+          (local.set $s (i32.add (local.get $sin) (i32.shl (i32.mul (local.get $t) (local.get $half)) (i32.const 3))))
+          (local.set $i (i32.const 0))
+          (block $done
+            (loop $vec
+              (br_if $done (i32.ge_u (local.get $i) (local.get $vh)))
+              (local.set $a (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $x1))))
+              (local.set $z (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $x2))))
+              (local.set $vc (v128.load align=8 (local.get $c)))
+              (local.set $vs (v128.load align=8 (local.get $s)))
+              (v128.store64_lane align=4 0 (local.get $o1) (f32x4.demote_f64x2_zero
+                (f64x2.sub (f64x2.mul (local.get $a) (local.get $vc)) (f64x2.mul (local.get $z) (local.get $vs)))))
+              (v128.store64_lane align=4 0 (local.get $o2) (f32x4.demote_f64x2_zero
+                (f64x2.add (f64x2.mul (local.get $z) (local.get $vc)) (f64x2.mul (local.get $a) (local.get $vs)))))
+              (local.set $x1 (i32.add (local.get $x1) (i32.const 8)))
+              (local.set $x2 (i32.add (local.get $x2) (i32.const 8)))
+              (local.set $o1 (i32.add (local.get $o1) (i32.const 8)))
+              (local.set $o2 (i32.add (local.get $o2) (i32.const 8)))
+              (local.set $c (i32.add (local.get $c) (i32.const 16)))
+              (local.set $s (i32.add (local.get $s) (i32.const 16)))
+              (local.set $i (i32.add (local.get $i) (i32.const 2)))
+              (br $vec)))
+          (if (i32.lt_u (local.get $i) (local.get $half))
+            (then
+              ;; an odd half: its last pair
+              (local.set $fa (f64.promote_f32 (f32.load (local.get $x1))))
+              (local.set $fz (f64.promote_f32 (f32.load (local.get $x2))))
+              (local.set $fc (f64.load (local.get $c)))
+              (local.set $fs (f64.load (local.get $s)))
+              (f32.store (local.get $o1) (f32.demote_f64
+                (f64.sub (f64.mul (local.get $fa) (local.get $fc)) (f64.mul (local.get $fz) (local.get $fs)))))
+              (f32.store (local.get $o2) (f32.demote_f64
+                (f64.add (f64.mul (local.get $fz) (local.get $fc)) (f64.mul (local.get $fa) (local.get $fs)))))))
+          (br_if $h_loop (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 1))) (local.get $heads))))
+        (br_if $t_loop (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $seq))))
+      (br_if $b_loop (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $batch)))))
 )
