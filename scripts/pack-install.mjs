@@ -80,6 +80,7 @@ try {
         'allowBuilds:', // as in the workspace: Dawn ships prebuilt binaries, esbuild is not needed here
         '  esbuild: false',
         '  webgpu: false',
+        '  gl: false', // gpu.js's optional headless-gl: @rr/js-kernels never loads it (its README says so)
         '',
       ].join('\n'),
     );

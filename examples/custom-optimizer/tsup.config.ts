@@ -1,3 +1,3 @@
 import { packageConfig } from '../../tsup.base';
 
-export default packageConfig({ entry: ['src/main.ts'], dts: false });
+export default packageConfig({ entry: ['src/main.ts', 'src/bench.ts'], dts: false });

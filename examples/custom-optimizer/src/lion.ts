@@ -1,12 +1,13 @@
-import { type Tensor, keep, ops, scope } from '@rr/tensor';
+import { type Tensor, keep, nograd as ng, scope } from '@rr/tensor';
 import type { Optimizer, OptimizerState, Param } from '@rr/muon';
 
 /**
  * Lion (Chen et al. 2023, "Symbolic Discovery of Optimization Algorithms"): the update is the sign
  * of an interpolation between momentum and gradient, so every coordinate moves by exactly lr.
  *   u = sign(lerp(m, g, 1 - beta1));  p = p * (1 - lr * wd) - lr * u;  m = lerp(m, g, 1 - beta2)
- * Written against @rr/muon's public `Optimizer` interface only: device ops, one scope per
- * parameter so temporaries are freed, momentum kept across steps, state() for checkpoints.
+ * Written against @rr/muon's public `Optimizer` interface only: one scope per parameter so
+ * temporaries are freed, momentum kept across steps, state() for checkpoints. The update itself
+ * is `update`, here in @rr/tensor's no-gradient ops; lion-kernel.ts writes it once as a JavaScript kernel instead.
  */
 export class Lion implements Optimizer {
   readonly #momentum = new Map<string, Tensor>();
@@ -22,15 +23,18 @@ export class Lion implements Optimizer {
     const lr = this.lr * lrScale;
     params.forEach(({ name, tensor: p }, i) =>
       scope(() => {
-        const be = p.backend;
-        const g = grads[i]!;
         let m = this.#momentum.get(name);
-        if (!m) this.#momentum.set(name, (m = keep(be.zeros(p.shape, p.dtype))));
-        const direction = be.unary('sign', ops.lerp(m, g, 1 - this.beta1));
-        be.assign(p, be.binary('sub', be.affine(p, 1 - lr * this.weightDecay, 0), be.affine(direction, lr, 0)));
-        be.assign(m, ops.lerp(m, g, 1 - this.beta2));
+        if (!m) this.#momentum.set(name, (m = keep(ng.zerosLike(p))));
+        this.update(p, m, grads[i]!, lr);
       }),
     );
+  }
+
+  /** p and m in place, from the gradient g, at learning rate lr. */
+  protected update(p: Tensor, m: Tensor, g: Tensor, lr: number): void {
+    const direction = ng.sign(ng.lerp(m, g, 1 - this.beta1));
+    ng.assign(p, ng.sub(ng.scale(p, 1 - lr * this.weightDecay), ng.scale(direction, lr)));
+    ng.assign(m, ng.lerp(m, g, 1 - this.beta2));
   }
 
   state(): OptimizerState {
@@ -39,13 +43,13 @@ export class Lion implements Optimizer {
 
   load(state: OptimizerState): void {
     for (const [key, t] of Object.entries(state)) {
-      const copy = keep(t.backend.zeros(t.shape, t.dtype));
-      t.backend.assign(copy, t);
+      const copy = keep(ng.clone(t));
       this.#momentum.get(key.replace(/^lion\/momentum\//, ''))?.dispose();
       this.#momentum.set(key.replace(/^lion\/momentum\//, ''), copy);
     }
   }
 
+  /** Frees the momentum tensors. */
   dispose(): void {
     for (const m of this.#momentum.values()) m.dispose();
     this.#momentum.clear();

@@ -7,6 +7,7 @@ export { type Gsm8kSample, type Gsm8kSplit, DEFAULT_GSM8K_DIR, gsm8kSplitPath, l
 
 export { type TaskName, type TaskSpec, TASK_NAMES, TASKS, taskSpec, DEFAULT_MAX_NEW_TOKENS } from './tasks/task-spec.js';
 export { type CotExemplar, GSM8K_COT_EXEMPLARS } from './tasks/cot-exemplars.js';
+export { type Gsm8kVariant, type Gsm8kVariantName, GSM8K_VARIANTS, GSM8K_VARIANT_NAMES, PAPER_VARIANT, gsm8kVariant, harnessVariantName, describeVariant } from './tasks/variants.js';
 export { type PromptOptions, buildPrompts, harnessTarget, STEP_BY_STEP_CUE } from './tasks/prompt.js';
 export { harnessFewshotIndices, HARNESS_FEWSHOT_SEED } from './tasks/fewshot-sampler.js';
 export { PythonRandom } from './tasks/python-random.js';

@@ -23,13 +23,12 @@ describeWithFixtures('README', ['gsm8k/test.jsonl', 'models/stories260K-hf'], ()
     const { markdown, report } = await evaluateGsm8k({
       generator: modelGenerator(model, tokenizer!),
       samples: await loadGsm8k(fixture('gsm8k/test.jsonl')),
-      task: 'gsm8k-cot', shots: 1,
       recurrences: [1, 2],
       limit: 5, batch: 5, maxNewTokens: 16,
       outDir: join(runs, 'gsm8k-stories260K'),
       model: 'stories260K (1,2,1)',
     });
-    expect(markdown).toMatch(/^\| r \|/);
+    expect(markdown).toMatch(/^GSM8K variant: gsm8k_cot_sean, num_fewshot 1 \(the paper's\)\n\n\| r \|/);
     expect(report.results.map((r) => [r.recurrence, r.n])).toEqual([[1, 5], [2, 5]]);
     for (const r of report.results) expect(r.tokens_per_s).toBeGreaterThan(0);
     backend.destroy();

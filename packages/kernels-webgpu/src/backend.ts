@@ -2,6 +2,7 @@ import {
   type AttentionOptions,
   type Backend,
   type BinaryOp,
+  type CustomKernel,
   type DType,
   type HostArray,
   type MatmulOptions,
@@ -20,6 +21,7 @@ import {
 import type { AdapterReport } from './adapter.js';
 import type { PoolStats } from './buffer-pool.js';
 import { CompletionWait } from './completion-wait.js';
+import { runCustomKernel } from './custom-kernel.js';
 import { GpuContext, type LimitCaps } from './context.js';
 import { fromGPUError, webgpuError } from './errors.js';
 import type { GpuFeatures, KernelContext } from './kernel.js';
@@ -268,6 +270,12 @@ export class WebGPUBackend implements Backend {
 
   crossEntropyBackward(logits: Tensor, labels: Tensor, lse: Tensor, dLoss: Tensor, ignoreIndex: number): Tensor {
     return crossEntropyBackward(this.#enter('crossEntropyBackward'), logits, labels, lse, dLoss, ignoreIndex);
+  }
+
+  // ---- user kernels: custom-kernel.ts ----
+
+  runCustomKernel(kernel: CustomKernel, inputs: readonly Tensor[], output: { shape: readonly number[]; dtype: DType }): Tensor {
+    return runCustomKernel(this.#enter(`custom kernel ${kernel.name}`), kernel, inputs, output);
   }
 
   // ---- lifecycle ----

@@ -88,7 +88,8 @@ export function parseHfConfig(json: unknown, source: string): ModelConfig {
   };
 }
 
-function parseRopeScaling(value: unknown, source: string): Llama3RopeScaling | undefined {
+/** A config's `rope_scaling` (only Llama-3's kind is supported); undefined when absent. */
+export function parseRopeScaling(value: unknown, source: string): Llama3RopeScaling | undefined {
   if (value === null || value === undefined) return undefined;
   const s = value as Json;
   const type = s.rope_type ?? s.type;

@@ -1,4 +1,5 @@
-export { type ModelConfig, type Architecture, parseHfConfig, toHfConfig } from './config.js';
+export { type ModelConfig, type Architecture, parseHfConfig, toHfConfig, parseRopeScaling } from './config.js';
+export { HUGINN_MODEL_TYPE, HUGINN_ARCHITECTURE, isHuginnConfig, parseHuginnConfig, toHuginnConfig, huginnTensorGroups, huginnTensorSource } from './huginn.js';
 export { type LayerNames, layerNames, expectedTensors, EMBED, FINAL_NORM, LM_HEAD, ADAPTER } from './names.js';
 export { decoderLayer, type LayerCacheSlot } from './layer.js';
 export { RecurrentLM, type RecurrenceStructure, type ForwardOptions, S0_STD, staticStructure } from './recurrent-lm.js';

@@ -1,7 +1,7 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { RRError, type TensorToWrite, writeSafetensors } from '@rr/tensor';
-import { type RecurrentLM, type RrSection, toHfConfig } from '@rr/model';
+import { type RecurrentLM, type RrSection, huginnTensorGroups, toHfConfig, toHuginnConfig } from '@rr/model';
 import type { AdapterInit } from './adapter-init.js';
 import type { Plan } from './plan.js';
 import type { Retrofitted } from './retrofit.js';
@@ -15,7 +15,17 @@ export interface SaveOptions {
   baseModel?: string;
   /** Replace an existing output folder. */
   force?: boolean;
+  /**
+   * `rr` (default): Hugging Face Llama/OLMo-2 names plus an `rr` section in config.json.
+   * `huginn`: the layout the paper's authors release their models in (RavenForCausalLM names and
+   * config keys), which their PyTorch code loads and trains; recurrent models only.
+   */
+  format?: SaveFormat;
+  /** Huginn format: the config's mean_recurrence (the authors' default test-time r). Default 4. */
+  meanRecurrence?: number;
 }
+
+export type SaveFormat = 'rr' | 'huginn';
 
 /** What a recurrent model's `rr` section records besides its structure. */
 export interface RecurrenceProvenance {
@@ -33,12 +43,14 @@ export async function saveModelFolder(out: string, model: RecurrentLM, options: 
   if (existsSync(out) && !options.force && readdirSync(out).length > 0) {
     throw new RRError('OUTPUT_EXISTS', `${out}: the output folder exists and is not empty; choose another --out or pass --force to replace it.`);
   }
-  const tensors: Record<string, TensorToWrite> = {};
-  for (const [name, t] of model.params) {
-    const data = await t.read();
-    tensors[name] = { dtype: 'F32', shape: [...t.shape], data: data instanceof Float32Array ? data : Float32Array.from(data as ArrayLike<number>) };
+  const huginn = (options.format ?? 'rr') === 'huginn';
+  if (huginn && !model.isRecurrent) {
+    throw new RRError('HUGINN_UNSUPPORTED', `${out}: the Huginn format describes recurrent models; a static model is saved as a plain Hugging Face folder (format "rr").`);
   }
-  const config: Record<string, unknown> = { ...(options.baseConfig ?? {}), ...toHfConfig(model.config) };
+  const tensors = huginn ? await huginnTensors(model) : await rrTensors(model);
+  const config: Record<string, unknown> = huginn
+    ? toHuginnConfig(model.config, model.structure, { meanRecurrence: options.meanRecurrence })
+    : { ...(options.baseConfig ?? {}), ...toHfConfig(model.config) };
   delete config.rr;
   if (model.isRecurrent) {
     const { prelude, block, coda, s0Std, initScale } = model.structure;
@@ -66,6 +78,34 @@ export async function saveModelFolder(out: string, model: RecurrentLM, options: 
     rmSync(temp, { recursive: true, force: true });
     throw e;
   }
+}
+
+async function hostF32(t: { read(): Promise<ArrayLike<number>> }): Promise<Float32Array> {
+  const data = await t.read();
+  return data instanceof Float32Array ? data : Float32Array.from(data);
+}
+
+async function rrTensors(model: RecurrentLM): Promise<Record<string, TensorToWrite>> {
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const [name, t] of model.params) tensors[name] = { dtype: 'F32', shape: [...t.shape], data: await hostF32(t) };
+  return tensors;
+}
+
+/** Huginn names; q/k/v and gate/up stacked by rows into attn.Wqkv and mlp.fc. */
+async function huginnTensors(model: RecurrentLM): Promise<Record<string, TensorToWrite>> {
+  const tensors: Record<string, TensorToWrite> = {};
+  for (const [name, members] of huginnTensorGroups(model.config, model.structure)) {
+    const parts = await Promise.all(members.map((m) => model.param(m)).map(async (t) => ({ shape: t.shape, data: await hostF32(t) })));
+    const rows = parts.reduce((n, p) => n + p.shape[0]!, 0);
+    const data = new Float32Array(parts.reduce((n, p) => n + p.data.length, 0));
+    let at = 0;
+    for (const p of parts) {
+      data.set(p.data, at);
+      at += p.data.length;
+    }
+    tensors[name] = { dtype: 'F32', shape: [rows, ...parts[0]!.shape.slice(1)], data };
+  }
+  return tensors;
 }
 
 /** Writes a `retrofit` result (see saveModelFolder); it loads back bit-identically with `loadModel`. */

@@ -56,6 +56,32 @@ export interface AttentionOptions {
   kvLength?: number;
 }
 
+/** One 4-byte word of a custom kernel's uniform block, in order. */
+export type UniformWord = readonly ['u32' | 'i32' | 'f32', number];
+
+/**
+ * A kernel written outside rr (see @rr/js-kernels), given in the two forms rr's backends run:
+ * backends that keep tensors in host memory call `js`, the WebGPU backend compiles `wgsl`. It
+ * reads `inputs` and writes one new output tensor; it never writes its inputs.
+ */
+export interface CustomKernel {
+  /** Names the kernel in errors. */
+  readonly name: string;
+  /** Writes every element of `out` from the inputs' values (the backend's own arrays: read only). */
+  readonly js: (inputs: readonly HostArray[], out: HostArray) => void;
+  readonly wgsl: {
+    /**
+     * A compute shader, entry point `main`. Group 0: `@binding(0)` a uniform block of `uniforms`,
+     * then each input as `var<storage, read>`, in order, then the output as
+     * `var<storage, read_write>`.
+     */
+    readonly code: string;
+    readonly uniforms: readonly UniformWord[];
+    /** Workgroup counts (x, y); each at most 65535, the limit every WebGPU device has. */
+    readonly workgroups: readonly [number, number];
+  };
+}
+
 /**
  * The contract every backend implements (CPU and WebGPU), checked by one conformance suite.
  * Methods take and return raw tensors: no autograd here (see `ops`), and every method validates
@@ -136,6 +162,10 @@ export interface Backend {
    */
   crossEntropy(logits: Tensor, labels: Tensor, ignoreIndex: number): { loss: Tensor; lse: Tensor };
   crossEntropyBackward(logits: Tensor, labels: Tensor, lse: Tensor, dLoss: Tensor, ignoreIndex: number): Tensor;
+
+  // ---- user kernels (optional: a backend without it cannot run @rr/js-kernels) ----
+  /** Runs a custom kernel over `inputs` into a new tensor of `output`'s shape and dtype. */
+  runCustomKernel?(kernel: CustomKernel, inputs: readonly Tensor[], output: { shape: readonly number[]; dtype: DType }): Tensor;
 
   // ---- lifecycle ----
   /** Resolves when all submitted work is complete. */

@@ -6,6 +6,8 @@ import { RRError } from '@rr/tensor';
 const dataSource = z
   .object({
     path: z.string().min(1),
+    /** Relative share of the phase's documents (default 1). */
+    weight: z.number().positive().optional(),
     format: z.enum(['jsonl', 'text', 'parquet']).optional(),
     field: z.string().min(1).optional(),
     template: z.string().min(1).optional(),
@@ -53,6 +55,10 @@ const phase = z
     name: z.string().min(1),
     steps: z.number().int().positive(),
     data: z.array(dataSource).min(1),
+    /** Visit each source's files and documents in a seeded order, new every epoch. */
+    shuffle: z.boolean().default(true),
+    /** What the data weights share out: documents, or tokens (a mix evened in packed rows, as the reference's). */
+    mixBy: z.enum(['documents', 'tokens']).default('documents'),
     seq: z.number().int().min(2).default(256),
     batch: z.number().int().positive().default(4),
     gradAccum: z.number().int().positive().default(1),
@@ -64,8 +70,10 @@ const phase = z
         data: z.array(dataSource).min(1),
         every: z.number().int().positive(),
         batches: z.number().int().positive().default(4),
-        /** Recurrence used for held-out loss (default: the curriculum's M). */
+        /** One recurrence for held-out loss (kept for older recipes; `recurrences` lists several). */
         recurrence: z.number().int().positive().optional(),
+        /** Recurrences the held-out loss is reported at (default 1, 2, 4, 8, 16, 32; r = 1 for a static model). */
+        recurrences: z.array(z.number().int().positive()).min(1).optional(),
       })
       .strict()
       .optional(),
@@ -87,9 +95,16 @@ export const recipeSchema = z
         initScale: z.number().min(0).default(1),
         /** "random": the same architecture with fresh weights (what pretraining is worth). */
         init: z.enum(['pretrained', 'random']).default('pretrained'),
+        /**
+         * Give a tied static model its own LM head (a copy of the embedding), as the reference does
+         * for Llama-3.2's static baseline; a retrofit is always untied.
+         */
+        untieEmbeddings: z.boolean().default(false),
       })
       .strict(),
     phases: z.array(phase).min(1),
+    /** The trained model's folder layout: rr's (Hugging Face names), or the authors' Huginn format for their PyTorch code. */
+    saveFormat: z.enum(['rr', 'huginn']).default('rr'),
     checkpoint: z
       .object({ every: z.number().int().positive().default(100), keep: z.number().int().positive().default(3) })
       .strict()

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type Backend, RRError, type Tensor, keep } from '@rr/tensor';
-import { type RecurrentLM, type TextTokenizer, initializeWeights, loadModel, RecurrentLM as Model } from '@rr/model';
+import { EMBED, LM_HEAD, type RecurrentLM, type TextTokenizer, initializeWeights, loadModel, RecurrentLM as Model } from '@rr/model';
 import { PoissonLognormalSampler, type RecurrenceSampler, type Schedule, recurrenceCurriculum } from '@rr/curriculum';
 import { AdamW, MuonWithAdamW, type Optimizer, type OptimizerState, warmupStableDecay } from '@rr/muon';
 import { type Retrofitted, retrofit, saveModelFolder } from '@rr/surgery';
 import { type HostTensor, type LoadedCheckpoint, type TrainerState, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { checkSource } from './data/documents.js';
-import { START, TokenPacker } from './data/packer.js';
+import { type DataPosition, type MixShare, START, TokenPacker } from './data/packer.js';
 import { type EvalMetrics, MetricsLog, type StepMetrics } from './metrics.js';
 import type { PhaseRecipe, Recipe } from './recipe.js';
 import { Trainer, evaluateLoss } from './trainer.js';
@@ -35,7 +35,12 @@ export interface RunSummary {
   evals: EvalMetrics[];
   /** The trained model folder (written at the end of the run). */
   modelDir: string | undefined;
+  /** Per phase trained in this call: the data mix asked for and realised (also in metrics.jsonl as `data_mix`). */
+  mix: { phase: string; sources: MixShare[] }[];
 }
+
+/** Recurrences the held-out loss is reported at unless the recipe says otherwise (docs/method.md's sweep). */
+export const EVAL_RECURRENCES: readonly number[] = [1, 2, 4, 8, 16, 32];
 
 /**
  * Runs a recipe: builds the model (pretrained or fresh weights; retrofitted when the recipe has a
@@ -63,9 +68,10 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
     tokenizer,
     hash,
     log: new MetricsLog(join(recipe.out, 'metrics.jsonl')),
-    summary: { steps: 0, interrupted: false, lastLoss: undefined, evals: [], modelDir: undefined },
+    summary: { steps: 0, interrupted: false, lastLoss: undefined, evals: [], modelDir: undefined, mix: [] },
     totalSteps: recipe.phases.reduce((s, p) => s + p.steps, 0),
     globalStep: checkpoint?.state.step ?? 0,
+    carried: START,
   };
   for (let phaseIndex = checkpoint?.state.phase ?? 0; phaseIndex < recipe.phases.length; phaseIndex++) {
     const resumeHere = checkpoint && checkpoint.state.phase === phaseIndex ? checkpoint : undefined;
@@ -90,6 +96,8 @@ interface Run {
   readonly summary: RunSummary;
   readonly totalSteps: number;
   globalStep: number;
+  /** Where the previous phase stopped in each data source: the next phase continues there. */
+  carried: DataPosition;
 }
 
 /**
@@ -103,7 +111,7 @@ async function runPhase(run: Run, phaseIndex: number, resume: LoadedCheckpoint |
   const optimizer = options.optimizer?.(phase, phaseIndex) ?? makeOptimizer(phase);
   try {
     const seed = recipe.seed + 1000 * phaseIndex;
-    const data = new TokenPacker(phase.data, run.tokenizer, phase.seq + 1, resume ? resume.state.data : START);
+    const data = new TokenPacker(phase.data, run.tokenizer, phase.seq + 1, { position: resume ? resume.state.data : run.carried, seed: recipe.seed, shuffle: phase.shuffle, mixBy: phase.mixBy });
     const trainer = new Trainer({
       model: run.model,
       optimizer,
@@ -142,8 +150,12 @@ async function runPhase(run: Run, phaseIndex: number, resume: LoadedCheckpoint |
       if (trainer.step % recipe.checkpoint.every === 0 && trainer.step < phase.steps) await save();
     }
     if (phase.eval && trainer.step % phase.eval.every !== 0) await evaluatePhase(run, phase);
-    // the phase boundary: the next phase starts with fresh schedules and optimizer
-    await saveRunCheckpoint(run, { step: run.globalStep, phase: phaseIndex + 1, phaseStep: 0, data: START, recipeHash: run.hash }, {});
+    const mix = { phase: phase.name, sources: data.mix() };
+    run.log.write({ step: run.globalStep, phase: phase.name, data_mix: mix.sources });
+    run.summary.mix.push(mix);
+    // the phase boundary: the next phase starts with fresh schedules and optimizer, and where this one stopped in the data
+    run.carried = await data.continuation();
+    await saveRunCheckpoint(run, { step: run.globalStep, phase: phaseIndex + 1, phaseStep: 0, data: run.carried, recipeHash: run.hash }, {});
     return 'done';
   } finally {
     optimizer.dispose();
@@ -155,16 +167,19 @@ async function saveRunCheckpoint(run: Run, state: TrainerState, optimizer: Optim
   await saveCheckpoint(run.recipe.out, { params: run.model.params, optimizer, state }, run.recipe.checkpoint.keep);
 }
 
-/** The phase's held-out loss at its evaluation recurrence, logged at the current global step. */
+/** The phase's held-out loss at each evaluation recurrence (r = 1 for a static model), logged at the current global step. */
 async function evaluatePhase(run: Run, phase: PhaseRecipe): Promise<void> {
   if (!phase.eval) return;
-  const recurrence = phase.eval.recurrence ?? phase.curriculum.maxMean;
-  const evalData = new TokenPacker(phase.eval.data, run.tokenizer, phase.seq + 1);
-  const loss = await evaluateLoss(run.model, evalData, { batch: phase.batch, batches: phase.eval.batches, recurrence, seed: run.recipe.seed });
-  const m: EvalMetrics = { step: run.globalStep, phase: phase.name, eval_loss: loss, recurrence };
-  run.log.write(m);
-  run.summary.evals.push(m);
-  run.options.onEval?.(m);
+  const recurrences = run.model.isRecurrent ? (phase.eval.recurrences ?? (phase.eval.recurrence ? [phase.eval.recurrence] : EVAL_RECURRENCES)) : [1];
+  for (const recurrence of recurrences) {
+    // the same held-out rows at every r, so the losses compare
+    const evalData = new TokenPacker(phase.eval.data, run.tokenizer, phase.seq + 1);
+    const loss = await evaluateLoss(run.model, evalData, { batch: phase.batch, batches: phase.eval.batches, recurrence, seed: run.recipe.seed });
+    const m: EvalMetrics = { step: run.globalStep, phase: phase.name, eval_loss: loss, recurrence };
+    run.log.write(m);
+    run.summary.evals.push(m);
+    run.options.onEval?.(m);
+  }
 }
 
 function recipeHash(recipe: Recipe): string {
@@ -191,9 +206,18 @@ function buildModel(recipe: Recipe, backend: Backend): BuiltModel {
     base = new Model(base.config, fresh);
   }
   const tokenizerFiles = loaded.tokenizerFiles;
-  if (!m.plan) return { model: base, tokenizer: loaded.tokenizer, retrofitted: undefined, tokenizerFiles };
+  if (!m.plan) return { model: m.untieEmbeddings ? untied(base) : base, tokenizer: loaded.tokenizer, retrofitted: undefined, tokenizerFiles };
   const r = retrofit(base, m.plan, { adapterInit: m.adapterInit, initScale: m.initScale, seed: recipe.seed });
   return { model: r.model, tokenizer: loaded.tokenizer, retrofitted: r, tokenizerFiles };
+}
+
+/** A tied model with its own LM head, a copy of the embedding (the reference's untied static baseline). */
+function untied(model: RecurrentLM): RecurrentLM {
+  if (!model.config.tieWordEmbeddings || model.params.has(LM_HEAD)) return model;
+  const embed = model.param(EMBED);
+  const params = new Map(model.params);
+  params.set(LM_HEAD, keep(embed.backend.cast(embed, embed.dtype)));
+  return new Model({ ...model.config, tieWordEmbeddings: false }, params, model.structure);
 }
 
 function makeOptimizer(phase: PhaseRecipe): Optimizer {
@@ -225,6 +249,9 @@ async function saveModel(dir: string, model: RecurrentLM, retrofitted: Retrofitt
     tokenizerFiles,
     baseModel: recipe.model.path,
     force: true,
+    format: recipe.saveFormat,
+    // the authors' code recurs mean_recurrence times when no r is given: the M the run ended with
+    meanRecurrence: recipe.phases[recipe.phases.length - 1]!.curriculum.maxMean,
     ...(retrofitted ? { origin: retrofitted.origin, adapterInit: retrofitted.adapterInit, basePlan: retrofitted.plan } : {}),
   });
 }

@@ -71,7 +71,7 @@ describeWithFixtures('rr eval gsm8k on stories260K', ['gsm8k/test.jsonl', 'gsm8k
     const first = await cli([...args, '--limit', '3', '--json']);
     expect(first.code, first.err).toBe(0);
     const report = JSON.parse(first.out);
-    expect(report).toMatchObject({ task: 'gsm8k-cot', model: 'stories260K-r121', shots: 1, cue: false });
+    expect(report).toMatchObject({ task: 'gsm8k-cot', variant: "gsm8k_cot_sean, num_fewshot 1 (the paper's)", model: 'stories260K-r121', shots: 1, cue: true });
     expect(report.results.map((r: { recurrence: number; n: number; mean_steps: number }) => [r.recurrence, r.n, r.mean_steps])).toEqual([
       [1, 3, 1],
       [2, 3, 2],
@@ -87,7 +87,7 @@ describeWithFixtures('rr eval gsm8k on stories260K', ['gsm8k/test.jsonl', 'gsm8k
     const more = await cli([...args, '--limit', '5']);
     expect(more.code, more.err).toBe(0);
     expect(more.err).toMatch(/4 answers generated, 6 resumed/);
-    expect(more.out).toMatch(/^\| r \| n \|.*\n\|.*\n\| 1 \| 5 \|.*\n\| 2 \| 5 \|/);
+    expect(more.out).toMatch(/^GSM8K variant: gsm8k_cot_sean, num_fewshot 1 \(the paper's\)\n\n\| r \| n \|.*\n\|.*\n\| 1 \| 5 \|.*\n\| 2 \| 5 \|/);
     expect(readFileSync(join(out, 'samples.jsonl'), 'utf8').startsWith(log)).toBe(true);
 
     const again = await cli([...args, '--limit', '5']);
@@ -111,6 +111,16 @@ describeWithFixtures('rr eval gsm8k on stories260K', ['gsm8k/test.jsonl', 'gsm8k
     // the first new token comes from the prompt at r = 3; a huge threshold lets every later one exit after 1 step
     expect(row.mean_steps).toBeCloseTo((3 + 7) / 8, 10);
     expect(JSON.parse(readFileSync(join(out, 'run.json'), 'utf8')).adaptive_exit).toEqual({ kl: 1e9 });
+  });
+
+  it('scores a model folder in the Huginn release format (rr surgery --format huginn), with --variant', async () => {
+    const huginn = join(root, 'stories260K-r121-huginn');
+    const s = await cli(['surgery', '--model', hf(), '--plan', '1,2,1', '--format', 'huginn', '--out', huginn, '--json']);
+    expect(s.code, s.err).toBe(0);
+    expect(JSON.parse(readFileSync(join(huginn, 'config.json'), 'utf8'))).toMatchObject({ model_type: 'huginn_raven', n_layers_in_recurrent_block: 2 });
+    const r = await cli(['eval', 'gsm8k', '--model', huginn, '--data', test(), '--variant', 'gsm8k_cot', '--recurrence', '1,2', '--limit', '1', ...small, '--out', join(root, 'huginn-eval'), '--json']);
+    expect(r.code, r.err).toBe(0);
+    expect(JSON.parse(r.out)).toMatchObject({ variant: 'gsm8k_cot, num_fewshot 1', cue: false, results: [{ recurrence: 1, n: 1 }, { recurrence: 2, n: 1 }] });
   });
 
   it('evaluates a static model at r = 1 (also the gsm8k task, exemplars from train.jsonl beside --data) and refuses r > 1 or adaptive exit for it', async () => {

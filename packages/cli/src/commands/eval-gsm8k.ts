@@ -2,6 +2,10 @@ import { basename, dirname, join, resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import {
   DEFAULT_MAX_NEW_TOKENS,
+  GSM8K_VARIANT_NAMES,
+  type Gsm8kVariantName,
+  PAPER_VARIANT,
+  gsm8kVariant,
   type EvaluateProgress,
   TASK_NAMES,
   type TaskName,
@@ -20,7 +24,8 @@ interface EvalGsm8kFlags {
   model: string;
   data: string;
   out: string;
-  task: TaskName;
+  variant?: Gsm8kVariantName;
+  task?: TaskName;
   shots?: number;
   cue?: boolean;
   fewshot?: string;
@@ -36,10 +41,10 @@ interface EvalGsm8kFlags {
   json?: boolean;
 }
 
-/** The recurrences a sweep covers when --recurrence is not given (docs/method.md's 1..8; r = 1 for a static model). */
-const DEFAULT_RECURRENCES = [1, 2, 4, 8];
+/** The recurrences a sweep covers when --recurrence is not given (docs/method.md's test-time scaling sweep; r = 1 for a static model). */
+const DEFAULT_RECURRENCES = [1, 2, 4, 8, 16, 32];
 
-const taskOption = (): Option => new Option('--task <name>', 'lm-evaluation-harness task variant').choices([...TASK_NAMES]).default('gsm8k-cot');
+const taskOption = (): Option => new Option('--task <name>', 'lm-evaluation-harness task').choices([...TASK_NAMES]).default('gsm8k-cot');
 
 /** rr eval gsm8k (the sweep) and rr eval gsm8k score (re-scoring saved completions). */
 export function registerEvalCommands(program: Command, io: CliIO): void {
@@ -60,9 +65,15 @@ export function registerEvalCommands(program: Command, io: CliIO): void {
     .requiredOption('--model <path>', 'Hugging Face model folder or llama2.c .bin checkpoint')
     .requiredOption('--data <file>', 'GSM8K JSONL, normally the test split')
     .requiredOption('--out <dir>', 'output folder; an existing one is resumed')
-    .addOption(taskOption())
-    .option('--shots <n>', 'few-shot exemplars, 0..8 (default: 8 for gsm8k-cot, 5 for gsm8k)', nonNegativeInt)
-    .option('--cue', `gsm8k-cot: add "Let's think step by step." after every A: (the paper's variant)`)
+    .addOption(
+      new Option('--variant <name>', `GSM8K variant by its lm-evaluation-harness name (default ${PAPER_VARIANT}, the paper's: gsm8k-cot, 1 shot, the step-by-step cue)`).choices([
+        ...GSM8K_VARIANT_NAMES,
+      ]),
+    )
+    .addOption(new Option('--task <name>', "lm-evaluation-harness task, with the harness's defaults for it (instead of --variant)").choices([...TASK_NAMES]))
+    .option('--shots <n>', "few-shot exemplars (default: the variant's; 0..8 for gsm8k-cot)", nonNegativeInt)
+    .option('--cue', `gsm8k-cot: add "Let's think step by step." after every A:`)
+    .option('--no-cue', 'gsm8k-cot: no cue')
     .option('--fewshot <file>', 'gsm8k: the train split the exemplars are drawn from (default: train.jsonl beside --data)')
     .option('--recurrence <list>', `recurrences to evaluate (default: ${DEFAULT_RECURRENCES.join(',')}; 1 for a static model)`, positiveIntList)
     .option('--limit <n>', 'evaluate the first n questions', positiveInt)
@@ -88,7 +99,9 @@ export function registerEvalCommands(program: Command, io: CliIO): void {
 
 async function evalGsm8kCommand(o: EvalGsm8kFlags, io: CliIO): Promise<void> {
   const samples = await loadGsm8k(o.data);
-  const fewshotPool = o.task === 'gsm8k' ? await loadGsm8k(o.fewshot ?? join(dirname(o.data), 'train.jsonl')) : undefined;
+  const variant = o.variant ?? (o.task === undefined ? PAPER_VARIANT : undefined);
+  const task = o.task ?? gsm8kVariant(variant!).task;
+  const fewshotPool = task === 'gsm8k' ? await loadGsm8k(o.fewshot ?? join(dirname(o.data), 'train.jsonl')) : undefined;
   let chosen: BackendChoice | undefined;
   const backend = await createBackend(o.backend, {
     onChosen: (c) => {
@@ -119,6 +132,7 @@ async function evalGsm8kCommand(o: EvalGsm8kFlags, io: CliIO): Promise<void> {
     const result = await evaluateGsm8k({
       generator,
       samples,
+      variant,
       task: o.task,
       shots: o.shots,
       cue: o.cue,

@@ -21,6 +21,7 @@ export function registerModelCommands(program: Command, io: CliIO): void {
     .option('--init-scale <x>', 'scale of the initial-state std (0 = zeros)', nonNegativeNumber, 1)
     .option('--seed <n>', 'seed of the adapter init', positiveIntOrZero, 0)
     .option('--tokenizer <file>', 'llama2.c tokenizer .bin (default: beside the checkpoint)')
+    .addOption(new Option('--format <layout>', "folder layout: rr (Hugging Face names + an rr section) or huginn (the authors' RavenForCausalLM release format, for their PyTorch code)").choices(['rr', 'huginn']).default('rr'))
     .option('--force', 'replace an existing output folder')
     .option('--json', 'print the report as JSON')
     .action(async (o) => {

@@ -1,5 +1,5 @@
 import { loadModel } from '@rr/model';
-import { type AdapterInit, type SurgeryReport, retrofit, saveRetrofitted } from '@rr/surgery';
+import { type AdapterInit, type SaveFormat, type SurgeryReport, retrofit, saveRetrofitted } from '@rr/surgery';
 import { createBackend } from '../backends.js';
 
 export interface SurgeryCommandOptions {
@@ -11,6 +11,7 @@ export interface SurgeryCommandOptions {
   tokenizer?: string;
   out: string;
   force?: boolean;
+  format?: SaveFormat;
 }
 
 /** `rr surgery`: load, retrofit, write the recurrent checkpoint; returns the report. */
@@ -19,7 +20,7 @@ export async function surgeryCommand(o: SurgeryCommandOptions): Promise<SurgeryR
   try {
     const { model, rawConfig, tokenizerFiles } = loadModel(o.model, backend, o.tokenizer ? { tokenizerPath: o.tokenizer } : {});
     const r = retrofit(model, o.plan, { adapterInit: o.adapterInit, initScale: o.initScale, seed: o.seed });
-    await saveRetrofitted(o.out, r, { baseConfig: rawConfig, tokenizerFiles, baseModel: o.model, force: o.force });
+    await saveRetrofitted(o.out, r, { baseConfig: rawConfig, tokenizerFiles, baseModel: o.model, force: o.force, format: o.format });
     return { ...r.report, out: o.out };
   } finally {
     backend.destroy();

@@ -39,7 +39,8 @@ export function registerTrainCommands(program: Command, io: CliIO): void {
           onEval: (m) => (json ? io.out(`${JSON.stringify(m)}\n`) : io.err(`\n${evalLine(m)}\n`)),
         });
         if (!json) io.err('\n');
-        const done = { done: !summary.interrupted, steps: summary.steps, last_loss: summary.lastLoss, model: summary.modelDir, out: recipe.out, backend: chosen!.backend, adapter: chosen!.adapter };
+        if (!json) for (const m of summary.mix) io.err(`data mix [${m.phase}]: ${m.sources.map((s) => `${s.source} ${(s.documentShare * 100).toFixed(1)}% of documents (asked ${(s.weight * 100).toFixed(1)}%), ${(s.tokenShare * 100).toFixed(1)}% of tokens`).join('; ')}\n`);
+        const done = { done: !summary.interrupted, steps: summary.steps, last_loss: summary.lastLoss, model: summary.modelDir, out: recipe.out, backend: chosen!.backend, adapter: chosen!.adapter, data_mix: summary.mix };
         io.out(json ? `${JSON.stringify(done)}\n` : summary.interrupted ? `stopped; resume with: rr train --recipe ${o.recipe} --resume\n` : `trained model: ${summary.modelDir}\n`);
       } finally {
         process.off('SIGINT', onSigint);

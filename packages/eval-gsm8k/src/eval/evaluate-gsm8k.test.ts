@@ -68,7 +68,7 @@ async function outDir(): Promise<string> {
 }
 
 function options(dir: string, generator: Generator, extra: Partial<EvaluateGsm8kOptions> = {}): EvaluateGsm8kOptions {
-  return { generator, samples: DOCS, recurrences: [1, 2], batch: 2, outDir: dir, model: 'scripted', clock: steppingClock(), ...extra };
+  return { generator, samples: DOCS, task: 'gsm8k-cot', recurrences: [1, 2], batch: 2, outDir: dir, model: 'scripted', clock: steppingClock(), ...extra };
 }
 
 // The harness's mean_stderr of 1/5, 2/5 and 4/5 correct, to the bit (scripts/harness-oracle.py):

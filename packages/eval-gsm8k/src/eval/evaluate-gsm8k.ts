@@ -10,15 +10,21 @@ import { scoreCompletion } from '../scoring/score.js';
 import { truncateAtStop } from '../scoring/stop-sequences.js';
 import { buildPrompts, harnessTarget } from '../tasks/prompt.js';
 import { DEFAULT_MAX_NEW_TOKENS, type TaskName, taskSpec } from '../tasks/task-spec.js';
+import { type Gsm8kVariantName, PAPER_VARIANT, describeVariant, gsm8kVariant } from '../tasks/variants.js';
 import type { GenerateOptions, Generation, Generator } from './generator.js';
 
 export interface EvaluateGsm8kOptions {
   readonly generator: Generator;
   /** The evaluated split (normally test), in dataset order: doc i gets the harness's i-th prompt. */
   readonly samples: readonly Gsm8kSample[];
-  /** Default 'gsm8k-cot'. */
+  /**
+   * Task, shots and cue together, by the harness's name. Default: the paper's `gsm8k_cot_sean`
+   * (gsm8k-cot, 1 shot, cue), unless `task` is given, which then runs with the harness's own
+   * defaults for it. `shots` and `cue` override either.
+   */
+  readonly variant?: Gsm8kVariantName;
   readonly task?: TaskName;
-  /** Default: the harness's (8 for gsm8k-cot, 5 for gsm8k). */
+  /** Default: the variant's; for a bare `task`, the harness's (8 for gsm8k-cot, 5 for gsm8k). */
   readonly shots?: number;
   /** gsm8k-cot with the "Let's think step by step." cue. */
   readonly cue?: boolean;
@@ -97,12 +103,16 @@ interface RunSettings {
  * between runs: the report covers exactly the requested ones.
  */
 export async function evaluateGsm8k(options: EvaluateGsm8kOptions): Promise<EvaluateGsm8kResult> {
-  const task = options.task ?? 'gsm8k-cot';
+  const preset = options.variant !== undefined ? gsm8kVariant(options.variant) : options.task === undefined ? gsm8kVariant(PAPER_VARIANT) : undefined;
+  if (preset && options.task !== undefined && options.task !== preset.task) {
+    throw badOption('task', options.task, `the task of variant ${preset.name} ("${preset.task}"), or leave it out`);
+  }
+  const task = options.task ?? preset!.task;
   const spec = taskSpec(task);
   const settings: RunSettings = {
     task,
-    shots: options.shots ?? spec.defaultShots,
-    cue: options.cue ?? false,
+    shots: options.shots ?? preset?.shots ?? spec.defaultShots,
+    cue: options.cue ?? preset?.cue ?? false,
     max_new_tokens: options.maxNewTokens ?? DEFAULT_MAX_NEW_TOKENS,
     adaptive_exit: options.adaptiveExit ? { kl: options.adaptiveExit.kl } : null,
     generator: options.generatorSettings ?? null,
@@ -195,6 +205,7 @@ export async function evaluateGsm8k(options: EvaluateGsm8kOptions): Promise<Eval
   const wanted = log.records().filter((r) => r.index < docs.length && recurrences.includes(r.recurrence));
   const report: Gsm8kReport = {
     task,
+    variant: describeVariant(task, settings.shots, settings.cue),
     model: options.model ?? 'model',
     shots: settings.shots,
     cue: settings.cue,

@@ -6,7 +6,7 @@ import { formatRate, formatSteps, type Gsm8kReport, percent, percentWithStderr }
  * results table, for opening from disk or attaching to a run.
  */
 export function renderReportHtml(report: Gsm8kReport, chartSvg: string): string {
-  const title = `GSM8K (${report.task}, ${report.shots}-shot${report.cue ? ', step-by-step cue' : ''}): ${report.model}`;
+  const title = `GSM8K (${report.variant ?? `${report.task}, ${report.shots}-shot${report.cue ? ', step-by-step cue' : ''}`}): ${report.model}`;
   const rows = report.results
     .map(
       (r) =>

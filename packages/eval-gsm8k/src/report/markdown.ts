@@ -8,8 +8,9 @@ import { formatRate, formatSteps, type Gsm8kReport, percentWithStderr } from './
  * |---:|---:|---:|---:|---:|---:|
  * | 1 | 50 | 4.0 ± 2.8 | 10.0 ± 4.3 | 812 | 1.00 |
  */
-export function renderMarkdownTable(report: Pick<Gsm8kReport, 'results' | 'static_baseline'>): string {
+export function renderMarkdownTable(report: Pick<Gsm8kReport, 'results' | 'static_baseline' | 'variant'>): string {
   const lines = [
+    ...(report.variant ? [`GSM8K variant: ${report.variant}`, ''] : []),
     '| r | n | strict-match | flexible-extract | tokens/s | mean steps |',
     '|---:|---:|---:|---:|---:|---:|',
     ...report.results.map((r) =>

@@ -4,6 +4,8 @@ import type { RecurrenceResult } from './aggregate.js';
 /** `report.json`: one checkpoint's test-time scaling sweep. */
 export interface Gsm8kReport {
   readonly task: TaskName;
+  /** Which variant ran, by the harness's task name and shot count, e.g. "gsm8k_cot_sean, num_fewshot 1 (the paper's)". */
+  readonly variant?: string;
   /** What was evaluated (a model directory, a run name). */
   readonly model: string;
   readonly shots: number;

@@ -1,6 +1,7 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { type Backend, RRError, openModelWeights } from '@rr/tensor';
+import { type Backend, RRError, type TensorSource, openModelWeights } from '@rr/tensor';
+import { huginnTensorSource, isHuginnConfig, parseHuginnConfig } from '../huginn.js';
 import { type ModelConfig, parseHfConfig } from '../config.js';
 import { LM_HEAD, expectedTensors } from '../names.js';
 import { type RecurrenceStructure, RecurrentLM, S0_STD } from '../recurrent-lm.js';
@@ -40,9 +41,24 @@ export function loadHfModel(dir: string, backend: Backend, options: LoadOptions 
   } catch (e) {
     throw new RRError('CONFIG_INVALID', `${configPath}: cannot read the model config (${(e as Error).message}).`, {}, { cause: e });
   }
-  const config = parseHfConfig(raw, configPath);
-  const structure = raw.rr === undefined ? undefined : parseRrSection(raw.rr, config, configPath);
-  const weights = openModelWeights(dir);
+  const stored = openModelWeights(dir);
+  let config: ModelConfig;
+  let structure: RecurrenceStructure | undefined;
+  let weights: TensorSource = stored;
+  if (isHuginnConfig(raw)) {
+    // the authors' release format: their names and stacked projections, read as rr's
+    try {
+      ({ config, structure } = parseHuginnConfig(raw, new Set(stored.tensors.keys()), configPath));
+      config = withTokenizerSpecialIds(config, dir);
+      weights = huginnTensorSource(stored, config, structure, dir);
+    } catch (e) {
+      stored.close();
+      throw e;
+    }
+  } else {
+    config = parseHfConfig(raw, configPath);
+    structure = raw.rr === undefined ? undefined : parseRrSection(raw.rr, config, configPath);
+  }
   try {
     const expected = expectedTensors(config, { adapter: structure !== undefined });
     const optional = new Set(config.tieWordEmbeddings ? [LM_HEAD] : []);
@@ -53,6 +69,35 @@ export function loadHfModel(dir: string, backend: Backend, options: LoadOptions 
   } finally {
     weights.close();
   }
+}
+
+/**
+ * A Huginn config may carry the from-scratch Huginn's BOS/EOS ids (its vocabulary is 65,536) next
+ * to a base model's smaller one; ids outside the vocabulary are replaced by the tokenizer's own
+ * (tokenizer_config.json's bos_token / eos_token, looked up in tokenizer.json's added tokens).
+ */
+function withTokenizerSpecialIds(config: ModelConfig, dir: string): ModelConfig {
+  const inVocab = (id: number): boolean => Number.isInteger(id) && id >= 0 && id < config.vocabSize;
+  if (inVocab(config.bosTokenId) && inVocab(config.eosTokenId)) return config;
+  const read = (name: string): Record<string, unknown> => {
+    try {
+      return JSON.parse(readFileSync(join(dir, name), 'utf8')) as Record<string, unknown>;
+    } catch {
+      return {};
+    }
+  };
+  const tokenizerConfig = read('tokenizer_config.json');
+  const added = (read('tokenizer.json').added_tokens as { id: number; content: string }[] | undefined) ?? [];
+  const idOf = (key: string, fallback: number): number => {
+    const token = tokenizerConfig[key];
+    const content = typeof token === 'string' ? token : (token as { content?: string } | undefined)?.content;
+    return added.find((t) => t.content === content)?.id ?? fallback;
+  };
+  return {
+    ...config,
+    bosTokenId: inVocab(config.bosTokenId) ? config.bosTokenId : idOf('bos_token', 1),
+    eosTokenId: inVocab(config.eosTokenId) ? config.eosTokenId : idOf('eos_token', 2),
+  };
 }
 
 const TOKENIZER_FILES = ['tokenizer.json', 'tokenizer_config.json', 'special_tokens_map.json', 'generation_config.json', 'tokenizer.model', 'tokenizer.bin'];

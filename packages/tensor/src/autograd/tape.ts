@@ -48,7 +48,10 @@ export function willRecord(inputs: readonly Tensor[]): boolean {
   return gradDisabled === 0 && inputs.some((t) => t.requiresGrad);
 }
 
-/** Called by ops after computing `out`: attaches the backward rule when any input needs a gradient. */
+/**
+ * Called by ops after computing `out`: attaches the backward rule when any input needs a gradient.
+ * Public so that packages defining ops of their own (user kernels) take part in `grad` too.
+ */
 export function record(
   op: string,
   out: Tensor,

@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import type { AttentionOptions, Backend, BinaryOp, MatmulOptions, RopeOptions, Storage, UnaryOp } from '../backend.js';
+import type { AttentionOptions, Backend, BinaryOp, CustomKernel, MatmulOptions, RopeOptions, Storage, UnaryOp } from '../backend.js';
 import { type DType, type HostArray, allocHost, assertShape, sizeOf } from '../dtype.js';
 import { RRError } from '../errors.js';
 import { Tensor } from '../tensor.js';
@@ -284,6 +284,17 @@ export class CpuBackend implements Backend {
     const vocab = logits.shape[logits.rank - 1]!;
     const d = ce.crossEntropyBackward(this.#data(logits), this.#data<Int32Array>(labels), this.#data(lse), this.#data(dLoss)[0]!, vocab, ignoreIndex);
     return this.#wrap(d, logits.shape, logits.dtype);
+  }
+
+  // ---- user kernels ----
+
+  /** Runs the kernel's JavaScript form over the tensors' own arrays (no copies). */
+  runCustomKernel(kernel: CustomKernel, inputs: readonly Tensor[], output: { shape: readonly number[]; dtype: DType }): Tensor {
+    assertShape(output.shape, kernel.name);
+    this.#checkDType(output.dtype, kernel.name);
+    const out = allocHost(output.dtype, sizeOf(output.shape));
+    kernel.js(inputs.map((t) => this.#data<HostArray>(t)), out);
+    return this.#wrap(out, output.shape, output.dtype);
   }
 
   // ---- lifecycle ----

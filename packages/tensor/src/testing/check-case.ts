@@ -7,7 +7,7 @@ import { scope } from '../scope.js';
 import type { ConformanceCase } from './cases.js';
 import { directionalDerivative, finiteDifferenceGradient } from './finite-difference.js';
 import { drawInputs } from './inputs.js';
-import { referenceOps, tensorOps } from './op-set.js';
+import { type OpSet, referenceOps, tensorOps } from './op-set.js';
 import type { RefTensor } from './reference.js';
 import { relativeError } from './relative-error.js';
 
@@ -19,6 +19,17 @@ import { relativeError } from './relative-error.js';
  * The reference always sees the inputs as the backend stored them (read back after upload), so
  * the rounding of inputs to f32/f16 is not counted as the op's error.
  */
+
+/**
+ * The two sides a case is evaluated with. Ops defined outside @rr/tensor (a user kernel) are
+ * checked by passing op sets extended with them, and a case whose compute calls the extension.
+ */
+export interface CaseOpSets {
+  tensor: OpSet<Tensor>;
+  reference: OpSet<RefTensor>;
+}
+
+const BUILT_IN: CaseOpSets = { tensor: tensorOps, reference: referenceOps };
 
 export interface ForwardReport {
   shape: readonly number[];
@@ -35,17 +46,17 @@ export interface BackwardReport {
   leaked: number;
 }
 
-export async function checkForward(backend: Backend, c: ConformanceCase, dtype: FloatDType, rng: Rng): Promise<ForwardReport> {
+export async function checkForward(backend: Backend, c: ConformanceCase, dtype: FloatDType, rng: Rng, ops: CaseOpSets = BUILT_IN): Promise<ForwardReport> {
   const before = backend.memory().storages;
   const values = drawInputs(c.inputs, rng);
   const { inputs, out } = scope(() => {
     const inputs = uploadInputs(backend, c, dtype, values);
-    return { inputs, out: c.compute(tensorOps, inputs) };
+    return { inputs, out: c.compute(ops.tensor, inputs) };
   });
   let report: Omit<ForwardReport, 'leaked'>;
   try {
     const stored = await readAll(inputs);
-    const expected = c.compute(referenceOps, asRef(c, stored));
+    const expected = c.compute(ops.reference, asRef(c, stored));
     const actual = Float64Array.from(await out.read());
     report = { shape: out.shape, expectedShape: expected.shape, error: compare(actual, out.shape, expected) };
   } finally {
@@ -59,7 +70,7 @@ export async function checkForward(backend: Backend, c: ConformanceCase, dtype: 
  * compared with differences of the reference's sum(ref_out * G): element by element, or along
  * random directions for medium shapes (see `BackwardCheck`).
  */
-export async function checkBackward(backend: Backend, c: ConformanceCase, dtype: FloatDType, rng: Rng): Promise<BackwardReport> {
+export async function checkBackward(backend: Backend, c: ConformanceCase, dtype: FloatDType, rng: Rng, ops: CaseOpSets = BUILT_IN): Promise<BackwardReport> {
   if (c.backward === 'none') throw new Error(`checkBackward: ${c.name} has no gradient to check.`);
   const before = backend.memory().storages;
   const values = drawInputs(c.inputs, rng);
@@ -67,7 +78,7 @@ export async function checkBackward(backend: Backend, c: ConformanceCase, dtype:
   const { inputs, out, upstream, grads } = scope(() => {
     const inputs = uploadInputs(backend, c, dtype, values);
     const params = wrt.map((i) => requireGrad(inputs[i]!));
-    const out = c.compute(tensorOps, inputs);
+    const out = c.compute(ops.tensor, inputs);
     const upstream = backend.upload(rng.fillNormal(new Float64Array(out.size)), out.shape, dtype);
     return { inputs, out, upstream, grads: grad(out, params, upstream) };
   });
@@ -75,7 +86,7 @@ export async function checkBackward(backend: Backend, c: ConformanceCase, dtype:
   try {
     const stored = await readAll(inputs);
     const g = Float64Array.from(await upstream.read());
-    const loss = (xs: readonly Float64Array[]): number => dot(c.compute(referenceOps, asRef(c, xs)).data, g);
+    const loss = (xs: readonly Float64Array[]): number => dot(c.compute(ops.reference, asRef(c, xs)).data, g);
     const actual = await readAll(grads);
     const expected = c.backward === 'finite-differences' ? finiteDifferenceGradient(loss, stored, { wrt }) : undefined;
     results = wrt.map((i, j) => {

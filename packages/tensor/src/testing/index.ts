@@ -5,7 +5,7 @@
  */
 export { defineBackendConformance, defaultTolerance, unavailableOutcome, type ConformanceOptions, type Tolerance } from './conformance.js';
 export { conformanceCases, llamaBlockCase, tinyLanguageModelCase, type ConformanceCase, type BackwardCheck } from './cases.js';
-export { checkForward, checkBackward, uploadInputs, type ForwardReport, type BackwardReport } from './check-case.js';
+export { checkForward, checkBackward, uploadInputs, type CaseOpSets, type ForwardReport, type BackwardReport } from './check-case.js';
 export * as reference from './reference.js';
 export { refTensor, type RefTensor } from './reference.js';
 export { tensorOps, referenceOps, type OpSet } from './op-set.js';

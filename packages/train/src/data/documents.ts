@@ -1,11 +1,17 @@
-import { readFileSync, statSync } from 'node:fs';
-import { extname } from 'node:path';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import { extname, join } from 'node:path';
 import { type FileMetaData, asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { RRError } from '@rr/tensor';
 
-/** One training data file and how to turn its records into documents (text). */
+/** One source of training data (a file, or a folder of files) and how to turn its records into documents. */
 export interface DataSource {
+  /** A data file, or a folder: then every .jsonl/.json/.parquet/.txt file in it, by name (e.g. a dataset's shards). */
   path: string;
+  /**
+   * Share of the documents drawn from this source when a phase lists several (relative to the
+   * others' weights; default 1). The mixer realises the weights exactly over every block of draws.
+   */
+  weight?: number;
   /** Inferred from the extension: .jsonl/.json -> jsonl, .parquet -> parquet, else text. */
   format?: 'jsonl' | 'text' | 'parquet';
   /** The text field of jsonl/parquet records (default "text"). */
@@ -25,16 +31,35 @@ export interface DataSource {
   separator?: string;
 }
 
-export function formatOf(source: DataSource): 'jsonl' | 'text' | 'parquet' {
+export function formatOf(source: DataSource, file = source.path): 'jsonl' | 'text' | 'parquet' {
   if (source.format) return source.format;
-  const ext = extname(source.path).toLowerCase();
+  const ext = extname(file).toLowerCase();
   return ext === '.jsonl' || ext === '.json' ? 'jsonl' : ext === '.parquet' ? 'parquet' : 'text';
 }
 
-/** Checks that the file exists (at recipe validation, before any work). */
+const DATA_EXTENSIONS = new Set(['.jsonl', '.json', '.parquet', '.txt']);
+
+/** The files of a source: the file itself, or a folder's data files sorted by name. */
+export function sourceFiles(source: DataSource, where = 'data'): string[] {
+  const stat = statSync(source.path, { throwIfNoEntry: false });
+  if (stat?.isFile()) return [source.path];
+  if (!stat?.isDirectory()) throw new RRError('DATA_NOT_FOUND', `${where}: data file ${source.path} does not exist.`);
+  const files = readdirSync(source.path)
+    .filter((name) => DATA_EXTENSIONS.has(extname(name).toLowerCase()))
+    .sort()
+    .map((name) => join(source.path, name))
+    .filter((file) => statSync(file).isFile());
+  if (files.length === 0) {
+    throw new RRError('DATA_NOT_FOUND', `${where}: the folder ${source.path} holds no data file (${[...DATA_EXTENSIONS].join(', ')}).`);
+  }
+  return files;
+}
+
+/** Checks that the file or folder exists and holds data, and that the weight is usable (at recipe validation, before any work). */
 export function checkSource(source: DataSource, where: string): void {
-  if (!statSync(source.path, { throwIfNoEntry: false })?.isFile()) {
-    throw new RRError('DATA_NOT_FOUND', `${where}: data file ${source.path} does not exist.`);
+  sourceFiles(source, where);
+  if (source.weight !== undefined && !(source.weight > 0 && Number.isFinite(source.weight))) {
+    throw new RRError('DATA_INVALID', `${where}: ${source.path} has weight ${source.weight}; a weight must be a positive number.`);
   }
 }
 
@@ -44,18 +69,21 @@ export interface Document {
   text: string;
 }
 
-/** Every document of a file, in order. Files are read whole: one file of a dataset at a time. */
-export async function readDocuments(source: DataSource): Promise<Document[]> {
-  checkSource(source, 'data');
-  const format = formatOf(source);
+/**
+ * Every document of one file of a source (default: the source's own path), in order. Files are
+ * read whole: one file of a dataset at a time.
+ */
+export async function readDocuments(source: DataSource, file = source.path): Promise<Document[]> {
+  if (!statSync(file, { throwIfNoEntry: false })?.isFile()) throw new RRError('DATA_NOT_FOUND', `data: data file ${file} does not exist.`);
+  const format = formatOf(source, file);
   if (format === 'text') {
-    if (source.promptTemplate !== undefined) throw new RRError('DATA_INVALID', `${source.path}: promptTemplate needs records (jsonl or parquet); plain text has no fields to render it from.`);
-    return splitText(readFileSync(source.path, 'utf8'), source.separator).map((text) => ({ prompt: '', text }));
+    if (source.promptTemplate !== undefined) throw new RRError('DATA_INVALID', `${file}: promptTemplate needs records (jsonl or parquet); plain text has no fields to render it from.`);
+    return splitText(readFileSync(file, 'utf8'), source.separator).map((text) => ({ prompt: '', text }));
   }
-  const records = format === 'jsonl' ? readJsonl(source.path) : await readParquet(source);
+  const records = format === 'jsonl' ? readJsonl(file) : await readParquet(source, file);
   return records.map((r, i) => ({
-    prompt: source.promptTemplate === undefined ? '' : fill(source.promptTemplate, r, `${source.path}: record ${i + 1}`, 'promptTemplate'),
-    text: render(r, source, i),
+    prompt: source.promptTemplate === undefined ? '' : fill(source.promptTemplate, r, `${file}: record ${i + 1}`, 'promptTemplate'),
+    text: render(r, source, file, i),
   }));
 }
 
@@ -82,29 +110,29 @@ function readJsonl(path: string): Record<string, unknown>[] {
   return out;
 }
 
-async function readParquet(source: DataSource): Promise<Record<string, unknown>[]> {
-  const file = await asyncBufferFromFile(source.path);
+async function readParquet(source: DataSource, path: string): Promise<Record<string, unknown>[]> {
+  const file = await asyncBufferFromFile(path);
   const field = source.template || source.promptTemplate ? undefined : (source.field ?? 'text');
   let metadata: FileMetaData;
   try {
     metadata = await parquetMetadataAsync(file);
   } catch (e) {
-    throw new RRError('DATA_INVALID', `${source.path}: cannot read parquet (${(e as Error).message}).`, {}, { cause: e });
+    throw new RRError('DATA_INVALID', `${path}: cannot read parquet (${(e as Error).message}).`, {}, { cause: e });
   }
   // only the text column is read; name the ones there are when it is missing
   const names = parquetSchema(metadata).children.map((c) => c.element.name);
   if (field !== undefined && !names.includes(field)) {
-    throw new RRError('DATA_INVALID', `${source.path}: no column "${field}" (columns: ${names.join(', ')}); set "field" or "template".`);
+    throw new RRError('DATA_INVALID', `${path}: no column "${field}" (columns: ${names.join(', ')}); set "field" or "template".`);
   }
   try {
     return (await parquetReadObjects({ file, metadata, ...(field !== undefined ? { columns: [field] } : {}) })) as Record<string, unknown>[];
   } catch (e) {
-    throw new RRError('DATA_INVALID', `${source.path}: cannot read parquet (${(e as Error).message}).`, {}, { cause: e });
+    throw new RRError('DATA_INVALID', `${path}: cannot read parquet (${(e as Error).message}).`, {}, { cause: e });
   }
 }
 
-function render(record: Record<string, unknown>, source: DataSource, index: number): string {
-  const where = `${source.path}: record ${index + 1}`;
+function render(record: Record<string, unknown>, source: DataSource, file: string, index: number): string {
+  const where = `${file}: record ${index + 1}`;
   if (source.template) return fill(source.template, record, where, 'template');
   const field = source.field ?? 'text';
   const v = record[field];

@@ -55,7 +55,7 @@ describe('TokenPacker', () => {
     const before = new TokenPacker([prompted], tok, 6);
     await before.nextRows(2);
     expect(before.position.token).toBeGreaterThan(0); // 12 tokens end inside the second document
-    const jumped = new TokenPacker([prompted], tok, 6, before.position);
+    const jumped = new TokenPacker([prompted], tok, 6, { position: before.position });
     const fromPosition = await jumped.nextRows(3);
     expect([...fromPosition.tokens]).toEqual([...rest.tokens]);
     expect([...fromPosition.scored]).toEqual([...rest.scored]);
