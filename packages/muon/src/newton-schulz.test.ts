@@ -1,5 +1,6 @@
 import { Rng, createCpuBackend, isRRError } from '@rr/tensor';
 import { describe, expect, it } from 'vitest';
+import { NEWTON_SCHULZ_COEFFICIENTS, NEWTON_SCHULZ_EPS } from './defaults.js';
 import { newtonSchulz5 } from './newton-schulz.js';
 import { defineMuonVectorTests, testMatrix } from './test-vectors.js';
 
@@ -9,7 +10,48 @@ defineMuonVectorTests('cpu f64', () => createCpuBackend({ threads: 1 }), 'f64');
 defineMuonVectorTests('cpu f32 (wasm matmul)', () => createCpuBackend({ threads: 1 }), 'f32');
 defineMuonVectorTests('cpu f32 (plain matmul)', () => createCpuBackend({ threads: 1, wasm: false }), 'f32');
 
+/** The iteration on the host in f64 with full products (X X^T, A A: no symmetry used), rows <= cols. */
+function newtonSchulzReference(g: Float64Array, rows: number, cols: number): Float64Array {
+  const [a, b, c] = NEWTON_SCHULZ_COEFFICIENTS;
+  const norm = Math.sqrt(g.reduce((s, v) => s + v * v, 0)) + NEWTON_SCHULZ_EPS;
+  let x = g.map((v) => v / norm);
+  const product = (p: Float64Array, q: Float64Array, m: number, k: number, n: number, transQ: boolean): Float64Array => {
+    const out = new Float64Array(m * n);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let dot = 0;
+        for (let t = 0; t < k; t++) dot += p[i * k + t]! * (transQ ? q[j * k + t]! : q[t * n + j]!);
+        out[i * n + j] = dot;
+      }
+    return out;
+  };
+  for (let step = 0; step < 5; step++) {
+    const gram = product(x, x, rows, cols, rows, true);
+    const square = product(gram, gram, rows, rows, rows, false);
+    const poly = gram.map((v, i) => b * v + c * square[i]!);
+    const polyX = product(poly, x, rows, rows, cols, false);
+    x = x.map((v, i) => a * v + polyX[i]!);
+  }
+  return x;
+}
+
 describe('newtonSchulz5', () => {
+  it('matches the full-product iteration on matrices larger than a symmetric row chunk (f32, SIMD matmul)', async () => {
+    const cpu = createCpuBackend({ threads: 2 });
+    const [rows, cols] = [70, 150];
+    const g = Rng.fromSeed(11).fillNormal(new Float64Array(rows * cols));
+    const ref = newtonSchulzReference(g, rows, cols);
+    const wide = await newtonSchulz5(cpu.upload(g, [rows, cols], 'f32')).read();
+    const tall = await newtonSchulz5(cpu.transpose(cpu.upload(g, [rows, cols], 'f32'))).read();
+    let worst = 0;
+    for (let i = 0; i < rows; i++)
+      for (let j = 0; j < cols; j++) {
+        worst = Math.max(worst, Math.abs(wide[i * cols + j]! - ref[i * cols + j]!), Math.abs(tall[j * rows + i]! - ref[i * cols + j]!));
+      }
+    expect(worst).toBeLessThan(2e-4);
+    cpu.destroy();
+  });
+
   it('maps a matrix and its transpose to transposes of each other', async () => {
     const cpu = createCpuBackend({ threads: 1 });
     const g = cpu.upload(testMatrix(5, 9), [5, 9], 'f64');

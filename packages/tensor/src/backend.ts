@@ -14,6 +14,13 @@ export interface MatmulOptions {
   transA?: boolean;
   /** `b` is stored as [..., N, K] and used transposed (the Linear-layer case: weight [out, in]). */
   transB?: boolean;
+  /**
+   * The caller knows each product is symmetric (M = N): a Gram matrix X X^T or X^T X, or a
+   * product of commuting symmetric matrices such as A A. A backend may then compute only the
+   * entries on and above the diagonal and mirror them, about half the multiply-adds. A hint:
+   * a backend that ignores it computes the same matrix in full.
+   */
+  symmetric?: boolean;
 }
 
 /** Llama-3 RoPE frequency scaling (`rope_scaling.rope_type = "llama3"` in a Hugging Face config). */

@@ -187,9 +187,11 @@ export class CpuBackend implements Backend {
     const fold = !bBatched && !transA;
     const batchShape = a.shape.slice(0, -2);
     const batch = sizeOf(batchShape);
+    // folded rows are one tall matrix, no longer square products
+    const symmetric = (options.symmetric ?? false) && !(fold && batch > 1);
     const s: MatmulShape = fold
-      ? { batch: 1, m: m * batch, n, k, transA, transB, bBatched: false }
-      : { batch, m, n, k, transA, transB, bBatched };
+      ? { batch: 1, m: m * batch, n, k, transA, transB, bBatched: false, symmetric }
+      : { batch, m, n, k, transA, transB, bBatched, symmetric };
     const out = this.#alloc(a.dtype, batch * m * n) as FloatArray;
     const ad = this.#data(a);
     const bd = this.#data(b);

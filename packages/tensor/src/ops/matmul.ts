@@ -16,8 +16,9 @@ import { expectFloat, sameBackend, sameDType } from './check.js';
 export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tensor {
   const transA = options.transA ?? false;
   const transB = options.transB ?? false;
-  validate(a, b, transA, transB);
-  const out = a.backend.matmul(a, b, { transA, transB });
+  const symmetric = options.symmetric ?? false;
+  validate(a, b, transA, transB, symmetric);
+  const out = a.backend.matmul(a, b, { transA, transB, symmetric });
   return record('matmul', out, [a, b], (dY) => {
     const be = a.backend;
     const shared = b.rank === 2 && a.rank > 2;
@@ -35,7 +36,7 @@ export function matmul(a: Tensor, b: Tensor, options: MatmulOptions = {}): Tenso
   });
 }
 
-function validate(a: Tensor, b: Tensor, transA: boolean, transB: boolean): void {
+function validate(a: Tensor, b: Tensor, transA: boolean, transB: boolean, symmetric: boolean): void {
   sameBackend('matmul', a, b);
   sameDType('matmul', a, b);
   expectFloat('matmul', 'a', a);
@@ -49,6 +50,9 @@ function validate(a: Tensor, b: Tensor, transA: boolean, transB: boolean): void 
   const k = a.shape[a.rank - (transA ? 2 : 1)];
   const kb = b.shape[b.rank - (transB ? 1 : 2)];
   if (k !== kb) fail(`inner dimensions ${k} and ${kb} differ`);
+  const m = a.shape[a.rank - (transA ? 1 : 2)];
+  const n = b.shape[b.rank - (transB ? 2 : 1)];
+  if (symmetric && m !== n) fail(`symmetric needs a square product, this one is ${m} x ${n}`);
   if (b.rank > 2) {
     if (b.rank !== a.rank || b.shape.slice(0, -2).some((d, i) => d !== a.shape[i])) fail('batch dimensions differ');
   } else if (a.rank > 2 && transA) {

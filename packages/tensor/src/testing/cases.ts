@@ -263,6 +263,9 @@ const mediumCases = [
   ...transposeForms.map((t) => matmulCase({ ...t, b: 'batched', batch: [2], m: 37, k: 70, n: 45 }, 'directional')),
   matmulCase({ transA: false, transB: true, b: 'shared', batch: [2], m: 64, k: 96, n: 80 }, 'directional', ' (multi-threaded size)'),
   matmulCase({ transA: true, transB: false, b: 'batched', batch: [2], m: 64, k: 96, n: 80 }, 'directional', ' (multi-threaded size)'),
+  // a backend may compute half of a product it is told is symmetric: past one row chunk, batched
+  row('matmul', 'Gram matrix x x^T with the symmetric hint: [2, 70, 37]', [input('x', [2, 70, 37])], (o, [x]) => o.matmul(x!, x!, { transB: true, symmetric: true }), 'directional'),
+  row('matmul', 'Gram matrix x^T x with the symmetric hint: [37, 70]', [input('x', [37, 70])], (o, [x]) => o.matmul(x!, x!, { transA: true, symmetric: true }), 'directional'),
   row('unary', 'exp on [7, 143]', [input('x', [7, 143])], (o, [x]) => o.unary('exp', x!), 'directional'),
   row('binary', 'div on [7, 143] by a single element', [input('a', [7, 143]), input('b', [1], awayFromZero(0.5, 2))], (o, [a, b]) => o.binary('div', a!, b!), 'directional'),
   // positive terms: a sum of 10007 zero-mean terms cancels to ~1% of sum |x|, which turns an f32

@@ -1,4 +1,5 @@
 import type { BinaryOp, UnaryOp } from '../../backend.js';
+import { heapOf, isHeapBinaryOp } from '../wasm/heap.js';
 import { type FloatArray, like } from './types.js';
 
 const sigmoid = (x: number): number => 1 / (1 + Math.exp(-x));
@@ -47,6 +48,11 @@ export function binary(op: BinaryOp, a: FloatArray, b: FloatArray): FloatArray {
   const out = like(a, n);
   const sa = a.length === n ? 1 : 0;
   const sb = b.length === n ? 1 : 0;
+  const heap = sa && sb ? heapOf(a) : undefined;
+  if (heap && isHeapBinaryOp(op) && heap.holds(b, out)) {
+    heap.binary(op, a as Float32Array, b as Float32Array, out as Float32Array);
+    return out;
+  }
   switch (op) {
     case 'add':
       for (let i = 0; i < n; i++) out[i] = a[i * sa]! + b[i * sb]!;
@@ -70,6 +76,11 @@ export function binary(op: BinaryOp, a: FloatArray, b: FloatArray): FloatArray {
 
 export function affine(x: FloatArray, scale: number, shift: number): FloatArray {
   const out = like(x, x.length);
+  const heap = heapOf(x);
+  if (heap?.holds(out)) {
+    heap.affine(x as Float32Array, out as Float32Array, scale, shift);
+    return out;
+  }
   for (let i = 0; i < x.length; i++) out[i] = x[i]! * scale + shift;
   return out;
 }

@@ -19,6 +19,32 @@ export interface MatmulShape {
   cStride?: number;
   /** out += a @ b instead of out = a @ b. */
   accumulate?: boolean;
+  /**
+   * The product is known to be symmetric (m = n; a Gram matrix, or a power of a symmetric
+   * matrix): only the entries on and above the diagonal are computed, the rest copied from there
+   * (`mirrorUpper`). Not with `accumulate`, whose old C need not be symmetric.
+   */
+  symmetric?: boolean;
+}
+
+/** Square tiles of the mirror copy: a tile's rows and the source tile's columns stay in L1. */
+const MIRROR_TILE = 32;
+
+/** C(i, j) <- C(j, i) for j < i in each batch entry: the lower triangle copied from the upper. */
+export function mirrorUpper(out: FloatArray, s: MatmulShape): void {
+  const { batch, m } = s;
+  for (let z = 0; z < batch; z++) {
+    const off = z * (s.cStride ?? m * m);
+    for (let i0 = 0; i0 < m; i0 += MIRROR_TILE) {
+      const i1 = Math.min(m, i0 + MIRROR_TILE);
+      for (let j0 = 0; j0 <= i0; j0 += MIRROR_TILE) {
+        for (let i = i0; i < i1; i++) {
+          const j1 = Math.min(i, j0 + MIRROR_TILE);
+          for (let j = j0; j < j1; j++) out[off + i * m + j] = out[off + j * m + i]!;
+        }
+      }
+    }
+  }
 }
 
 /**
@@ -29,6 +55,7 @@ export interface MatmulShape {
 export function matmulPlain(a: FloatArray, b: FloatArray, out: FloatArray, s: MatmulShape): void {
   const { batch, m, n, k, transA, transB, bBatched } = s;
   const add = s.accumulate === true;
+  const symmetric = s.symmetric === true && m === n && !add;
   const acc = new Float64Array(n);
   for (let z = 0; z < batch; z++) {
     const aOff = z * (s.aStride ?? m * k);
@@ -36,7 +63,7 @@ export function matmulPlain(a: FloatArray, b: FloatArray, out: FloatArray, s: Ma
     const oOff = z * (s.cStride ?? m * n);
     for (let i = 0; i < m; i++) {
       if (transB) {
-        for (let j = 0; j < n; j++) {
+        for (let j = symmetric ? i : 0; j < n; j++) {
           let dot = 0;
           const bRow = bOff + j * k;
           if (transA) for (let p = 0; p < k; p++) dot += a[aOff + p * m + i]! * b[bRow + p]!;
@@ -49,10 +76,11 @@ export function matmulPlain(a: FloatArray, b: FloatArray, out: FloatArray, s: Ma
           const aip = transA ? a[aOff + p * m + i]! : a[aOff + i * k + p]!;
           if (aip === 0) continue;
           const bRow = bOff + p * n;
-          for (let j = 0; j < n; j++) acc[j] += aip * b[bRow + j]!;
+          for (let j = symmetric ? i : 0; j < n; j++) acc[j] += aip * b[bRow + j]!;
         }
-        for (let j = 0; j < n; j++) out[oOff + i * n + j] = add ? out[oOff + i * n + j]! + acc[j]! : acc[j]!;
+        for (let j = symmetric ? i : 0; j < n; j++) out[oOff + i * n + j] = add ? out[oOff + i * n + j]! + acc[j]! : acc[j]!;
       }
     }
   }
+  if (symmetric) mirrorUpper(out, s);
 }

@@ -1,4 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import * as ew from '../kernels/elementwise.js';
+import * as norm from '../kernels/rmsnorm.js';
+import { rope } from '../kernels/rope.js';
 import { WasmHeap, blockBytes, heapOf } from './heap.js';
 import { createWasmMatmul, matmulReservedBytes, wasmMatmulAvailable } from './matmul.js';
 
@@ -105,5 +108,78 @@ describe.runIf(wasmMatmulAvailable())('WasmHeap', () => {
       }
     }
     expect(() => heap.swiglu(new Float32Array(4), new Float32Array(4), new Float32Array(4))).toThrow(/not a view into this heap/);
+  });
+
+  // The kernels take the heap path for operands in the heap and the TypeScript loops for
+  // ordinary arrays: the same random inputs through both.
+  const random = (n: number, scale = 3): Float32Array => Float32Array.from({ length: n }, () => (Math.random() * 2 - 1) * scale);
+  const inHeap = (heap: WasmHeap, x: Float32Array): Float32Array => {
+    const view = heap.alloc(x.length)!;
+    view.set(x);
+    return view;
+  };
+  /** Largest difference relative to the largest value: dx cancels to near zero in places. */
+  const expectClose = (got: ArrayLike<number>, want: ArrayLike<number>, tolerance: number, what: string, terms = 0): void => {
+    expect(got.length).toBe(want.length);
+    let worst = 0;
+    let size = terms;
+    for (let i = 0; i < want.length; i++) {
+      worst = Math.max(worst, Math.abs(got[i]! - want[i]!));
+      size = Math.max(size, Math.abs(want[i]!));
+    }
+    if (!(worst <= tolerance * size)) expect.fail(`${what}: largest difference ${worst} against largest value ${size}`);
+  };
+
+  it('binary ops and affine in the heap give exactly what the TypeScript loops give, at every length mod 4', () => {
+    const heap = new WasmHeap(4096);
+    for (const n of [1, 3, 4, 7, 64, 1001]) {
+      const a = random(n);
+      const b = random(n);
+      const ha = inHeap(heap, a);
+      const hb = inHeap(heap, b);
+      for (const op of ['add', 'sub', 'mul', 'div'] as const) {
+        const got = ew.binary(op, ha, hb);
+        expect(heapOf(got)).toBe(heap);
+        expect(Array.from(got)).toEqual(Array.from(ew.binary(op, a, b)));
+      }
+      // coefficients that are not f32 numbers: rounded once, like the f64 arithmetic of the loop
+      expect(Array.from(ew.affine(ha, 3.4445, -0.1))).toEqual(Array.from(ew.affine(a, 3.4445, -0.1)));
+    }
+  });
+
+  it('rope in the heap gives exactly what the TypeScript loop gives (odd and even half widths, offset, inverse)', () => {
+    const heap = new WasmHeap(4096);
+    for (const [batch, seq, nHeads, headDim] of [[2, 5, 3, 6], [1, 7, 2, 16], [3, 4, 1, 2], [2, 33, 4, 32]] as const) {
+      const x = random(batch * seq * nHeads * headDim);
+      for (const options of [{ nHeads, headDim, theta: 10000 }, { nHeads, headDim, theta: 500000, offset: 11, inverse: true }]) {
+        const got = rope(inHeap(heap, x), [batch, seq, nHeads * headDim], options);
+        expect(heapOf(got)).toBe(heap);
+        expect(Array.from(got)).toEqual(Array.from(rope(x, [batch, seq, nHeads * headDim], options)));
+      }
+    }
+  });
+
+  it('rmsnorm and its backward in the heap match the TypeScript kernels on random rows of every width mod 4', () => {
+    const heap = new WasmHeap(4096);
+    for (const [rows, d, eps] of [[1, 1, 1e-5], [3, 6, 0.5], [5, 8, 1e-6], [17, 35, 1e-5], [64, 256, 1e-5]] as const) {
+      const x = random(rows * d);
+      const w = random(d, 1);
+      const dy = random(rows * d);
+      const y = norm.rmsnorm(inHeap(heap, x), inHeap(heap, w), eps);
+      expect(heapOf(y)).toBe(heap);
+      expectClose(y, norm.rmsnorm(x, w, eps), 1e-5, `rmsnorm [${rows}, ${d}]`);
+      const got = norm.rmsnormBackward(inHeap(heap, x), inHeap(heap, w), inHeap(heap, dy), eps);
+      const want = norm.rmsnormBackward(x, w, dy, eps);
+      // dx = r dy w - x c cancels (completely at d = 1): measured against the size of r dy w
+      let terms = 0;
+      for (let row = 0; row < rows; row++) {
+        let ss = 0;
+        for (let j = 0; j < d; j++) ss += x[row * d + j]! ** 2;
+        const r = 1 / Math.sqrt(ss / d + eps);
+        for (let j = 0; j < d; j++) terms = Math.max(terms, Math.abs(r * dy[row * d + j]! * w[j]!));
+      }
+      expectClose(got.dx, want.dx, 1e-5, `rmsnorm dx [${rows}, ${d}]`, terms);
+      expectClose(got.dw, want.dw, 1e-5, `rmsnorm dw [${rows}, ${d}]`);
+    }
   });
 });

@@ -50,6 +50,20 @@ interface HeapKernels {
   exp_shift(ptr: number, n: number, scale: number, shift: number): number;
   swiglu(gate: number, up: number, out: number, n: number): void;
   swiglu_backward(gate: number, up: number, dy: number, dGate: number, dUp: number, n: number): void;
+  rmsnorm(x: number, w: number, out: number, rows: number, d: number, eps: number): void;
+  rmsnorm_backward(x: number, w: number, dy: number, dx: number, dw: number, rows: number, d: number, eps: number): void;
+  binary(op: number, a: number, b: number, out: number, n: number): void;
+  affine(x: number, out: number, n: number, scale: number, shift: number): void;
+  rope(x: number, out: number, cos: number, sin: number, batch: number, seq: number, heads: number, half: number): void;
+}
+
+/** The ops of the `binary` kernel, by its op number. */
+const BINARY_OPS = { add: 0, sub: 1, mul: 2, div: 3 } as const;
+export type HeapBinaryOp = keyof typeof BINARY_OPS;
+
+/** Whether `op` is one the `binary` kernel runs. */
+export function isHeapBinaryOp(op: string): op is HeapBinaryOp {
+  return Object.hasOwn(BINARY_OPS, op);
 }
 
 export class WasmHeap {
@@ -147,6 +161,36 @@ export class WasmHeap {
   /** The SwiGLU gradients for upstream dy, into dGate and dUp. */
   swigluBackward(gate: Float32Array, up: Float32Array, dy: Float32Array, dGate: Float32Array, dUp: Float32Array): void {
     this.#k.swiglu_backward(this.#at(gate), this.#at(up), this.#at(dy), this.#at(dGate), this.#at(dUp), gate.length);
+  }
+
+  /** RMSNorm of rows of w.length floats: out = x / rms(x) * w. */
+  rmsnorm(x: Float32Array, w: Float32Array, out: Float32Array, eps: number): void {
+    this.#k.rmsnorm(this.#at(x), this.#at(w), this.#at(out), x.length / w.length, w.length, eps);
+  }
+
+  /** RMSNorm's gradients for upstream dy: dx, and dw summed over the rows into a zeroed dw. */
+  rmsnormBackward(x: Float32Array, w: Float32Array, dy: Float32Array, dx: Float32Array, dw: Float32Array, eps: number): void {
+    this.#k.rmsnorm_backward(this.#at(x), this.#at(w), this.#at(dy), this.#at(dx), this.#at(dw), x.length / w.length, w.length, eps);
+  }
+
+  /** out = a op b elementwise, all of out's length. */
+  binary(op: HeapBinaryOp, a: Float32Array, b: Float32Array, out: Float32Array): void {
+    this.#k.binary(BINARY_OPS[op], this.#at(a), this.#at(b), this.#at(out), out.length);
+  }
+
+  /** out = x * scale + shift, in f64 and rounded once. */
+  affine(x: Float32Array, out: Float32Array, scale: number, shift: number): void {
+    this.#k.affine(this.#at(x), this.#at(out), out.length, scale, shift);
+  }
+
+  /**
+   * Rotate-half RoPE of x [batch, seq, heads, 2 * half] into out; `angles` is a heap block of
+   * 4 * seq * half floats holding, as f64, cos [seq, half] then sin [seq, half].
+   */
+  rope(x: Float32Array, out: Float32Array, angles: Float32Array, batch: number, seq: number, heads: number, half: number): void {
+    if (x.length === 0) return;
+    const cos = this.#at(angles);
+    this.#k.rope(this.#at(x), this.#at(out), cos, cos + seq * half * 8, batch, seq, heads, half);
   }
 
   /** Byte address of `view` in this heap's memory, or undefined when it lives elsewhere. */

@@ -147,6 +147,36 @@ describe.runIf(wasmMatmulAvailable())('wasm matmul', () => {
         check(mm, { batch: 2, m: 7, n: 1000, k: 120, transA: false, transB: true, bBatched: false, accumulate: false });
       });
 
+      it('symmetric products (Gram matrices, powers of a symmetric matrix) computed by halves match the full reference', () => {
+        // sizes below, at and above one row chunk; batched; strided output left untouched between entries
+        for (const [batch, m, k] of [[1, 5, 7], [1, 70, 33], [1, 257, 100], [2, 130, 64]] as const) {
+          const x = rand(batch * m * k);
+          for (const [transA, transB] of [[false, true], [true, false]] as const) {
+            const dims = transA ? { m: k, n: k, k: m } : { m, n: m, k };
+            const out = rand(batch * dims.m * dims.n + 3);
+            const args: MatmulArgs = { a: x, b: x, out, batch, ...dims, transA, transB, bBatched: true, symmetric: true };
+            const tail = Array.from(out.subarray(batch * dims.m * dims.n));
+            const ref = reference({ ...args, symmetric: false });
+            mm.run(args);
+            const err = relError(out.subarray(0, ref.length), ref);
+            if (!(err < 1e-5)) expect.fail(`gram ${JSON.stringify({ batch, ...dims, transA })}: relative error ${err}`);
+            expect(Array.from(out.subarray(ref.length))).toEqual(tail);
+            // the Gram matrix squared: a symmetric operand on both sides
+            const gram = Float32Array.from(out.subarray(0, ref.length));
+            const square = new Float32Array(gram.length);
+            const sq: MatmulArgs = { a: gram, b: gram, out: square, batch, m: dims.m, n: dims.m, k: dims.m, transA: false, transB: false, bBatched: true, symmetric: true };
+            const sqRef = reference({ ...sq, symmetric: false });
+            mm.run(sq);
+            const sqErr = relError(square, sqRef);
+            if (!(sqErr < 1e-5)) expect.fail(`gram squared ${dims.m}: relative error ${sqErr}`);
+            // the plain path takes the same hint
+            const plain = new Float64Array(gram.length);
+            matmulPlain(gram, gram, plain, sq);
+            expect(relError(Float32Array.from(plain), sqRef)).toBeLessThan(1e-6);
+          }
+        }
+      });
+
       it('random shapes and flags', () => {
         const dim = () => 1 + Math.floor(Math.random() ** 2 * 90);
         for (let t = 0; t < 40; t++) {

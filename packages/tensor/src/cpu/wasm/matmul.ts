@@ -9,7 +9,7 @@
  * (rectangles of C) from an atomic counter inside the wasm module, so the threads
  * balance themselves and a worker that is still starting up is simply not used.
  */
-import type { MatmulShape } from '../kernels/matmul.js';
+import { type MatmulShape, mirrorUpper } from '../kernels/matmul.js';
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -74,6 +74,7 @@ const F = {
   cRow: 132,
   cBatch: 136,
   accumulate: 140,
+  symmetric: 144,
 } as const;
 /** First workspace; workspaces are `workspace_bytes` apart (rounded to 64). */
 const WS_BASE = 4096;
@@ -96,6 +97,10 @@ const CHUNKS_PER_THREAD = 4;
 /** Smallest chunk extents worth splitting down to (columns: multiple of 16). */
 const MIN_CHUNK_COLS = 64;
 const MIN_CHUNK_ROWS = 32;
+/** A symmetric product is cut into row chunks about this fraction of m high (at least
+ *  MIN_CHUNK_ROWS): the part computed below the diagonal is half a chunk's height, while
+ *  every row chunk packs its own columns of B. */
+const SYMMETRIC_ROW_CHUNKS = 8;
 /** Worker polls of its wake word before sleeping (~10 ns each): back-to-back matmuls
  *  then skip the futex round trip, while an idle worker stops burning CPU quickly. */
 const WORKER_SPIN = 3000;
@@ -179,8 +184,8 @@ interface Plan {
  * dynamic balancing across `threads`. Columns are split first: each column chunk
  * packs only its own slice of B, while row chunks would each repack the same B.
  */
-function planChunks(batch: number, m: number, n: number, threads: number): Plan {
-  let rows = m;
+function planChunks(batch: number, m: number, n: number, threads: number, symmetric: boolean): Plan {
+  let rows = symmetric ? Math.min(m, Math.max(MIN_CHUNK_ROWS, Math.ceil(m / SYMMETRIC_ROW_CHUNKS / 2) * 2)) : m;
   let cols = n;
   if (threads > 1) {
     const want = Math.ceil((threads * CHUNKS_PER_THREAD) / batch);
@@ -306,19 +311,22 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     const fold = packed && !bBatched && !transA && batch > 1;
     const eBatch = fold ? 1 : batch;
     const eM = fold ? batch * m : m;
+    // folded rows are no longer one square matrix per entry
+    const symmetric = args.symmetric === true && m === n && !accumulate && !fold;
 
     const scratch: Float32Array[] = [];
     try {
       // a strided out is copied in too: the gaps between its entries must come back unchanged
-      runPlaced(args, place(a, aLen, true, scratch), place(b, bLen, true, scratch), place(out, cLen, accumulate || !packed, scratch), eBatch, eM, [aStride, bStride, cStride]);
+      runPlaced(args, place(a, aLen, true, scratch), place(b, bLen, true, scratch), place(out, cLen, accumulate || !packed, scratch), eBatch, eM, symmetric, [aStride, bStride, cStride]);
       const cScratch = heap.address(out) === undefined ? scratch[scratch.length - 1]! : undefined;
       if (cScratch) out.set(cScratch.subarray(0, cLen));
+      if (symmetric) mirrorUpper(out, { ...args, cStride });
     } finally {
       for (const block of scratch) heap.free(block);
     }
   }
 
-  function runPlaced(args: MatmulArgs, aOff: number, bOff: number, cOff: number, eBatch: number, eM: number, [aStride, bStride, cStride]: readonly number[]): void {
+  function runPlaced(args: MatmulArgs, aOff: number, bOff: number, cOff: number, eBatch: number, eM: number, symmetric: boolean, [aStride, bStride, cStride]: readonly number[]): void {
     const { batch, m, n, k, transA, transB, bBatched } = args;
     const accumulate = args.accumulate === true;
 
@@ -326,7 +334,7 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     if (batch * m * n * k >= PARALLEL_MIN_MACS) {
       for (const s of slots) if (Atomics.load(ctl, s.state) === 1) ready.push(s);
     }
-    const plan = planChunks(eBatch, eM, n, ready.length + 1);
+    const plan = planChunks(eBatch, eM, n, ready.length + 1, symmetric);
 
     set(F.next, 0);
     set(F.chunks, eBatch * plan.rowChunks * plan.colChunks);
@@ -349,6 +357,7 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     set(F.cRow, n * 4);
     set(F.cBatch, cStride! * 4);
     set(F.accumulate, accumulate ? 1 : 0);
+    set(F.symmetric, symmetric ? 1 : 0);
 
     Atomics.store(ctl, CTL_DONE, 0);
     Atomics.store(ctl, CTL_ERROR, 0);

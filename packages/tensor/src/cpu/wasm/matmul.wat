@@ -33,7 +33,7 @@
 ;; in BYTES. Addresses are treated as unsigned 32-bit values.
 ;;
 ;; Layout used by the JavaScript driver:
-;;   [JOB, JOB+144)             job descriptor (fields listed at $run)
+;;   [JOB, JOB+148)             job descriptor (fields listed at $run)
 ;;   workspace per thread       $workspace_bytes each, 64-byte aligned:
 ;;     +0                       edge tile: a 2 x 16 result tile, row pitch 64 bytes
 ;;     +256                     packed B block: KC x NC floats (256 KiB)
@@ -611,6 +611,10 @@
   ;;   112 B   116 B k stride   120 B column stride   124 B batch stride (0: shared B)
   ;;   128 C   132 C row stride   136 C batch stride
   ;;   140 accumulate (0/1)
+  ;;   144 symmetric (0/1): C is known to be symmetric (m = n), so only columns from a
+  ;;       chunk's first row on are computed; the driver mirrors the rest. Chunks wholly
+  ;;       below the diagonal are skipped, so with narrow row chunks about half of C
+  ;;       (plus half a chunk's height along the diagonal) is ever multiplied out.
   ;; Chunk t covers batch entry t / (rc*cc), row chunk (t mod rc*cc) / cc and column
   ;; chunk t mod cc, so consecutive chunks share A rows.
   ;; ---------------------------------------------------------------------------------
@@ -635,6 +639,11 @@
       (local.set $nlen (i32.sub (i32.load offset=88 (local.get $job)) (local.get $j0)))
       (if (i32.gt_u (local.get $nlen) (i32.load offset=80 (local.get $job)))
         (then (local.set $nlen (i32.load offset=80 (local.get $job)))))
+      (if (i32.and (i32.load offset=144 (local.get $job)) (i32.lt_u (local.get $j0) (local.get $i0)))
+        (then
+          (br_if $next (i32.le_u (i32.add (local.get $j0) (local.get $nlen)) (local.get $i0)))
+          (local.set $nlen (i32.sub (local.get $nlen) (i32.sub (local.get $i0) (local.get $j0))))
+          (local.set $j0 (local.get $i0))))
       (call $gemm_block
         ;; A rectangle origin
         (i32.add (i32.load offset=96 (local.get $job))
@@ -795,4 +804,283 @@
         (local.set $du (i32.add (local.get $du) (i32.const 4)))
         (local.set $i (i32.add (local.get $i) (i32.const 1)))
         (br $tail))))
+
+  ;; ---- RMSNorm: y = x * r * w per row of d, r = (mean(x^2) + eps)^-1/2 -----------------
+  ;;
+  ;; The row sums (x^2, and dy*w*x in the backward) accumulate in f64, two lanes at a time,
+  ;; as the TypeScript kernels do; r and the backward's coefficient are computed in f64. The
+  ;; elementwise parts are f32. Rows are contiguous, w is shared by every row.
+
+  ;; acc + the four lanes of v, widened to f64.
+  (func $widen_add (param $acc v128) (param $v v128) (result v128)
+    (f64x2.add (f64x2.add (local.get $acc) (f64x2.promote_low_f32x4 (local.get $v)))
+      (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v)))))
+
+  (func $lanes_sum (param $acc v128) (result f64)
+    (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+
+  ;; 1 / sqrt(sum(x^2) / d + eps) over the d floats at $x.
+  (func $inverse_rms (param $x i32) (param $d i32) (param $eps f64) (result f64)
+    (local $j i32) (local $vd i32) (local $acc v128) (local $v v128) (local $ss f64) (local $e f64)
+    (local.set $vd (i32.and (local.get $d) (i32.const -4)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $j) (local.get $vd)))
+        (local.set $v (v128.load align=4 (i32.add (local.get $x) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $acc (call $widen_add (local.get $acc) (f32x4.mul (local.get $v) (local.get $v))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $vec)))
+    (local.set $ss (call $lanes_sum (local.get $acc)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $j) (local.get $d)))
+        (local.set $e (f64.promote_f32 (f32.load (i32.add (local.get $x) (i32.shl (local.get $j) (i32.const 2))))))
+        (local.set $ss (f64.add (local.get $ss) (f64.mul (local.get $e) (local.get $e))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $tail)))
+    (f64.div (f64.const 1)
+      (f64.sqrt (f64.add (f64.div (local.get $ss) (f64.convert_i32_u (local.get $d))) (local.get $eps)))))
+
+  (func (export "rmsnorm") (param $x i32) (param $w i32) (param $out i32) (param $rows i32) (param $d i32) (param $eps f64)
+    (local $row i32) (local $j i32) (local $vd i32) (local $r f32) (local $vr v128) (local $at i32)
+    (local.set $vd (i32.and (local.get $d) (i32.const -4)))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $r (f32.demote_f64 (call $inverse_rms (local.get $x) (local.get $d) (local.get $eps))))
+        (local.set $vr (f32x4.splat (local.get $r)))
+        (local.set $j (i32.const 0))
+        (block $done
+          (loop $vec
+            (br_if $done (i32.ge_u (local.get $j) (local.get $vd)))
+            (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+            (v128.store align=4 (i32.add (local.get $out) (local.get $at))
+              (f32x4.mul (f32x4.mul (v128.load align=4 (i32.add (local.get $x) (local.get $at))) (local.get $vr))
+                         (v128.load align=4 (i32.add (local.get $w) (local.get $at)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $vec)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $d)))
+            (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+            (f32.store (i32.add (local.get $out) (local.get $at))
+              (f32.mul (f32.mul (f32.load (i32.add (local.get $x) (local.get $at))) (local.get $r))
+                       (f32.load (i32.add (local.get $w) (local.get $at)))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (local.set $x (i32.add (local.get $x) (i32.shl (local.get $d) (i32.const 2))))
+        (local.set $out (i32.add (local.get $out) (i32.shl (local.get $d) (i32.const 2))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rows_loop))))
+
+  ;; dx = r * dy * w - x * c with c = r^3 / d * sum(dy * w * x);  dw += dy * x * r (dw is
+  ;; d floats, zeroed by the caller, summed over the rows in f32).
+  (func (export "rmsnorm_backward") (param $x i32) (param $w i32) (param $dy i32) (param $dx i32) (param $dw i32)
+                                    (param $rows i32) (param $d i32) (param $eps f64)
+    (local $row i32) (local $j i32) (local $vd i32) (local $at i32) (local $acc v128) (local $dot f64)
+    (local $r64 f64) (local $r f32) (local $c f32) (local $vr v128) (local $vc v128) (local $vx v128) (local $vdy v128)
+    (local.set $vd (i32.and (local.get $d) (i32.const -4)))
+    (block $rows_done
+      (loop $rows_loop
+        (br_if $rows_done (i32.ge_u (local.get $row) (local.get $rows)))
+        (local.set $r64 (call $inverse_rms (local.get $x) (local.get $d) (local.get $eps)))
+        (local.set $acc (v128.const i64x2 0 0))
+        (local.set $j (i32.const 0))
+        (block $done
+          (loop $vec
+            (br_if $done (i32.ge_u (local.get $j) (local.get $vd)))
+            (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+            (local.set $acc (call $widen_add (local.get $acc)
+              (f32x4.mul (f32x4.mul (v128.load align=4 (i32.add (local.get $dy) (local.get $at)))
+                                    (v128.load align=4 (i32.add (local.get $w) (local.get $at))))
+                         (v128.load align=4 (i32.add (local.get $x) (local.get $at))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $vec)))
+        (local.set $dot (call $lanes_sum (local.get $acc)))
+        (block $tail_done
+          (loop $tail
+            (br_if $tail_done (i32.ge_u (local.get $j) (local.get $d)))
+            (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+            (local.set $dot (f64.add (local.get $dot) (f64.promote_f32
+              (f32.mul (f32.mul (f32.load (i32.add (local.get $dy) (local.get $at))) (f32.load (i32.add (local.get $w) (local.get $at))))
+                       (f32.load (i32.add (local.get $x) (local.get $at)))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail)))
+        (local.set $r (f32.demote_f64 (local.get $r64)))
+        (local.set $c (f32.demote_f64 (f64.div (f64.mul (f64.mul (f64.mul (local.get $r64) (local.get $r64)) (local.get $r64)) (local.get $dot))
+                                               (f64.convert_i32_u (local.get $d)))))
+        (local.set $vr (f32x4.splat (local.get $r)))
+        (local.set $vc (f32x4.splat (local.get $c)))
+        (local.set $j (i32.const 0))
+        (block $done2
+          (loop $vec2
+            (br_if $done2 (i32.ge_u (local.get $j) (local.get $vd)))
+            (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+            (local.set $vx (v128.load align=4 (i32.add (local.get $x) (local.get $at))))
+            (local.set $vdy (v128.load align=4 (i32.add (local.get $dy) (local.get $at))))
+            (v128.store align=4 (i32.add (local.get $dx) (local.get $at))
+              (f32x4.sub (f32x4.mul (f32x4.mul (local.get $vr) (local.get $vdy)) (v128.load align=4 (i32.add (local.get $w) (local.get $at))))
+                         (f32x4.mul (local.get $vx) (local.get $vc))))
+            (v128.store align=4 (i32.add (local.get $dw) (local.get $at))
+              (f32x4.add (v128.load align=4 (i32.add (local.get $dw) (local.get $at)))
+                         (f32x4.mul (f32x4.mul (local.get $vdy) (local.get $vx)) (local.get $vr))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))
+            (br $vec2)))
+        (block $tail_done2
+          (loop $tail2
+            (br_if $tail_done2 (i32.ge_u (local.get $j) (local.get $d)))
+            (local.set $at (i32.shl (local.get $j) (i32.const 2)))
+            (f32.store (i32.add (local.get $dx) (local.get $at))
+              (f32.sub (f32.mul (f32.mul (local.get $r) (f32.load (i32.add (local.get $dy) (local.get $at)))) (f32.load (i32.add (local.get $w) (local.get $at))))
+                       (f32.mul (f32.load (i32.add (local.get $x) (local.get $at))) (local.get $c))))
+            (f32.store (i32.add (local.get $dw) (local.get $at))
+              (f32.add (f32.load (i32.add (local.get $dw) (local.get $at)))
+                       (f32.mul (f32.mul (f32.load (i32.add (local.get $dy) (local.get $at))) (f32.load (i32.add (local.get $x) (local.get $at)))) (local.get $r))))
+            (local.set $j (i32.add (local.get $j) (i32.const 1)))
+            (br $tail2)))
+        (local.set $x (i32.add (local.get $x) (i32.shl (local.get $d) (i32.const 2))))
+        (local.set $dy (i32.add (local.get $dy) (i32.shl (local.get $d) (i32.const 2))))
+        (local.set $dx (i32.add (local.get $dx) (i32.shl (local.get $d) (i32.const 2))))
+        (local.set $row (i32.add (local.get $row) (i32.const 1)))
+        (br $rows_loop))))
+
+  ;; ---- same-length elementwise ops: residual adds, gradient sums, optimizer updates ----
+  ;;
+  ;; out = a op b over n floats, op 0 add, 1 sub, 2 mul, 3 div (the op is loop-invariant,
+  ;; so its branch predicts perfectly); out may be a or b.
+  (func (export "binary") (param $op i32) (param $a i32) (param $b i32) (param $out i32) (param $n i32)
+    (local $end i32) (local $vend i32) (local $va v128) (local $vb v128) (local $y v128) (local $sa f32) (local $sb f32) (local $s f32)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $out) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $out) (local.get $vend)))
+        (local.set $va (v128.load align=4 (local.get $a)))
+        (local.set $vb (v128.load align=4 (local.get $b)))
+        (local.set $y
+          (if (result v128) (i32.lt_u (local.get $op) (i32.const 2))
+            (then (if (result v128) (local.get $op)
+                    (then (f32x4.sub (local.get $va) (local.get $vb)))
+                    (else (f32x4.add (local.get $va) (local.get $vb)))))
+            (else (if (result v128) (i32.eq (local.get $op) (i32.const 2))
+                    (then (f32x4.mul (local.get $va) (local.get $vb)))
+                    (else (f32x4.div (local.get $va) (local.get $vb)))))))
+        (v128.store align=4 (local.get $out) (local.get $y))
+        (local.set $a (i32.add (local.get $a) (i32.const 16)))
+        (local.set $b (i32.add (local.get $b) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br $vec)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $out) (local.get $end)))
+        (local.set $sa (f32.load (local.get $a)))
+        (local.set $sb (f32.load (local.get $b)))
+        (local.set $s
+          (if (result f32) (i32.lt_u (local.get $op) (i32.const 2))
+            (then (if (result f32) (local.get $op)
+                    (then (f32.sub (local.get $sa) (local.get $sb)))
+                    (else (f32.add (local.get $sa) (local.get $sb)))))
+            (else (if (result f32) (i32.eq (local.get $op) (i32.const 2))
+                    (then (f32.mul (local.get $sa) (local.get $sb)))
+                    (else (f32.div (local.get $sa) (local.get $sb)))))))
+        (f32.store (local.get $out) (local.get $s))
+        (local.set $a (i32.add (local.get $a) (i32.const 4)))
+        (local.set $b (i32.add (local.get $b) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br $tail))))
+
+  ;; out = x * scale + shift over n floats, computed in f64 and rounded once, exactly as
+  ;; the TypeScript kernel does (optimizer coefficients are not f32 numbers).
+  (func $affine2 (param $x v128) (param $vs v128) (param $vsh v128) (result v128)
+    (f64x2.add (f64x2.mul (f64x2.promote_low_f32x4 (local.get $x)) (local.get $vs)) (local.get $vsh)))
+
+  (func (export "affine") (param $x i32) (param $out i32) (param $n i32) (param $scale f64) (param $shift f64)
+    (local $end i32) (local $vend i32) (local $vs v128) (local $vsh v128) (local $v v128)
+    (local.set $vs (f64x2.splat (local.get $scale)))
+    (local.set $vsh (f64x2.splat (local.get $shift)))
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $out) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $out) (local.get $vend)))
+        (local.set $v (v128.load align=4 (local.get $x)))
+        (v128.store align=4 (local.get $out)
+          (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23
+            (f32x4.demote_f64x2_zero (call $affine2 (local.get $v) (local.get $vs) (local.get $vsh)))
+            (f32x4.demote_f64x2_zero (call $affine2
+              (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $v) (local.get $v))
+              (local.get $vs) (local.get $vsh)))))
+        (local.set $x (i32.add (local.get $x) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (br $vec)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $out) (local.get $end)))
+        (f32.store (local.get $out) (f32.demote_f64
+          (f64.add (f64.mul (f64.promote_f32 (f32.load (local.get $x))) (local.get $scale)) (local.get $shift))))
+        (local.set $x (i32.add (local.get $x) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (br $tail))))
+
+  ;; ---- RoPE, rotate-half layout ------------------------------------------------------
+  ;;
+  ;; x, out: [batch, seq, nHeads, 2 * half] f32; cos, sin: [seq, half] f64 (sin already
+  ;; negated for the inverse rotation). out1 = x1 cos - x2 sin, out2 = x2 cos + x1 sin in f64,
+  ;; rounded once: the TypeScript kernel's arithmetic, two lanes at a time.
+  (func (export "rope") (param $x i32) (param $out i32) (param $cos i32) (param $sin i32)
+                        (param $batch i32) (param $seq i32) (param $heads i32) (param $half i32)
+    (local $b i32) (local $t i32) (local $h i32) (local $i i32) (local $vh i32) (local $row i32)
+    (local $c i32) (local $s i32) (local $x1 i32) (local $x2 i32) (local $o1 i32) (local $o2 i32)
+    (local $a v128) (local $z v128) (local $vc v128) (local $vs v128)
+    (local $fa f64) (local $fz f64) (local $fc f64) (local $fs f64)
+    (local.set $vh (i32.and (local.get $half) (i32.const -2)))
+    (loop $b_loop
+      (local.set $t (i32.const 0))
+      (loop $t_loop
+        (local.set $h (i32.const 0))
+        (loop $h_loop
+          ;; x1 at row start, x2 half floats on
+          (local.set $row (i32.shl (i32.mul (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $seq)) (local.get $t)) (local.get $heads)) (local.get $h))
+                                            (i32.shl (local.get $half) (i32.const 1)))
+                                   (i32.const 2)))
+          (local.set $x1 (i32.add (local.get $x) (local.get $row)))
+          (local.set $x2 (i32.add (local.get $x1) (i32.shl (local.get $half) (i32.const 2))))
+          (local.set $o1 (i32.add (local.get $out) (local.get $row)))
+          (local.set $o2 (i32.add (local.get $o1) (i32.shl (local.get $half) (i32.const 2))))
+          (local.set $c (i32.add (local.get $cos) (i32.shl (i32.mul (local.get $t) (local.get $half)) (i32.const 3))))
+          (local.set $s (i32.add (local.get $sin) (i32.shl (i32.mul (local.get $t) (local.get $half)) (i32.const 3))))
+          (local.set $i (i32.const 0))
+          (block $done
+            (loop $vec
+              (br_if $done (i32.ge_u (local.get $i) (local.get $vh)))
+              (local.set $a (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $x1))))
+              (local.set $z (f64x2.promote_low_f32x4 (v128.load64_zero align=4 (local.get $x2))))
+              (local.set $vc (v128.load align=8 (local.get $c)))
+              (local.set $vs (v128.load align=8 (local.get $s)))
+              (v128.store64_lane align=4 0 (local.get $o1) (f32x4.demote_f64x2_zero
+                (f64x2.sub (f64x2.mul (local.get $a) (local.get $vc)) (f64x2.mul (local.get $z) (local.get $vs)))))
+              (v128.store64_lane align=4 0 (local.get $o2) (f32x4.demote_f64x2_zero
+                (f64x2.add (f64x2.mul (local.get $z) (local.get $vc)) (f64x2.mul (local.get $a) (local.get $vs)))))
+              (local.set $x1 (i32.add (local.get $x1) (i32.const 8)))
+              (local.set $x2 (i32.add (local.get $x2) (i32.const 8)))
+              (local.set $o1 (i32.add (local.get $o1) (i32.const 8)))
+              (local.set $o2 (i32.add (local.get $o2) (i32.const 8)))
+              (local.set $c (i32.add (local.get $c) (i32.const 16)))
+              (local.set $s (i32.add (local.get $s) (i32.const 16)))
+              (local.set $i (i32.add (local.get $i) (i32.const 2)))
+              (br $vec)))
+          (if (i32.lt_u (local.get $i) (local.get $half))
+            (then
+              ;; an odd half: its last pair
+              (local.set $fa (f64.promote_f32 (f32.load (local.get $x1))))
+              (local.set $fz (f64.promote_f32 (f32.load (local.get $x2))))
+              (local.set $fc (f64.load (local.get $c)))
+              (local.set $fs (f64.load (local.get $s)))
+              (f32.store (local.get $o1) (f32.demote_f64
+                (f64.sub (f64.mul (local.get $fa) (local.get $fc)) (f64.mul (local.get $fz) (local.get $fs)))))
+              (f32.store (local.get $o2) (f32.demote_f64
+                (f64.add (f64.mul (local.get $fz) (local.get $fc)) (f64.mul (local.get $fa) (local.get $fs)))))))
+          (br_if $h_loop (i32.lt_u (local.tee $h (i32.add (local.get $h) (i32.const 1))) (local.get $heads))))
+        (br_if $t_loop (i32.lt_u (local.tee $t (i32.add (local.get $t) (i32.const 1))) (local.get $seq))))
+      (br_if $b_loop (i32.lt_u (local.tee $b (i32.add (local.get $b) (i32.const 1))) (local.get $batch)))))
 )
