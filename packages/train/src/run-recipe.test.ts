@@ -58,7 +58,7 @@ describe.skipIf(!data)(`training stories260K (1,2,1)${data ? '' : ` (skipped: ${
 
   it('stopping after step 50 and resuming gives the uninterrupted run bit for bit', async () => {
     const whole = parseRecipe(recipe('whole'), join(root, 'whole.json'));
-    await runRecipe(whole, { backend });
+    const wholeSummary = await runRecipe(whole, { backend });
     const split = parseRecipe({ ...(recipe('split') as object) }, join(root, 'split.json'));
     const controller = new AbortController();
     const first = await runRecipe(split, { backend, signal: controller.signal, onStep: (m) => m.step === 50 && controller.abort() });
@@ -70,6 +70,22 @@ describe.skipIf(!data)(`training stories260K (1,2,1)${data ? '' : ` (skipped: ${
     const a = losses(whole.out);
     const b = losses(split.out);
     for (let step = 51; step <= 100; step++) expect(b.get(step), `step ${step}`).toBe(a.get(step));
+    // the FLOPs sum survives the resume: the resumed run reports the whole run's FLOPs
+    expect(wholeSummary.flops).toBeGreaterThan(0);
+    expect(second.flops).toBe(wholeSummary.flops);
+  });
+
+  it('a static phase with only a FLOPs budget trains the steps that spend it', async () => {
+    const json = recipe('static-budget', { seq: 16, batch: 2 }) as { model: Record<string, unknown>; phases: Record<string, unknown>[] };
+    delete json.model.plan;
+    delete json.phases[0]!.steps;
+    // stories260K: 5 layers, hidden 64, 8 query and 4 KV heads of 8, MLP 172; 6 N D per step with D = 2 * 16 tokens
+    const perStep = 6 * 5 * (2 * 64 * 64 + 2 * 32 * 64 + 3 * 64 * 172 + 2 * 64) * 32;
+    json.phases[0]!.flops = 3.5 * perStep;
+    const r = parseRecipe(json, join(root, 'static-budget.json'));
+    const summary = await runRecipe(r, { backend });
+    expect(summary.steps).toBe(4);
+    expect(summary.flops).toBe(4 * perStep);
   });
 
   it('a NaN/inf loss stops the run with a clear error and keeps the last good checkpoint', async () => {
@@ -99,6 +115,12 @@ describe('recipe errors are reported before any work', () => {
     const json = base();
     (json.phases as Record<string, unknown>[])[0]!.stpes = 3;
     expect(() => loadRecipe(write('unknown', json))).toThrowError(expect.objectContaining({ code: 'RECIPE_INVALID', message: expect.stringMatching(/phases\.0.*"stpes"/) }));
+  });
+
+  it('a phase without steps or a FLOPs budget is refused', () => {
+    const json = base();
+    delete (json.phases as Record<string, unknown>[])[0]!.steps;
+    expect(() => loadRecipe(write('no-steps', json))).toThrowError(expect.objectContaining({ code: 'RECIPE_INVALID', message: expect.stringContaining('set steps, a flops budget, or both') }));
   });
 
   it('a bad value names its field', () => {

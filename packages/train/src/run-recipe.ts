@@ -11,6 +11,7 @@ import { START, TokenPacker } from './data/packer.js';
 import { type EvalMetrics, MetricsLog, type StepMetrics } from './metrics.js';
 import type { PhaseRecipe, Recipe } from './recipe.js';
 import { type Schedule, Trainer, evaluateLoss } from './trainer.js';
+import { partParams, stepsForBudget, trainingFlops } from './flops.js';
 
 export interface RunOptions {
   backend: Backend;
@@ -32,6 +33,8 @@ export interface RunSummary {
   steps: number;
   interrupted: boolean;
   lastLoss: number | undefined;
+  /** Training FLOPs of the whole run (METHOD.md's accounting), including steps before a resume. */
+  flops: number;
   evals: EvalMetrics[];
   /** The trained model folder (written at the end of the run). */
   modelDir: string | undefined;
@@ -57,12 +60,14 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
   const { model, tokenizer, retrofitted, tokenizerFiles } = buildModel(recipe, options.backend);
   if (checkpoint) restoreParams(model, checkpoint.params, checkpoint.path);
   const log = new MetricsLog(join(recipe.out, 'metrics.jsonl'));
-  const summary: RunSummary = { steps: 0, interrupted: false, lastLoss: undefined, evals: [], modelDir: undefined };
-  const totalSteps = recipe.phases.reduce((s, p) => s + p.steps, 0);
+  const phaseSteps = recipe.phases.map((p, i) => resolveSteps(p, i, model));
+  const summary: RunSummary = { steps: 0, interrupted: false, lastLoss: undefined, flops: checkpoint?.state.flops ?? 0, evals: [], modelDir: undefined };
+  const totalSteps = phaseSteps.reduce((s, n) => s + n, 0);
   let globalStep = checkpoint?.state.step ?? 0;
 
   for (let phaseIndex = checkpoint?.state.phase ?? 0; phaseIndex < recipe.phases.length; phaseIndex++) {
     const phase = recipe.phases[phaseIndex]!;
+    const steps = phaseSteps[phaseIndex]!;
     const resumeHere = checkpoint && checkpoint.state.phase === phaseIndex;
     const optimizer = options.optimizer?.(phase, phaseIndex) ?? makeOptimizer(phase);
     const seed = recipe.seed + 1000 * phaseIndex;
@@ -73,21 +78,23 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
       sampler: options.sampler?.(phase, seed) ?? new PoissonLognormalSampler({ seed, backpropDepth: phase.curriculum.backpropDepth }),
       curriculum:
         options.curriculum?.(phase) ??
-        recurrenceCurriculum({ kind: phase.curriculum.kind, maxMean: phase.curriculum.maxMean, warmupFraction: phase.curriculum.warmupFraction, totalSteps: phase.steps }),
-      lrSchedule: warmupStableDecay({ totalSteps: phase.steps, warmupFraction: phase.lr.warmup, cooldownFraction: phase.lr.cooldown }),
+        recurrenceCurriculum({ kind: phase.curriculum.kind, maxMean: phase.curriculum.maxMean, warmupFraction: phase.curriculum.warmupFraction, totalSteps: steps }),
+      lrSchedule: warmupStableDecay({ totalSteps: steps, warmupFraction: phase.lr.warmup, cooldownFraction: phase.lr.cooldown }),
       data,
       batch: phase.batch,
       gradAccum: phase.gradAccum,
       clip: phase.optimizer.clip,
       seed,
       phase: phase.name,
+      ...(phase.flops !== undefined ? { flopsBudget: phase.flops } : {}),
     });
     if (resumeHere) {
       trainer.step = checkpoint.state.phaseStep;
+      trainer.flops = checkpoint.state.phaseFlops ?? 0;
       if (trainer.step > 0) optimizer.load(uploadState(options.backend, checkpoint.optimizer));
     }
     const save = async (): Promise<void> => {
-      const state: TrainerState = { step: globalStep, phase: phaseIndex, phaseStep: trainer.step, data: data.position, recipeHash: hash };
+      const state: TrainerState = { step: globalStep, phase: phaseIndex, phaseStep: trainer.step, data: data.position, recipeHash: hash, flops: summary.flops, phaseFlops: trainer.flops };
       await saveCheckpoint(recipe.out, { params: model.params, optimizer: optimizer.state(), state }, recipe.checkpoint.keep);
     };
     const evaluate = async (): Promise<void> => {
@@ -101,7 +108,7 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
       options.onEval?.(m);
     };
     if (trainer.step === 0 && phaseIndex === 0) await evaluate();
-    while (trainer.step < phase.steps) {
+    while (trainer.step < steps && !trainer.budgetReached) {
       if (options.signal?.aborted) {
         await save();
         summary.interrupted = true;
@@ -111,21 +118,36 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
       globalStep++;
       summary.steps++;
       summary.lastLoss = m.loss;
-      const record = { ...m, step: globalStep };
+      summary.flops += m.flops;
+      const record = { ...m, step: globalStep, total_flops: summary.flops };
       log.write(record);
       options.onStep?.(record, totalSteps);
       if (phase.eval && trainer.step % phase.eval.every === 0) await evaluate();
-      if (trainer.step % recipe.checkpoint.every === 0 && trainer.step < phase.steps) await save();
+      if (trainer.step % recipe.checkpoint.every === 0 && trainer.step < steps && !trainer.budgetReached) await save();
     }
     if (phase.eval && trainer.step % phase.eval.every !== 0) await evaluate();
     // the phase boundary: the next phase starts with fresh schedules and optimizer
-    const next: TrainerState = { step: globalStep, phase: phaseIndex + 1, phaseStep: 0, data: START, recipeHash: hash };
+    const next: TrainerState = { step: globalStep, phase: phaseIndex + 1, phaseStep: 0, data: START, recipeHash: hash, flops: summary.flops, phaseFlops: 0 };
     await saveCheckpoint(recipe.out, { params: model.params, optimizer: {}, state: next }, recipe.checkpoint.keep);
     (optimizer as Partial<{ dispose(): void }>).dispose?.();
   }
   summary.modelDir = join(recipe.out, 'model');
   await saveModel(summary.modelDir, model, retrofitted, tokenizerFiles, recipe);
   return summary;
+}
+
+/**
+ * A phase's step count: its `steps`, or for a static model with only a FLOPs budget, the steps that
+ * spend it (a static step always costs the same). A recurrent phase's step cost depends on the
+ * sampled recurrence, so it needs `steps` for the length of its schedules.
+ */
+function resolveSteps(phase: PhaseRecipe, index: number, model: RecurrentLM): number {
+  if (phase.steps !== undefined) return phase.steps;
+  if (model.isRecurrent) {
+    throw new RRError('RECIPE_INVALID', `phases[${index}] ("${phase.name}"): a recurrent model's phase with a flops budget also needs steps (the length of its curriculum and LR schedule; the budget may end it earlier).`);
+  }
+  const perStep = trainingFlops(partParams(model), phase.batch * phase.seq, 0, 0) * phase.gradAccum;
+  return stepsForBudget(phase.flops!, perStep);
 }
 
 function recipeHash(recipe: Recipe): string {
