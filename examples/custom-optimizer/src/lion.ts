@@ -45,4 +45,9 @@ export class Lion implements Optimizer {
       this.#momentum.set(key.replace(/^lion\/momentum\//, ''), copy);
     }
   }
+
+  dispose(): void {
+    for (const m of this.#momentum.values()) m.dispose();
+    this.#momentum.clear();
+  }
 }

@@ -4,8 +4,8 @@ import { type Backend, createCpuBackend, keep, writeFileAtomically } from '@rr/t
 import { CharTokenizer, type ModelConfig, RecurrentLM, S0_STD, initializeWeights } from '@rr/model';
 import { retrofit, saveModelFolder } from '@rr/surgery';
 import { MuonWithAdamW, warmupStableDecay } from '@rr/muon';
-import { FixedSampler, PoissonLognormalSampler, type RecurrenceSampler, recurrenceCurriculum } from '@rr/curriculum';
-import { type Schedule, TokenPacker, Trainer, formatFlops, partParams, stepsForBudget, trainingFlops } from '@rr/train';
+import { PoissonLognormalSampler, type RecurrenceSampler, type Schedule, recurrenceCurriculum } from '@rr/curriculum';
+import { TokenPacker, Trainer, formatFlops, partParams, stepsForBudget, trainingFlops } from '@rr/train';
 import { type Gsm8kReport, type RecurrenceResult, accuracyOf, evaluateGsm8k, modelGenerator, readSampleLog } from '@rr/eval-gsm8k';
 import type { DemoConfig } from './config.js';
 import { TRAINING_PROMPT, TRAINING_COMPLETION, WALK_ALPHABET, type WalkProblem, makeSplits, trainingText } from './task.js';
@@ -231,9 +231,9 @@ async function train_(model: RecurrentLM, data: TokenPacker, config: DemoConfig,
   const trainer = new Trainer({
     model,
     optimizer,
-    // a static model ignores both; they are required by the Trainer's signature
-    sampler: phase.sampler ?? new FixedSampler(1),
-    curriculum: phase.curriculum ?? { at: () => 1 },
+    // both undefined for the static model, which runs every layer once
+    sampler: phase.sampler,
+    curriculum: phase.curriculum,
     lrSchedule: warmupStableDecay({ totalSteps: phase.steps, warmupFraction: 0.02, cooldownFraction: 0.4 }),
     data,
     batch: config.batch,

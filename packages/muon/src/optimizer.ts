@@ -30,10 +30,12 @@ export type OptimizerState = Record<string, Tensor>;
  * `state()` returns tensors the caller owns (dispose them, or let a scope do it, once written);
  * they may share memory with the optimizer's buffers, so write them before the next `step`.
  * `load(state)` copies the values in; after it, steps continue bit-identically to the run that
- * saved the state.
+ * saved the state. `dispose()` frees the optimizer's device buffers (momenta, moments); the
+ * optimizer is not used after it.
  */
 export interface Optimizer {
   step(params: readonly Param[], grads: readonly Tensor[], lrScale?: number): void;
   state(): OptimizerState;
   load(state: OptimizerState): void;
+  dispose(): void;
 }

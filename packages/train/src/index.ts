@@ -1,6 +1,7 @@
 export { type DataSource, type Document, readDocuments, formatOf, checkSource } from './data/documents.js';
 export { TokenPacker, type DataPosition, type PackedRows, START } from './data/packer.js';
-export { Trainer, evaluateLoss, type TrainerOptions, type Schedule } from './trainer.js';
+export { Trainer, evaluateLoss, type TrainerOptions, type BatchSource } from './trainer.js';
+export type { Schedule } from '@rr/curriculum';
 export { type StepMetrics, type EvalMetrics, MetricsLog } from './metrics.js';
 export { saveCheckpoint, loadCheckpoint, loadLatestCheckpoint, listCheckpoints, type TrainerState, type LoadedCheckpoint, type HostTensor } from './checkpoint.js';
 export { recipeSchema, loadRecipe, parseRecipe, type Recipe, type PhaseRecipe } from './recipe.js';

@@ -2,15 +2,15 @@ import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { type Backend, RRError, type Tensor, keep } from '@rr/tensor';
 import { type RecurrentLM, type TextTokenizer, initializeWeights, loadModel, RecurrentLM as Model } from '@rr/model';
-import { PoissonLognormalSampler, type RecurrenceSampler, recurrenceCurriculum } from '@rr/curriculum';
-import { AdamW, MuonWithAdamW, type Optimizer, warmupStableDecay } from '@rr/muon';
+import { PoissonLognormalSampler, type RecurrenceSampler, type Schedule, recurrenceCurriculum } from '@rr/curriculum';
+import { AdamW, MuonWithAdamW, type Optimizer, type OptimizerState, warmupStableDecay } from '@rr/muon';
 import { type Retrofitted, retrofit, saveModelFolder } from '@rr/surgery';
-import { type HostTensor, type TrainerState, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
+import { type HostTensor, type LoadedCheckpoint, type TrainerState, loadLatestCheckpoint, saveCheckpoint } from './checkpoint.js';
 import { checkSource } from './data/documents.js';
 import { START, TokenPacker } from './data/packer.js';
 import { type EvalMetrics, MetricsLog, type StepMetrics } from './metrics.js';
 import type { PhaseRecipe, Recipe } from './recipe.js';
-import { type Schedule, Trainer, evaluateLoss } from './trainer.js';
+import { Trainer, evaluateLoss } from './trainer.js';
 import { partParams, stepsForBudget, trainingFlops } from './flops.js';
 
 export interface RunOptions {
@@ -59,21 +59,61 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
   }
   const { model, tokenizer, retrofitted, tokenizerFiles } = buildModel(recipe, options.backend);
   if (checkpoint) restoreParams(model, checkpoint.params, checkpoint.path);
-  const log = new MetricsLog(join(recipe.out, 'metrics.jsonl'));
   const phaseSteps = recipe.phases.map((p, i) => resolveSteps(p, i, model));
-  const summary: RunSummary = { steps: 0, interrupted: false, lastLoss: undefined, flops: checkpoint?.state.flops ?? 0, evals: [], modelDir: undefined };
-  const totalSteps = phaseSteps.reduce((s, n) => s + n, 0);
-  let globalStep = checkpoint?.state.step ?? 0;
-
+  const run: Run = {
+    recipe,
+    options,
+    model,
+    tokenizer,
+    hash,
+    log: new MetricsLog(join(recipe.out, 'metrics.jsonl')),
+    summary: { steps: 0, interrupted: false, lastLoss: undefined, flops: checkpoint?.state.flops ?? 0, evals: [], modelDir: undefined },
+    phaseSteps,
+    totalSteps: phaseSteps.reduce((s, n) => s + n, 0),
+    globalStep: checkpoint?.state.step ?? 0,
+  };
   for (let phaseIndex = checkpoint?.state.phase ?? 0; phaseIndex < recipe.phases.length; phaseIndex++) {
-    const phase = recipe.phases[phaseIndex]!;
-    const steps = phaseSteps[phaseIndex]!;
-    const resumeHere = checkpoint && checkpoint.state.phase === phaseIndex;
-    const optimizer = options.optimizer?.(phase, phaseIndex) ?? makeOptimizer(phase);
+    const resumeHere = checkpoint && checkpoint.state.phase === phaseIndex ? checkpoint : undefined;
+    if ((await runPhase(run, phaseIndex, resumeHere)) === 'interrupted') {
+      run.summary.interrupted = true;
+      return run.summary;
+    }
+  }
+  run.summary.modelDir = join(recipe.out, 'model');
+  await saveModel(run.summary.modelDir, model, retrofitted, tokenizerFiles, recipe);
+  return run.summary;
+}
+
+/** What the phases of one run share; `globalStep` and `summary` advance as they train. */
+interface Run {
+  readonly recipe: Recipe;
+  readonly options: RunOptions;
+  readonly model: RecurrentLM;
+  readonly tokenizer: TextTokenizer;
+  readonly hash: string;
+  readonly log: MetricsLog;
+  readonly summary: RunSummary;
+  /** Each phase's step count (its `steps`, or what a static model's FLOPs budget buys). */
+  readonly phaseSteps: readonly number[];
+  readonly totalSteps: number;
+  globalStep: number;
+}
+
+/**
+ * Trains phase `phaseIndex` to its last step (from `resume`'s position when the checkpoint was
+ * written inside this phase), evaluating and checkpointing on the recipe's cadence. Ends with the
+ * phase-boundary checkpoint, or with an abort checkpoint and 'interrupted'.
+ */
+async function runPhase(run: Run, phaseIndex: number, resume: LoadedCheckpoint | undefined): Promise<'done' | 'interrupted'> {
+  const { recipe, options } = run;
+  const phase = recipe.phases[phaseIndex]!;
+  const steps = run.phaseSteps[phaseIndex]!;
+  const optimizer = options.optimizer?.(phase, phaseIndex) ?? makeOptimizer(phase);
+  try {
     const seed = recipe.seed + 1000 * phaseIndex;
-    const data = new TokenPacker(phase.data, tokenizer, phase.seq + 1, resumeHere ? checkpoint.state.data : START);
+    const data = new TokenPacker(phase.data, run.tokenizer, phase.seq + 1, resume ? resume.state.data : START);
     const trainer = new Trainer({
-      model,
+      model: run.model,
       optimizer,
       sampler: options.sampler?.(phase, seed) ?? new PoissonLognormalSampler({ seed, backpropDepth: phase.curriculum.backpropDepth }),
       curriculum:
@@ -88,52 +128,54 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
       phase: phase.name,
       ...(phase.flops !== undefined ? { flopsBudget: phase.flops } : {}),
     });
-    if (resumeHere) {
-      trainer.step = checkpoint.state.phaseStep;
-      trainer.flops = checkpoint.state.phaseFlops ?? 0;
-      if (trainer.step > 0) optimizer.load(uploadState(options.backend, checkpoint.optimizer));
+    if (resume) {
+      trainer.step = resume.state.phaseStep;
+      trainer.flops = resume.state.phaseFlops ?? 0;
+      if (trainer.step > 0) optimizer.load(uploadState(options.backend, resume.optimizer));
     }
-    const save = async (): Promise<void> => {
-      const state: TrainerState = { step: globalStep, phase: phaseIndex, phaseStep: trainer.step, data: data.position, recipeHash: hash, flops: summary.flops, phaseFlops: trainer.flops };
-      await saveCheckpoint(recipe.out, { params: model.params, optimizer: optimizer.state(), state }, recipe.checkpoint.keep);
-    };
-    const evaluate = async (): Promise<void> => {
-      if (!phase.eval) return;
-      const recurrence = phase.eval.recurrence ?? phase.curriculum.maxMean;
-      const evalData = new TokenPacker(phase.eval.data, tokenizer, phase.seq + 1);
-      const loss = await evaluateLoss(model, evalData, { batch: phase.batch, batches: phase.eval.batches, recurrence, seed: recipe.seed });
-      const m: EvalMetrics = { step: globalStep, phase: phase.name, eval_loss: loss, recurrence };
-      log.write(m);
-      summary.evals.push(m);
-      options.onEval?.(m);
-    };
-    if (trainer.step === 0 && phaseIndex === 0) await evaluate();
+    const save = (): Promise<void> =>
+      saveRunCheckpoint(run, { step: run.globalStep, phase: phaseIndex, phaseStep: trainer.step, data: data.position, recipeHash: run.hash, flops: run.summary.flops, phaseFlops: trainer.flops }, optimizer.state());
+    if (trainer.step === 0 && phaseIndex === 0) await evaluatePhase(run, phase);
     while (trainer.step < steps && !trainer.budgetReached) {
       if (options.signal?.aborted) {
         await save();
-        summary.interrupted = true;
-        return summary;
+        return 'interrupted';
       }
       const m = await trainer.trainStep();
-      globalStep++;
-      summary.steps++;
-      summary.lastLoss = m.loss;
-      summary.flops += m.flops;
-      const record = { ...m, step: globalStep, total_flops: summary.flops };
-      log.write(record);
-      options.onStep?.(record, totalSteps);
-      if (phase.eval && trainer.step % phase.eval.every === 0) await evaluate();
+      run.globalStep++;
+      run.summary.steps++;
+      run.summary.lastLoss = m.loss;
+      run.summary.flops += m.flops;
+      const record = { ...m, step: run.globalStep, total_flops: run.summary.flops };
+      run.log.write(record);
+      options.onStep?.(record, run.totalSteps);
+      if (phase.eval && trainer.step % phase.eval.every === 0) await evaluatePhase(run, phase);
       if (trainer.step % recipe.checkpoint.every === 0 && trainer.step < steps && !trainer.budgetReached) await save();
     }
-    if (phase.eval && trainer.step % phase.eval.every !== 0) await evaluate();
+    if (phase.eval && trainer.step % phase.eval.every !== 0) await evaluatePhase(run, phase);
     // the phase boundary: the next phase starts with fresh schedules and optimizer
-    const next: TrainerState = { step: globalStep, phase: phaseIndex + 1, phaseStep: 0, data: START, recipeHash: hash, flops: summary.flops, phaseFlops: 0 };
-    await saveCheckpoint(recipe.out, { params: model.params, optimizer: {}, state: next }, recipe.checkpoint.keep);
-    (optimizer as Partial<{ dispose(): void }>).dispose?.();
+    await saveRunCheckpoint(run, { step: run.globalStep, phase: phaseIndex + 1, phaseStep: 0, data: START, recipeHash: run.hash, flops: run.summary.flops, phaseFlops: 0 }, {});
+    return 'done';
+  } finally {
+    optimizer.dispose();
   }
-  summary.modelDir = join(recipe.out, 'model');
-  await saveModel(summary.modelDir, model, retrofitted, tokenizerFiles, recipe);
-  return summary;
+}
+
+/** The model's parameters, the optimizer's state and where training stands, as the run's newest checkpoint. */
+async function saveRunCheckpoint(run: Run, state: TrainerState, optimizer: OptimizerState): Promise<void> {
+  await saveCheckpoint(run.recipe.out, { params: run.model.params, optimizer, state }, run.recipe.checkpoint.keep);
+}
+
+/** The phase's held-out loss at its evaluation recurrence, logged at the current global step. */
+async function evaluatePhase(run: Run, phase: PhaseRecipe): Promise<void> {
+  if (!phase.eval) return;
+  const recurrence = phase.eval.recurrence ?? phase.curriculum.maxMean;
+  const evalData = new TokenPacker(phase.eval.data, run.tokenizer, phase.seq + 1);
+  const loss = await evaluateLoss(run.model, evalData, { batch: phase.batch, batches: phase.eval.batches, recurrence, seed: run.recipe.seed });
+  const m: EvalMetrics = { step: run.globalStep, phase: phase.name, eval_loss: loss, recurrence };
+  run.log.write(m);
+  run.summary.evals.push(m);
+  run.options.onEval?.(m);
 }
 
 /**

@@ -1,28 +1,34 @@
 import { type Backend, RRError, Rng, type Tensor, grad, keep, noGrad, ops, scope } from '@rr/tensor';
 import type { RecurrentLM } from '@rr/model';
-import type { RecurrenceSampler } from '@rr/curriculum';
-import { type Optimizer, type Param, clipGradNorm } from '@rr/muon';
-import type { PackedRows, TokenPacker } from './data/packer.js';
+import type { RecurrenceSampler, Schedule } from '@rr/curriculum';
+import { GRAD_CLIP_MAX_NORM, type Optimizer, type Param, clipGradNorm } from '@rr/muon';
+import type { PackedRows } from './data/packer.js';
 import type { StepMetrics } from './metrics.js';
 import { type PartParams, partParams, trainingFlops } from './flops.js';
 
-/** Anything with `at(step)`: the curriculum on the mean recurrence, the LR factor. */
-export interface Schedule {
-  at(step: number): number;
+/**
+ * Where a trainer's rows come from: `TokenPacker` for documents, or anything that hands out rows
+ * of `rowLength` tokens (a benchmark's fixed random batch, a generator of synthetic tasks).
+ */
+export interface BatchSource {
+  /** seq + 1: a row holds the inputs and, shifted by one, the labels. */
+  readonly rowLength: number;
+  nextRows(rows: number): Promise<PackedRows>;
 }
 
 export interface TrainerOptions {
   model: RecurrentLM;
   optimizer: Optimizer;
-  sampler: RecurrenceSampler;
-  /** Mean recurrence m per step (ignored for static models). */
-  curriculum: Schedule;
-  /** Factor on the optimizer's learning rates per step. */
-  lrSchedule: Schedule;
-  data: TokenPacker;
+  /** The recurrence (n, k) of each micro-batch; required for a recurrent model, unused by a static one. */
+  sampler?: RecurrenceSampler;
+  /** Mean recurrence m per step, handed to the sampler; required for a recurrent model, unused by a static one. */
+  curriculum?: Schedule;
+  /** Factor on the optimizer's learning rates per step (default: 1 at every step). */
+  lrSchedule?: Schedule;
+  data: BatchSource;
   batch: number;
   gradAccum?: number;
-  /** Global gradient-norm clipping (default 1.0). */
+  /** Global gradient-norm clipping (default `GRAD_CLIP_MAX_NORM`, 1.0). */
   clip?: number;
   /** Seeds the initial-state draws: micro-batch (step, i) always gets the same s0. */
   seed?: number;
@@ -44,6 +50,7 @@ export interface TrainerOptions {
  */
 export class Trainer {
   readonly #o: TrainerOptions;
+  readonly #recurrence: { sampler: RecurrenceSampler; curriculum: Schedule } | undefined;
   readonly #params: Param[];
   readonly #backend: Backend;
   /** Optimizer steps done within this trainer's phase. */
@@ -55,6 +62,13 @@ export class Trainer {
 
   constructor(options: TrainerOptions) {
     this.#o = options;
+    if (options.model.isRecurrent) {
+      const { sampler, curriculum } = options;
+      if (!sampler || !curriculum) {
+        throw new RRError('BAD_ARGUMENT', `Trainer: a recurrent model needs a sampler and a curriculum (missing: ${[sampler ? '' : 'sampler', curriculum ? '' : 'curriculum'].filter(Boolean).join(', ')}); pass e.g. new FixedSampler(r) and { at: () => r } for a fixed recurrence r.`);
+      }
+      this.#recurrence = { sampler, curriculum };
+    }
     this.#params = options.model.parameters().map(([name, tensor]) => ({ name, tensor }));
     this.#backend = options.model.backend;
     for (const p of this.#params) p.tensor.requiresGrad = true;
@@ -78,20 +92,21 @@ export class Trainer {
     const t0 = performance.now();
     const accum = o.gradAccum ?? 1;
     const seq = o.data.rowLength - 1;
-    const mean = o.model.isRecurrent ? o.curriculum.at(this.step) : 1;
+    const recurrence = this.#recurrence;
+    const mean = recurrence ? recurrence.curriculum.at(this.step) : 1;
     const recurrences: number[] = [];
     let gradSums: Tensor[] | undefined;
     let lossSum = 0;
     let flops = 0;
     for (let micro = 0; micro < accum; micro++) {
       const rows = await o.data.nextRows(o.batch);
-      const { noGrad: n, withGrad: k } = o.model.isRecurrent ? o.sampler.sample(this.step * accum + micro, mean) : { noGrad: 0, withGrad: 0 };
+      const { noGrad: n, withGrad: k } = recurrence ? recurrence.sampler.sample(this.step * accum + micro, mean) : { noGrad: 0, withGrad: 0 };
       recurrences.push(n + k);
       flops += trainingFlops(this.parts, rows.tokens.length / (seq + 1) * seq, n, k);
       const rng = Rng.fromSeed(o.seed ?? 0).stream('s0', this.step, micro);
       const { loss, grads } = scope(() => {
         const { input, labels } = uploadRows(this.#backend, rows, seq);
-        const logits = o.model.forward(input, o.model.isRecurrent ? { noGradSteps: n, gradSteps: k, rng } : {});
+        const logits = o.model.forward(input, recurrence ? { noGradSteps: n, gradSteps: k, rng } : {});
         const l = ops.crossEntropy(logits, labels);
         return { loss: l, grads: grad(l, this.#params.map((p) => p.tensor)) };
       });
@@ -111,10 +126,10 @@ export class Trainer {
         gradSums = next;
       }
     }
-    const lrScale = o.lrSchedule.at(this.step);
+    const lrScale = o.lrSchedule?.at(this.step) ?? 1;
     const norm = scope(() => {
       const grads = accum > 1 ? gradSums!.map((g) => ops.scale(g, 1 / accum)) : gradSums!;
-      const n = clipGradNorm(grads, o.clip ?? 1);
+      const n = clipGradNorm(grads, o.clip ?? GRAD_CLIP_MAX_NORM);
       o.optimizer.step(this.#params, grads, lrScale);
       return keep(n);
     });
@@ -141,7 +156,7 @@ export class Trainer {
 }
 
 /** Mean next-token loss on `batches` packed batches at a fixed recurrence, without gradients. */
-export async function evaluateLoss(model: RecurrentLM, data: TokenPacker, options: { batch: number; batches: number; recurrence: number; seed?: number }): Promise<number> {
+export async function evaluateLoss(model: RecurrentLM, data: BatchSource, options: { batch: number; batches: number; recurrence: number; seed?: number }): Promise<number> {
   const seq = data.rowLength - 1;
   let total = 0;
   for (let i = 0; i < options.batches; i++) {

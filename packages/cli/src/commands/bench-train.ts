@@ -4,10 +4,11 @@ import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Command, Option } from 'commander';
-import { type Backend, RRError, Rng, type Tensor, grad, keep, ops, scope } from '@rr/tensor';
+import { type Backend, RRError, Rng } from '@rr/tensor';
 import { RecurrentLM, initializeWeights } from '@rr/model';
 import { retrofit } from '@rr/surgery';
-import { GRAD_CLIP_MAX_NORM, MuonWithAdamW, type Param, clipGradNorm } from '@rr/muon';
+import { GRAD_CLIP_MAX_NORM, MuonWithAdamW } from '@rr/muon';
+import { type PackedRows, Trainer } from '@rr/train';
 import { BACKENDS, createBackend } from '../backends.js';
 import { positiveInt } from '../flags.js';
 import { type LayerShape, type LayerShapeFlags, checkLayerShape, layerShapeOf, layerShapeOptions, llamaConfigOf, median } from './bench-layer.js';
@@ -181,7 +182,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
       for (let i = 0; i <= options.steps; i++) {
         options.progress?.(i === 0 ? `warm-up step on ${backend.name}...` : `step ${i}/${options.steps} on ${backend.name}...`);
         const t0 = performance.now();
-        await run.step(i);
+        await run.trainer.trainStep();
         if (i > 0) times.push(performance.now() - t0);
       }
     } finally {
@@ -223,61 +224,40 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
 }
 
 interface BenchRun {
-  step(index: number): Promise<void>;
+  trainer: Trainer;
   dispose(): void;
 }
 
-/** The model, optimizer and one fixed batch of random tokens on `backend`. */
+/**
+ * The model, optimizer and one fixed batch of random tokens on `backend`, trained by the same
+ * `Trainer.trainStep` as `rr train` (one micro-batch, LR factor 1). Its two reads (the NaN check
+ * on the loss and the gradient-norm metric) make each timed step include all queued device work.
+ */
 function setUpRun(backend: Backend, c: TrainBenchConfig): BenchRun {
   const config = llamaConfigOf(c, { layers: c.layers, vocab: c.vocab, ropeTheta: c.rope_theta, rmsNormEps: c.rms_norm_eps });
   // surgery on a random static model, as a retrofit of a pretrained one would run
   const base = new RecurrentLM(config, initializeWeights(config, backend));
   const { model } = retrofit(base, c.plan);
-  const params: Param[] = model.parameters().map(([name, tensor]) => ({ name, tensor }));
-  for (const p of params) p.tensor.requiresGrad = true;
   const optimizer = new MuonWithAdamW();
-
   const rng = Rng.fromSeed(0).stream('bench-train', 'tokens');
-  const rows = Int32Array.from({ length: c.batch * (c.seq + 1) }, () => rng.integer(c.vocab));
-  // input = row[:-1], labels = row[1:], as the Trainer packs rows of seq + 1
-  const input = new Int32Array(c.batch * c.seq);
-  const labels = new Int32Array(c.batch * c.seq);
-  for (let b = 0; b < c.batch; b++) {
-    input.set(rows.subarray(b * (c.seq + 1), b * (c.seq + 1) + c.seq), b * c.seq);
-    labels.set(rows.subarray(b * (c.seq + 1) + 1, (b + 1) * (c.seq + 1)), b * c.seq);
-  }
-  const inputT = keep(backend.upload(input, [c.batch, c.seq], 'i32'));
-  const labelsT = keep(backend.upload(labels, [c.batch, c.seq], 'i32'));
-
+  const rows: PackedRows = {
+    tokens: Int32Array.from({ length: c.batch * (c.seq + 1) }, () => rng.integer(c.vocab)),
+    scored: new Uint8Array(c.batch * (c.seq + 1)).fill(1),
+  };
+  const recurrence = c.no_grad_steps + c.grad_steps;
+  const trainer = new Trainer({
+    model,
+    optimizer,
+    sampler: { sample: () => ({ noGrad: c.no_grad_steps, withGrad: c.grad_steps }) },
+    curriculum: { at: () => recurrence },
+    data: { rowLength: c.seq + 1, nextRows: async () => rows },
+    batch: c.batch,
+    clip: GRAD_CLIP_MAX_NORM,
+    phase: 'bench',
+  });
   return {
-    // Mirrors Trainer.trainStep with gradAccum 1 and lrScale 1. Both reads are part of the step
-    // there too (the NaN check and the grad-norm metric), and they make the timing include all
-    // queued device work.
-    async step(index) {
-      const s0 = Rng.fromSeed(0).stream('s0', index, 0);
-      const { loss, grads } = scope(() => {
-        const logits = model.forward(inputT, { noGradSteps: c.no_grad_steps, gradSteps: c.grad_steps, rng: s0 });
-        const l = ops.crossEntropy(logits, labelsT);
-        return { loss: l, grads: grad(l, params.map((p) => p.tensor)) };
-      });
-      try {
-        const value = ((await loss.read()) as Float32Array)[0]!;
-        if (!Number.isFinite(value)) throw new RRError('LOSS_NOT_FINITE', `rr bench train: the loss of step ${index} is ${value}; the benchmark's random model diverged.`);
-        const norm = scope(() => {
-          const n = clipGradNorm(grads, GRAD_CLIP_MAX_NORM);
-          optimizer.step(params, grads, 1);
-          return keep(n);
-        });
-        await norm.read();
-        norm.dispose();
-      } finally {
-        loss.dispose();
-        grads.forEach((g) => g.dispose());
-      }
-    },
+    trainer,
     dispose() {
-      inputT.dispose();
-      labelsT.dispose();
       optimizer.dispose();
       model.dispose();
     },
