@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createCpuBackend } from '@rr/tensor';
 import { parseRecipe, runRecipe } from '@rr/train';
 import { Lion } from './lion.js';
@@ -9,7 +10,8 @@ import { Lion } from './lion.js';
  * unchanged because Lion implements the Optimizer interface.
  */
 export async function main(options: { steps?: number; out?: string; data?: string } = {}): Promise<number[]> {
-  const data = options.data ?? process.env.RR_SHARED_DATA ?? '../../../shared/data';
+  // the repository's fixtures (stories260K, TinyStories), found from this file so any cwd works
+  const data = options.data ?? process.env.RR_SHARED_DATA ?? fileURLToPath(new URL('../../../fixtures', import.meta.url));
   const recipe = parseRecipe(
     {
       out: options.out ?? 'runs/lion',

@@ -1,11 +1,10 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { fixturesDir, itWithFixtures } from '@rr/tensor/testing';
 import { main } from './main.js';
 import { DoublingSchedule, UniformRecurrenceSampler } from './uniform-sampler.js';
-
-const data = process.env.RR_SHARED_DATA ?? resolve(__dirname, '../../../../shared/data');
 
 describe('the user-written sampler and schedule', () => {
   it('draw r in [1, 2m - 1] reproducibly, with truncated backprop', () => {
@@ -20,10 +19,10 @@ describe('the user-written sampler and schedule', () => {
     expect([0, 9, 10, 25, 40].map((step) => new DoublingSchedule(10, 8).at(step))).toEqual([1, 1, 2, 4, 8]);
   });
 
-  it.skipIf(!existsSync(data))('plug into runRecipe', async () => {
+  itWithFixtures('plug into runRecipe', ['models/stories260K-hf', 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt'], async () => {
     const out = mkdtempSync(join(tmpdir(), 'rr-sampler-'));
     try {
-      const draws = await main({ steps: 4, out, data });
+      const draws = await main({ steps: 4, out, data: fixturesDir() });
       expect(draws.map((d) => d.mean)).toEqual([1, 2, 4, 8]);
     } finally {
       rmSync(out, { recursive: true, force: true });

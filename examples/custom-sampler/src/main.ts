@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { createCpuBackend } from '@rr/tensor';
 import { parseRecipe, runRecipe } from '@rr/train';
 import { DoublingSchedule, UniformRecurrenceSampler } from './uniform-sampler.js';
@@ -8,7 +9,8 @@ import { DoublingSchedule, UniformRecurrenceSampler } from './uniform-sampler.js
  * plugged into runRecipe's `sampler` and `curriculum` hooks (the default Muon + AdamW optimizer).
  */
 export async function main(options: { steps?: number; out?: string; data?: string } = {}): Promise<{ r: number[]; mean: number }[]> {
-  const data = options.data ?? process.env.RR_SHARED_DATA ?? '../../../shared/data';
+  // the repository's fixtures (stories260K, TinyStories), found from this file so any cwd works
+  const data = options.data ?? process.env.RR_SHARED_DATA ?? fileURLToPath(new URL('../../../fixtures', import.meta.url));
   const steps = options.steps ?? 40;
   const recipe = parseRecipe(
     {

@@ -1,19 +1,20 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { expect, it } from 'vitest';
+import { join } from 'node:path';
+import { expect } from 'vitest';
+import { fixture, itWithFixtures } from '@rr/tensor/testing';
 import { runPipeline } from './main.js';
 
-const data = process.env.RR_SHARED_DATA ?? resolve(__dirname, '../../../../shared/data');
+const FILES = { model: 'models/stories260K-hf', general: 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt', math: 'gsm8k/train.jsonl', test: 'gsm8k/test.jsonl' };
 
-it.skipIf(!existsSync(data))('runs the two-phase pipeline and the GSM8K sweep at tiny scale on stories260K', async () => {
+itWithFixtures('runs the two-phase pipeline and the GSM8K sweep at tiny scale on stories260K', Object.values(FILES), async () => {
   const out = mkdtempSync(join(tmpdir(), 'rr-tinyllama-'));
   try {
     const { table, reportDir } = await runPipeline({
-      model: join(data, 'models/stories260K-hf'),
-      general: [join(data, 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt')],
-      math: join(data, 'gsm8k/train.jsonl'),
-      test: join(data, 'gsm8k/test.jsonl'),
+      model: fixture(FILES.model),
+      general: [fixture(FILES.general)],
+      math: fixture(FILES.math),
+      test: fixture(FILES.test),
       out,
       scale: 'tiny',
       backend: 'cpu',

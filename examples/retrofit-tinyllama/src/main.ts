@@ -1,4 +1,5 @@
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { createBackend } from '@rr/cli';
 import { evaluateGsm8k, loadGsm8k, modelGenerator } from '@rr/eval-gsm8k';
@@ -50,7 +51,8 @@ export async function runPipeline(o: PipelineOptions): Promise<{ table: string; 
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const data = process.env.RR_SHARED_DATA ?? '../../../shared/data';
+  // the repository's fixtures (stories260K, TinyStories, GSM8K), found from this file so any cwd works
+  const data = process.env.RR_SHARED_DATA ?? fileURLToPath(new URL('../../../fixtures', import.meta.url));
   const { values } = parseArgs({
     options: {
       model: { type: 'string' },

@@ -1,6 +1,7 @@
+import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { isRRError } from '@rr/tensor';
-import { BACKENDS } from './backends.js';
+import { backendOption, formatBackendChoice } from './backends.js';
 import { PEERS, benchMatmul, formatMatmulReport } from './commands/bench-matmul.js';
 import { formatInfo, webgpuInfo } from './commands/info.js';
 import { positiveInt, positiveIntList } from './flags.js';
@@ -15,19 +16,24 @@ export interface CliIO {
   err: (s: string) => void;
 }
 
+/** The version of @rr/cli (`rr --version`), from its package.json beside dist/ and src/. */
+const VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string }).version;
+
 const processIO: CliIO = { out: (s) => process.stdout.write(s), err: (s) => process.stderr.write(s) };
 
 export function buildProgram(io: CliIO = processIO): Command {
   const out = io.out;
   const program = new Command('rr')
     .description('Retrofitted recurrence for pretrained Llama-family models.')
+    .version(VERSION, '-V, --version', 'print the version of rr')
+    .option('--debug', "also show Dawn's native diagnostics on stderr (hidden otherwise)")
     .showHelpAfterError('(run with --help for usage)');
 
   const bench = program.command('bench').description('Measure the speed of kernels and training steps.');
   bench
     .command('matmul')
     .description('f32 matmul throughput (GFLOP/s) for square sizes M = N = K.')
-    .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
+    .addOption(backendOption())
     .option('--sizes <list>', 'comma-separated sizes', positiveIntList, [256, 512, 1024])
     .option('--threads <n>', 'threads for the CPU backend (default: all cores)', positiveInt)
     .option('--seconds <s>', 'minimum measuring time per size', Number, 0.5)
@@ -35,7 +41,7 @@ export function buildProgram(io: CliIO = processIO): Command {
     .option('--json', 'print one JSON object instead of a table')
     .action(async (opts: { backend: string; sizes: number[]; threads?: number; seconds: number; peer?: string; json?: boolean }) => {
       const progress = opts.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
-      const report = await benchMatmul({ ...opts, progress });
+      const report = await benchMatmul({ ...opts, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
       if (progress) io.err('\r\x1b[K');
       out(opts.json ? `${JSON.stringify(report)}\n` : formatMatmulReport(report));
     });
@@ -49,7 +55,7 @@ export function buildProgram(io: CliIO = processIO): Command {
     });
   registerBenchBlock(bench, io);
   registerBenchTrain(bench, io);
-  registerModelCommands(program, out);
+  registerModelCommands(program, io);
   registerEvalCommands(program, io);
   registerTrainCommands(program, io);
   // every command writes through io and throws instead of exiting, so run() decides the exit code

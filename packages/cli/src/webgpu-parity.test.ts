@@ -6,14 +6,13 @@ import { type Backend, isRRError } from '@rr/tensor';
 import { Muon, type Param } from '@rr/muon';
 import { createBackend } from './backends.js';
 import { cli } from './testing/cli.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 
 /**
  * The model-level checks of issues 4 and 5 on the WebGPU backend (lavapipe in CI): the golden
  * stories260K generation from both formats with and without the KV cache, the Muon test vector,
  * and a few training steps. Without an adapter they skip, except on CI where they fail.
  */
-const data = sharedDataDir();
 const root = mkdtempSync(join(tmpdir(), 'rr-webgpu-parity-'));
 let gpu: Backend | undefined;
 let unavailable = '';
@@ -33,12 +32,12 @@ afterAll(() => {
 const GOLDEN =
   'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.';
 
-describe.skipIf(!data)(`WebGPU parity${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
+describeWithFixtures('WebGPU parity', ['models/stories260K-hf', 'models/stories260K/stories260K.bin', 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt'], () => {
   for (const model of ['models/stories260K-hf', 'models/stories260K/stories260K.bin']) {
     for (const cache of [true, false]) {
       it(`stories260K ${model.endsWith('.bin') ? 'llama2.c' : 'HF'} ${cache ? 'with' : 'without'} KV cache greedy-generates the known text (100 tokens)`, async (ctx) => {
         if (!gpu) ctx.skip(unavailable);
-        const args = ['generate', '--model', join(data!, model), '--backend', 'webgpu', '--max-tokens', '100', '--json', ...(cache ? [] : ['--no-cache'])];
+        const args = ['generate', '--model', fixture(model), '--backend', 'webgpu', '--max-tokens', '100', '--json', ...(cache ? [] : ['--no-cache'])];
         const { out, err, code } = await cli(args);
         expect(code, err).toBe(0);
         const text = JSON.parse(out).text as string;
@@ -76,8 +75,8 @@ describe.skipIf(!data)(`WebGPU parity${data ? '' : ` (skipped: ${SHARED_DATA_MIS
       recipe,
       JSON.stringify({
         out: 'run',
-        model: { path: join(data!, 'models/stories260K-hf'), plan: '1,2,1' },
-        phases: [{ name: 'p', steps: 2, seq: 16, batch: 2, curriculum: { maxMean: 2 }, data: [{ path: join(data!, 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt') }] }],
+        model: { path: fixture('models/stories260K-hf'), plan: '1,2,1' },
+        phases: [{ name: 'p', steps: 2, seq: 16, batch: 2, curriculum: { maxMean: 2 }, data: [{ path: fixture('text/tinystories/toyrnn_tinystories_sample_2MiB.txt') }] }],
       }),
     );
     const { out, err, code } = await cli(['train', '--recipe', recipe, '--backend', 'webgpu', '--json']);

@@ -6,24 +6,23 @@ import { loadModel } from '@rr/model';
 import { retrofit, saveRetrofitted } from '@rr/surgery';
 import { createCpuBackend } from '@rr/tensor';
 import { evaluateGsm8k, loadGsm8k, modelGenerator } from './index.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 
 // The README's "Evaluate a model" snippet, kept running (paths moved into a temp folder).
 
-const data = sharedDataDir();
 const runs = mkdtempSync(join(tmpdir(), 'rr-eval-readme-'));
 afterAll(() => rmSync(runs, { recursive: true, force: true }));
 
-describe.skipIf(!data)(`README${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
+describeWithFixtures('README', ['gsm8k/test.jsonl', 'models/stories260K-hf'], () => {
   it('evaluates stories260K (1,2,1) with modelGenerator', async () => {
     const backend = createCpuBackend();
-    const base = loadModel(join(data!, 'models/stories260K-hf'), backend);
+    const base = loadModel(fixture('models/stories260K-hf'), backend);
     await saveRetrofitted(join(runs, 'stories260K-r121'), retrofit(base.model, '1,2,1'), { tokenizerFiles: base.tokenizerFiles });
 
     const { model, tokenizer } = loadModel(join(runs, 'stories260K-r121'), backend);
     const { markdown, report } = await evaluateGsm8k({
       generator: modelGenerator(model, tokenizer!),
-      samples: await loadGsm8k(join(data!, 'gsm8k/test.jsonl')),
+      samples: await loadGsm8k(fixture('gsm8k/test.jsonl')),
       task: 'gsm8k-cot', shots: 1,
       recurrences: [1, 2],
       limit: 5, batch: 5, maxNewTokens: 16,

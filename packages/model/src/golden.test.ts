@@ -3,18 +3,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createCpuBackend } from '@rr/tensor';
 import { generate } from './generate.js';
 import { loadModel } from './loaders/load.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 
-const data = sharedDataDir();
 const GOLDEN =
   'Once upon a time, there was a little girl named Lily. She loved to play outside in the park. One day, she saw a big, red ball. She wanted to play with it, but it was too high.';
 
-describe.skipIf(!data)(`stories260K golden generation${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
+describeWithFixtures('stories260K golden generation', ['models/stories260K-hf', 'models/stories260K/stories260K.bin'], () => {
   const backend = createCpuBackend();
   afterAll(() => backend.destroy());
   const formats = {
-    'Hugging Face folder': () => join(data!, 'models/stories260K-hf'),
-    'llama2.c checkpoint': () => join(data!, 'models/stories260K/stories260K.bin'),
+    'Hugging Face folder': () => fixture('models/stories260K-hf'),
+    'llama2.c checkpoint': () => fixture('models/stories260K/stories260K.bin'),
   };
   for (const [format, path] of Object.entries(formats)) {
     for (const useCache of [true, false]) {

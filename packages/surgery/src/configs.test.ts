@@ -4,9 +4,8 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, type Tensor, createCpuBackend, keep } from '@rr/tensor';
 import { RecurrentLM, expectedTensors, layerNames, parseHfConfig } from '@rr/model';
 import { retrofit } from './retrofit.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 
-const data = sharedDataDir();
 const backend = createCpuBackend();
 afterAll(() => backend.destroy());
 
@@ -40,10 +39,10 @@ const cases = [
   { file: 'llama-3.2-1b.config.json', plan: '4,6,4', prelude: [0, 1, 2, 3], block: [6, 7, 8, 9, 10, 11], coda: [12, 13, 14, 15], dropped: [4, 5] },
 ];
 
-describe.skipIf(!data)(`surgery on the real configs${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
+describeWithFixtures('surgery on the real configs', cases.map((c) => `configs/${c.file}`), () => {
   for (const c of cases) {
     it(`${c.file} with plan (${c.plan}) keeps METHOD.md's layers`, () => {
-      const config = parseHfConfig(JSON.parse(readFileSync(join(data!, 'configs', c.file), 'utf8')), c.file);
+      const config = parseHfConfig(JSON.parse(readFileSync(fixture(`configs/${c.file}`), 'utf8')), c.file);
       const base = sharedStorageModel(config);
       const r = retrofit(base, c.plan);
       expect(r.plan).toEqual({ prelude: c.prelude, block: c.block, coda: c.coda });

@@ -6,9 +6,8 @@ import { type Tensor, createCpuBackend, detach, grad, keep, noGrad, ops, require
 import { ADAPTER, EMBED, FINAL_NORM, LM_HEAD, RecurrentLM, decoderLayer, layerNames, loadModel } from '@rr/model';
 import { retrofit } from './retrofit.js';
 import { saveRetrofitted } from './save.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 
-const data = sharedDataDir();
 const backend = createCpuBackend();
 afterAll(() => backend.destroy());
 
@@ -21,8 +20,8 @@ async function maxAbsDiff(a: Tensor, b: Tensor): Promise<number> {
   return m;
 }
 
-describe.skipIf(!data)(`retrofitting stories260K${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
-  const hfDir = (): string => join(data!, 'models/stories260K-hf');
+describeWithFixtures('retrofitting stories260K', ['models/stories260K-hf'], () => {
+  const hfDir = (): string => fixture('models/stories260K-hf');
   const tokens = (): Tensor => backend.upload([1, 403, 407, 261, 378, 11, 42, 7, 300, 9], [2, 5], 'i32');
 
   it('plan (1,2,1) keeps prelude 0, block 2-3, coda 4 and drops layer 1', () => {
@@ -151,11 +150,11 @@ describe('bad plans', () => {
   });
 });
 
-describe('failed surgery leaves nothing behind', () => {
+describeWithFixtures('failed surgery leaves nothing behind', ['models/stories260K-hf'], () => {
   it('no partial output folder when writing fails', async () => {
     const root = mkdtempSync(join(tmpdir(), 'rr-surgery-fail-'));
     try {
-      const { model } = loadModel(join(data ?? '', 'models/stories260K-hf'), backend);
+      const { model } = loadModel(fixture('models/stories260K-hf'), backend);
       const r = retrofit(model, '1,2,1');
       r.model.params.get(ADAPTER)!.dispose(); // reading it will fail mid-save
       const out = join(root, 'out');

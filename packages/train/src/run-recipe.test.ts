@@ -6,9 +6,9 @@ import { createCpuBackend } from '@rr/tensor';
 import { loadLatestCheckpoint, listCheckpoints } from './checkpoint.js';
 import { loadRecipe, parseRecipe } from './recipe.js';
 import { runRecipe } from './run-recipe.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture, itWithFixtures } from '@rr/tensor/testing';
 
-const data = sharedDataDir();
+const STORIES = ['models/stories260K-hf', 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt', 'text/tinystories/tinystories_validation_head_794K.txt'];
 const root = mkdtempSync(join(tmpdir(), 'rr-train-'));
 const backend = createCpuBackend();
 afterAll(() => {
@@ -17,12 +17,12 @@ afterAll(() => {
 });
 
 function recipe(name: string, overrides: { steps?: number; seq?: number; batch?: number; every?: number; optimizer?: Record<string, unknown>; eval?: boolean } = {}): unknown {
-  const text = join(data!, 'text/tinystories');
+  const text = fixture('text/tinystories');
   return {
     name,
     out: join(root, name),
     seed: 3,
-    model: { path: join(data!, 'models/stories260K-hf'), plan: '1,2,1' },
+    model: { path: fixture('models/stories260K-hf'), plan: '1,2,1' },
     phases: [
       {
         name: 'healing',
@@ -44,7 +44,7 @@ function losses(runDir: string): Map<number, number> {
   return new Map(lines.filter((l) => 'loss' in l).map((l) => [l.step, l.loss]));
 }
 
-describe.skipIf(!data)(`training stories260K (1,2,1)${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
+describeWithFixtures('training stories260K (1,2,1)', STORIES, () => {
   it('200 steps with the curriculum and Muon lower the held-out loss', async () => {
     const r = parseRecipe(recipe('learn', { steps: 200, seq: 32, batch: 4, eval: true }), join(root, 'learn.json'));
     const summary = await runRecipe(r, { backend });
@@ -107,8 +107,8 @@ describe('recipe errors are reported before any work', () => {
   };
   const base = (): Record<string, unknown> => ({
     out: 'runs/x',
-    model: { path: join(data ?? '/nonexistent', 'models/stories260K-hf'), plan: '1,2,1' },
-    phases: [{ name: 'p', steps: 10, data: [{ path: join(data ?? '/nonexistent', 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt') }] }],
+    model: { path: fixture('models/stories260K-hf'), plan: '1,2,1' },
+    phases: [{ name: 'p', steps: 10, data: [{ path: fixture('text/tinystories/toyrnn_tinystories_sample_2MiB.txt') }] }],
   });
 
   it('an unknown field is named', () => {
@@ -136,7 +136,7 @@ describe('recipe errors are reported before any work', () => {
     await expect(runRecipe(r, { backend })).rejects.toMatchObject({ code: 'DATA_NOT_FOUND', message: expect.stringContaining('no/such/file.jsonl') });
   });
 
-  it.skipIf(!data)('a plan that does not fit the model is refused', async () => {
+  itWithFixtures('a plan that does not fit the model is refused', ['models/stories260K-hf'], async () => {
     const json = base();
     (json.model as Record<string, unknown>).plan = '2,4,2';
     const r = loadRecipe(write('plan', json));

@@ -1,8 +1,8 @@
 import { loadavg } from 'node:os';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { type Backend, RRError, Rng, type Tensor, grad, keep, ops, scope } from '@rr/tensor';
 import { decoderLayer, initializeWeights, layerNames } from '@rr/model';
-import { BACKENDS, createBackend } from '../backends.js';
+import { type BackendChoice, backendChoiceOf, backendOption, createBackend, formatBackendChoice } from '../backends.js';
 import { positiveInt } from '../flags.js';
 import { type LayerShape, type LayerShapeFlags, checkLayerShape, layerShapeOf, layerShapeOptions, llamaConfigOf, median } from './bench-layer.js';
 import type { CliIO } from '../program.js';
@@ -17,6 +17,8 @@ export const DEFAULT_BLOCK_BENCH: BlockBenchConfig = { dim: 256, heads: 8, kv_he
 
 export interface BlockBenchReport {
   backend: string;
+  /** The GPU adapter (null on the CPU backend). */
+  adapter: string | null;
   tokens_per_s: number;
   /** Median of the timed steps (ms); a step is forward + backward to the input and every weight. */
   step_ms: number;
@@ -35,6 +37,8 @@ export interface BlockBenchReport {
 
 export interface BlockBenchOptions {
   backend: string;
+  /** Told which backend runs the benchmark, before it starts. */
+  onBackend?: ((choice: BackendChoice) => void) | undefined;
   config: BlockBenchConfig;
   steps: number;
   progress?: ((message: string) => void) | undefined;
@@ -69,7 +73,7 @@ export async function benchBlock(options: BlockBenchOptions): Promise<BlockBench
   const c = options.config;
   checkLayerShape(c, 'rr bench block');
   if (!Number.isInteger(options.steps) || options.steps <= 0) throw new RRError('BAD_FLAG', `rr bench block: --steps ${options.steps} must be a positive integer.`);
-  const backend = await createBackend(options.backend);
+  const backend = await createBackend(options.backend, { onChosen: options.onBackend });
   const times: number[] = [];
   const allocations: number[] = [];
   try {
@@ -117,6 +121,7 @@ export async function benchBlock(options: BlockBenchOptions): Promise<BlockBench
   const flopsPerStep = flops.linear + flops.attention;
   return {
     backend: backend.name,
+    adapter: backendChoiceOf(backend)?.adapter ?? null,
     tokens_per_s: (c.batch * c.seq) / (stepMs / 1000),
     step_ms: stepMs,
     steps_ms: times,
@@ -148,14 +153,14 @@ export function registerBenchBlock(bench: Command, io: CliIO): void {
   const command = bench
     .command('block')
     .description('Tokens/s of one Llama decoder layer, forward + backward (input and weight gradients).')
-    .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
+    .addOption(backendOption())
     .option('--steps <n>', 'timed steps after one warm-up (the median is reported)', positiveInt, 5);
   layerShapeOptions(command, d)
     .option('--json', 'print one JSON object instead of text')
     .action(async (o: LayerShapeFlags & { backend: string; steps: number; json?: boolean }) => {
       const config: BlockBenchConfig = { ...d, ...layerShapeOf(o) };
       const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
-      const report = await benchBlock({ backend: o.backend, config, steps: o.steps, progress });
+      const report = await benchBlock({ backend: o.backend, config, steps: o.steps, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
       if (progress) io.err('\r\x1b[K');
       io.out(o.json ? `${JSON.stringify(report)}\n` : formatBlockBenchReport(report));
     });

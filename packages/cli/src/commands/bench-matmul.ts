@@ -1,5 +1,5 @@
 import { type Backend, RRError, type Tensor } from '@rr/tensor';
-import { createBackend } from '../backends.js';
+import { type BackendChoice, backendChoiceOf, createBackend } from '../backends.js';
 import { type MatmulPeer, openTfjsPeer } from './bench-peer-tfjs.js';
 
 export interface MatmulBenchResult {
@@ -17,8 +17,8 @@ export interface MatmulBenchReport {
   backend: string;
   op: 'matmul';
   threads?: number;
-  /** The GPU adapter (webgpu backend). */
-  adapter?: string;
+  /** The GPU adapter (null on the CPU backend). */
+  adapter: string | null;
   results: MatmulBenchResult[];
   /** The same products through another library, interleaved with ours in the same run. */
   peer?: { name: string; version: string; results: MatmulBenchResult[] };
@@ -33,6 +33,8 @@ export interface MatmulBenchOptions {
   seconds?: number;
   peer?: string;
   progress?: ((message: string) => void) | undefined;
+  /** Told which backend runs the benchmark, before it starts. */
+  onBackend?: ((choice: BackendChoice) => void) | undefined;
 }
 
 interface Runner {
@@ -52,7 +54,7 @@ export async function benchMatmul(options: MatmulBenchOptions): Promise<MatmulBe
   if (options.peer && options.backend !== 'webgpu') {
     throw new RRError('BAD_FLAG', `--peer ${options.peer} compares WebGPU implementations on one adapter; add --backend webgpu.`);
   }
-  const backend = await createBackend(options.backend, options.threads ? { threads: options.threads } : {});
+  const backend = await createBackend(options.backend, { ...(options.threads ? { threads: options.threads } : {}), onChosen: options.onBackend });
   let peer: MatmulPeer | undefined;
   try {
     peer = options.peer ? await openTfjsPeer() : undefined;
@@ -75,12 +77,11 @@ export async function benchMatmul(options: MatmulBenchOptions): Promise<MatmulBe
       }
     }
     const threads = (backend as { threads?: number }).threads;
-    const adapter = (backend as { adapter?: { description: string } }).adapter?.description;
     return {
       backend: backend.name,
       op: 'matmul',
       ...(threads ? { threads } : {}),
-      ...(adapter ? { adapter } : {}),
+      adapter: backendChoiceOf(backend)?.adapter ?? null,
       results,
       ...(peer ? { peer: { name: peer.name, version: peer.version, results: peerResults } } : {}),
     };

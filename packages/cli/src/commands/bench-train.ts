@@ -3,13 +3,13 @@ import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { type Backend, RRError, Rng } from '@rr/tensor';
 import { RecurrentLM, initializeWeights } from '@rr/model';
 import { retrofit } from '@rr/surgery';
 import { GRAD_CLIP_MAX_NORM, MuonWithAdamW } from '@rr/muon';
 import { type PackedRows, Trainer } from '@rr/train';
-import { BACKENDS, createBackend } from '../backends.js';
+import { type BackendChoice, backendChoiceOf, backendOption, createBackend, formatBackendChoice } from '../backends.js';
 import { positiveInt } from '../flags.js';
 import { type LayerShape, type LayerShapeFlags, checkLayerShape, layerShapeOf, layerShapeOptions, llamaConfigOf, median } from './bench-layer.js';
 import type { CliIO } from '../program.js';
@@ -69,6 +69,8 @@ export interface TrainBenchPeer {
 
 export interface TrainBenchReport {
   backend: string;
+  /** The GPU adapter (null on the CPU backend). */
+  adapter: string | null;
   tokens_per_s: number;
   step_ms: number;
   /** Every timed step (ms), in order: the median hides how noisy they were. */
@@ -90,6 +92,8 @@ export interface TrainBenchReport {
 
 export interface TrainBenchOptions {
   backend: string;
+  /** Told which backend runs the benchmark, before it starts. */
+  onBackend?: ((choice: BackendChoice) => void) | undefined;
   config: TrainBenchConfig;
   /** Timed steps after the warm-up (median reported). */
   steps: number;
@@ -174,7 +178,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   const c = options.config;
   checkTrainBenchConfig(c);
   if (!Number.isInteger(options.steps) || options.steps <= 0) throw new RRError('BAD_FLAG', `rr bench train: --steps ${options.steps} must be a positive integer.`);
-  const backend = await createBackend(options.backend);
+  const backend = await createBackend(options.backend, { onChosen: options.onBackend });
   const times: number[] = [];
   try {
     const run = setUpRun(backend, c);
@@ -207,6 +211,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   }
   return {
     backend: backend.name,
+    adapter: backendChoiceOf(backend)?.adapter ?? null,
     tokens_per_s: tokensPerS,
     step_ms: stepMs,
     steps_ms: times,
@@ -337,7 +342,7 @@ export function registerBenchTrain(bench: Command, io: CliIO): void {
   const command = bench
     .command('train')
     .description('Tokens/s of a full training step (forward, backward, Muon + AdamW) of a random recurrent model, with a PyTorch peer.')
-    .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
+    .addOption(backendOption())
     .option('--steps <n>', 'timed steps after one warm-up (the median is reported)', positiveInt, 3);
   layerShapeOptions(command, d)
     .option('--vocab <n>', 'vocabulary size', positiveInt, d.vocab)
@@ -347,7 +352,7 @@ export function registerBenchTrain(bench: Command, io: CliIO): void {
     .action(async (o: LayerShapeFlags & { backend: string; steps: number; vocab: number; recurrence: number; peer: boolean; json?: boolean }) => {
       const config: TrainBenchConfig = { ...d, ...layerShapeOf(o), vocab: o.vocab, grad_steps: o.recurrence };
       const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
-      const report = await benchTrain({ backend: o.backend, config, steps: o.steps, peer: o.peer, progress });
+      const report = await benchTrain({ backend: o.backend, config, steps: o.steps, peer: o.peer, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
       if (progress) io.err('\r\x1b[K');
       io.out(o.json ? `${JSON.stringify(report)}\n` : formatTrainBenchReport(report));
     });

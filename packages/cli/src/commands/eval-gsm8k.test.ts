@@ -3,9 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cli } from '../testing/cli.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 
-const data = sharedDataDir();
 const root = mkdtempSync(join(tmpdir(), 'rr-cli-eval-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
@@ -55,9 +54,9 @@ describe('rr eval gsm8k score', () => {
   });
 });
 
-describe.skipIf(!data)(`rr eval gsm8k on stories260K${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
-  const test = (): string => join(data!, 'gsm8k/test.jsonl');
-  const hf = (): string => join(data!, 'models/stories260K-hf');
+describeWithFixtures('rr eval gsm8k on stories260K', ['gsm8k/test.jsonl', 'gsm8k/train.jsonl', 'models/stories260K-hf'], () => {
+  const test = (): string => fixture('gsm8k/test.jsonl');
+  const hf = (): string => fixture('models/stories260K-hf');
   const recurrent = join(root, 'stories260K-r121');
   const small = ['--shots', '1', '--max-tokens', '8'];
 

@@ -12,7 +12,7 @@ import {
 } from '@rr/eval-gsm8k';
 import { loadModel } from '@rr/model';
 import { RRError } from '@rr/tensor';
-import { BACKENDS, createBackend } from '../backends.js';
+import { type BackendChoice, backendOption, createBackend, formatBackendChoice } from '../backends.js';
 import { nonNegativeNumber, positiveInt, positiveIntList } from '../flags.js';
 import type { CliIO } from '../program.js';
 
@@ -72,7 +72,7 @@ export function registerEvalCommands(program: Command, io: CliIO): void {
     .option('--seed <n>', 'initial-state seed', nonNegativeInt, 0)
     .option('--init-scale <x>', 'override the initial-state scale (0 = zeros)', nonNegativeNumber)
     .option('--tokenizer <file>', 'llama2.c tokenizer .bin (default: beside the checkpoint)')
-    .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
+    .addOption(backendOption())
     .option('--json', 'print report.json instead of the Markdown table')
     .action((o: EvalGsm8kFlags) => evalGsm8kCommand(o, io));
 
@@ -89,7 +89,13 @@ export function registerEvalCommands(program: Command, io: CliIO): void {
 async function evalGsm8kCommand(o: EvalGsm8kFlags, io: CliIO): Promise<void> {
   const samples = await loadGsm8k(o.data);
   const fewshotPool = o.task === 'gsm8k' ? await loadGsm8k(o.fewshot ?? join(dirname(o.data), 'train.jsonl')) : undefined;
-  const backend = await createBackend(o.backend);
+  let chosen: BackendChoice | undefined;
+  const backend = await createBackend(o.backend, {
+    onChosen: (c) => {
+      chosen = c;
+      io.err(formatBackendChoice(c));
+    },
+  });
   const controller = new AbortController();
   const onSigint = (): void => {
     io.err('\nrr eval gsm8k: interrupted; finishing the batch (rerun the same command to resume)...\n');
@@ -134,7 +140,7 @@ async function evalGsm8kCommand(o: EvalGsm8kFlags, io: CliIO): Promise<void> {
       io.err(`rr eval gsm8k: ${truncatedPrompts} prompts were longer than the model's context of ${model.config.maxPositionEmbeddings} positions minus --max-tokens and kept only their end (as lm-evaluation-harness does); fewer --shots avoid that.\n`);
     }
     io.err(`rr eval gsm8k: ${result.generated} answers generated, ${result.resumed} resumed from ${result.files.samples}; report in ${result.files.html}\n`);
-    io.out(o.json ? `${JSON.stringify(result.report)}\n` : result.markdown);
+    io.out(o.json ? `${JSON.stringify({ ...result.report, backend: chosen!.backend, adapter: chosen!.adapter })}\n` : result.markdown);
   } finally {
     process.off('SIGINT', onSigint);
     backend.destroy();

@@ -1,6 +1,6 @@
 import { loadModel } from '@rr/model';
 import { RRError, noGrad, scope } from '@rr/tensor';
-import { createBackend } from '../backends.js';
+import { type BackendChoice, createBackend } from '../backends.js';
 
 export interface ForwardCommandOptions {
   model: string;
@@ -9,11 +9,19 @@ export interface ForwardCommandOptions {
   recurrence: number;
   initScale?: number;
   tokenizer?: string;
+  /** Told which backend runs the model, before it loads. */
+  onBackend?: (choice: BackendChoice) => void;
 }
 
 /** `rr forward`: the logits of the last position, a debugging and parity tool. */
-export async function forwardCommand(o: ForwardCommandOptions): Promise<{ logits: number[] }> {
-  const backend = await createBackend(o.backend);
+export async function forwardCommand(o: ForwardCommandOptions): Promise<{ logits: number[]; backend: string; adapter: string | null }> {
+  let chosen: BackendChoice | undefined;
+  const backend = await createBackend(o.backend, {
+    onChosen: (c) => {
+      chosen = c;
+      o.onBackend?.(c);
+    },
+  });
   try {
     const { model } = loadModel(o.model, backend, o.tokenizer ? { tokenizerPath: o.tokenizer } : {});
     const bad = o.tokens.find((t) => t >= model.config.vocabSize);
@@ -23,7 +31,7 @@ export async function forwardCommand(o: ForwardCommandOptions): Promise<{ logits
     );
     const values = await logits.read();
     logits.dispose();
-    return { logits: Array.from(values) };
+    return { logits: Array.from(values), backend: chosen!.backend, adapter: chosen!.adapter };
   } finally {
     backend.destroy();
   }

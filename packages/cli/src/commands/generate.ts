@@ -1,6 +1,6 @@
 import { type Generation, generate, loadModel } from '@rr/model';
 import { RRError, Rng } from '@rr/tensor';
-import { createBackend } from '../backends.js';
+import { type BackendChoice, createBackend } from '../backends.js';
 
 export interface GenerateCommandOptions {
   model: string;
@@ -15,11 +15,19 @@ export interface GenerateCommandOptions {
   stop: string[];
   tokenizer?: string;
   onToken?: (text: string) => void;
+  /** Told which backend runs the model, before it loads. */
+  onBackend?: (choice: BackendChoice) => void;
 }
 
 /** `rr generate`: one prompt, greedy (temperature 0) or sampled; streams text through onToken. */
-export async function generateCommand(o: GenerateCommandOptions): Promise<Generation & { tokensPerSecond: number }> {
-  const backend = await createBackend(o.backend);
+export async function generateCommand(o: GenerateCommandOptions): Promise<Generation & { tokensPerSecond: number; backend: string; adapter: string | null }> {
+  let chosen: BackendChoice | undefined;
+  const backend = await createBackend(o.backend, {
+    onChosen: (c) => {
+      chosen = c;
+      o.onBackend?.(c);
+    },
+  });
   try {
     const { model, tokenizer } = loadModel(o.model, backend, o.tokenizer ? { tokenizerPath: o.tokenizer } : {});
     if (!tokenizer) throw new RRError('TOKENIZER_MISSING', `${o.model}: no tokenizer found (tokenizer.json, or a llama2.c tokenizer.bin); pass --tokenizer FILE.`);
@@ -42,7 +50,7 @@ export async function generateCommand(o: GenerateCommandOptions): Promise<Genera
       },
     });
     const seconds = (performance.now() - t0) / 1000;
-    return { ...out!, tokensPerSecond: out!.tokens.length / seconds };
+    return { ...out!, tokensPerSecond: out!.tokens.length / seconds, backend: chosen!.backend, adapter: chosen!.adapter };
   } finally {
     backend.destroy();
   }

@@ -3,15 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../testing/cli.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
+import { pickAdapter } from '@rr/kernels-webgpu';
+import { autoBackendFor } from '../backends.js';
 
-const data = sharedDataDir();
 const root = mkdtempSync(join(tmpdir(), 'rr-cli-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe.skipIf(!data)(`rr surgery / generate / forward on stories260K${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
-  const hf = (): string => join(data!, 'models/stories260K-hf');
-  const bin = (): string => join(data!, 'models/stories260K/stories260K.bin');
+describeWithFixtures('rr surgery / generate / forward on stories260K', ['models/stories260K-hf', 'models/stories260K/stories260K.bin'], () => {
+  const hf = (): string => fixture('models/stories260K-hf');
+  const bin = (): string => fixture('models/stories260K/stories260K.bin');
 
   it('rr generate greedy-decodes the known story from both formats', async () => {
     for (const model of [hf(), bin()]) {
@@ -19,6 +20,16 @@ describe.skipIf(!data)(`rr surgery / generate / forward on stories260K${data ? '
       expect(code, err).toBe(0);
       expect(JSON.parse(out).text).toMatch(/^Once upon a time, there was a little girl named Lily/);
     }
+  });
+
+  it('rr generate with no --backend says which backend and adapter it chose: the CPU unless the adapter is a real GPU', async () => {
+    const adapter = await pickAdapter().catch(() => undefined);
+    const expected = autoBackendFor(adapter?.info).backend;
+    const { out, code, err } = await cli(['generate', '--model', hf(), '--max-tokens', '3', '--json']);
+    expect(code, err).toBe(0);
+    const r = JSON.parse(out);
+    expect(r).toMatchObject({ backend: expected, adapter: expected === 'cpu' ? null : expect.any(String) });
+    expect(err).toMatch(new RegExp(`^rr: backend ${expected}.*\\(--backend auto: .+\\)$`, 'm'));
   });
 
   it('rr surgery writes a recurrent folder from a llama2.c checkpoint that rr forward and rr generate run', async () => {

@@ -1,15 +1,16 @@
 import { type Command, Option } from 'commander';
 import { ADAPTER_INITS } from '@rr/surgery';
-import { BACKENDS } from '../backends.js';
+import { backendOption, formatBackendChoice } from '../backends.js';
+import type { CliIO } from '../program.js';
 import { nonNegativeNumber, positiveInt, tokenList } from '../flags.js';
 import { forwardCommand } from './forward.js';
 import { generateCommand } from './generate.js';
 import { formatSurgeryReport, surgeryCommand } from './surgery.js';
 
-const backendOption = (): Option => new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu');
-
 /** rr surgery / generate / forward. */
-export function registerModelCommands(program: Command, out: (s: string) => void): void {
+export function registerModelCommands(program: Command, io: CliIO): void {
+  const out = io.out;
+  const onBackend = (c: Parameters<typeof formatBackendChoice>[0]): void => io.err(formatBackendChoice(c));
   program
     .command('surgery')
     .description('Retrofit a pretrained model into a recurrent one: prelude, recurrent block, coda.')
@@ -41,10 +42,10 @@ export function registerModelCommands(program: Command, out: (s: string) => void
     .option('--stop <text...>', 'stop strings')
     .option('--no-cache', 'recompute the prefix for every token (no KV cache)')
     .option('--tokenizer <file>', 'llama2.c tokenizer .bin')
-    .option('--json', 'print {"text","tokens","stoppedBy","tokensPerSecond"}')
+    .option('--json', 'print {"text","tokens","stoppedBy","tokensPerSecond","backend","adapter"}')
     .action(async (o) => {
       const stream = !o.json && process.stdout.isTTY;
-      const result = await generateCommand({ ...o, maxTokens: o.maxTokens, stop: o.stop ?? [], onToken: stream ? (t) => out(t) : undefined });
+      const result = await generateCommand({ ...o, maxTokens: o.maxTokens, stop: o.stop ?? [], onToken: stream ? (t) => out(t) : undefined, onBackend });
       if (o.json) out(`${JSON.stringify(result)}\n`);
       else if (stream) out('\n');
       else out(`${result.text}\n`);
@@ -59,10 +60,10 @@ export function registerModelCommands(program: Command, out: (s: string) => void
     .option('--recurrence <r>', 'recurrence r', positiveInt, 1)
     .option('--init-scale <x>', 'initial-state scale (0 = zeros, deterministic)', nonNegativeNumber)
     .option('--tokenizer <file>', 'llama2.c tokenizer .bin')
-    .option('--json', 'print {"logits": [...]}')
+    .option('--json', 'print {"logits": [...], "backend", "adapter"}')
     .action(async (o) => {
-      const { logits } = await forwardCommand(o);
-      if (o.json) out(`${JSON.stringify({ logits })}\n`);
+      const { logits, backend, adapter } = await forwardCommand({ ...o, onBackend });
+      if (o.json) out(`${JSON.stringify({ logits, backend, adapter })}\n`);
       else {
         const top = logits.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 10);
         out(`${logits.length} logits; top 10:\n${top.map(([v, i]) => `  ${String(i).padStart(6)} ${v.toFixed(5)}`).join('\n')}\n`);

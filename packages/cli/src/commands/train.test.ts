@@ -3,21 +3,20 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { cli } from '../testing/cli.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 
-const data = sharedDataDir();
 const root = mkdtempSync(join(tmpdir(), 'rr-cli-train-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe.skipIf(!data)(`rr train${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
+describeWithFixtures('rr train', ['models/stories260K/stories260K.bin', 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt'], () => {
   it('runs a recipe, prints JSON lines and writes the model; --resume of a finished run does nothing', async () => {
     const recipe = join(root, 'recipe.json');
     writeFileSync(
       recipe,
       JSON.stringify({
         out: 'run',
-        model: { path: join(data!, 'models/stories260K/stories260K.bin'), plan: '1,2,1', adapterInit: 'embed' },
-        phases: [{ name: 'p', steps: 3, seq: 16, batch: 2, data: [{ path: join(data!, 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt') }] }],
+        model: { path: fixture('models/stories260K/stories260K.bin'), plan: '1,2,1', adapterInit: 'embed' },
+        phases: [{ name: 'p', steps: 3, seq: 16, batch: 2, data: [{ path: fixture('text/tinystories/toyrnn_tinystories_sample_2MiB.txt') }] }],
       }),
     );
     const { out, err, code } = await cli(['train', '--recipe', recipe, '--json']);

@@ -1,6 +1,6 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { type EvalMetrics, type StepMetrics, formatFlops, loadRecipe, runRecipe } from '@rr/train';
-import { BACKENDS, createBackend } from '../backends.js';
+import { type BackendChoice, backendOption, createBackend, formatBackendChoice } from '../backends.js';
 import type { CliIO } from '../program.js';
 
 /** rr train: runs a recipe with progress on a TTY (JSON lines otherwise); SIGINT checkpoints and stops. */
@@ -10,11 +10,17 @@ export function registerTrainCommands(program: Command, io: CliIO): void {
     .description('Post-train a (retrofitted) model from a JSON recipe; checkpoints every N steps and on Ctrl-C.')
     .requiredOption('--recipe <file>', 'recipe JSON (see @rr/train README)')
     .option('--resume', "continue from the run folder's latest checkpoint")
-    .addOption(new Option('--backend <name>', 'backend to run on').choices([...BACKENDS]).default('cpu'))
+    .addOption(backendOption())
     .option('--json', 'print metrics as JSON lines (the default when stdout is not a TTY)')
     .action(async (o: { recipe: string; resume?: boolean; backend: string; json?: boolean }) => {
       const recipe = loadRecipe(o.recipe);
-      const backend = await createBackend(o.backend);
+      let chosen: BackendChoice | undefined;
+      const backend = await createBackend(o.backend, {
+        onChosen: (c) => {
+          chosen = c;
+          io.err(formatBackendChoice(c));
+        },
+      });
       const controller = new AbortController();
       const onSigint = (): void => {
         io.err('\nrr train: interrupted; finishing the step and writing a checkpoint (Ctrl-C again to abandon it)...\n');
@@ -33,7 +39,7 @@ export function registerTrainCommands(program: Command, io: CliIO): void {
           onEval: (m) => (json ? io.out(`${JSON.stringify(m)}\n`) : io.err(`\n${evalLine(m)}\n`)),
         });
         if (!json) io.err('\n');
-        const done = { done: !summary.interrupted, steps: summary.steps, last_loss: summary.lastLoss, flops: summary.flops, model: summary.modelDir, out: recipe.out };
+        const done = { done: !summary.interrupted, steps: summary.steps, last_loss: summary.lastLoss, flops: summary.flops, model: summary.modelDir, out: recipe.out, backend: chosen!.backend, adapter: chosen!.adapter };
         if (!json) io.err(`training FLOPs: ${formatFlops(summary.flops)} (METHOD.md's accounting, the whole run)\n`);
         io.out(json ? `${JSON.stringify(done)}\n` : summary.interrupted ? `stopped; resume with: rr train --recipe ${o.recipe} --resume\n` : `trained model: ${summary.modelDir}\n`);
       } finally {

@@ -1,9 +1,8 @@
-import { existsSync } from 'node:fs';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { fixture, itWithFixtures } from '@rr/tensor/testing';
 import { gsm8kSplitPath, loadGsm8k, parseGsm8k } from './gsm8k-loader.js';
 
 const GOOD = '{"question": "What is 2 + 2?", "answer": "2 + 2 = <<2+2=4>>4\\n#### 4"}';
@@ -41,14 +40,12 @@ describe('loadGsm8k', () => {
   });
 
   it('builds split paths', () => {
-    expect(gsm8kSplitPath('test')).toBe('../shared/data/gsm8k/test.jsonl');
+    expect(gsm8kSplitPath('test')).toBe('fixtures/gsm8k/test.jsonl');
     expect(gsm8kSplitPath('train', '/data/gsm8k/')).toBe('/data/gsm8k/train.jsonl');
   });
 
-  const DATA = fileURLToPath(new URL('../../../../../shared/data/gsm8k/', import.meta.url));
-  const present = existsSync(`${DATA}test.jsonl`);
-  it.skipIf(!present)(`loads the real splits${present ? '' : ' (skipped: ../shared/data/gsm8k not found)'}`, async () => {
-    expect(await loadGsm8k(gsm8kSplitPath('train', DATA))).toHaveLength(7473);
-    expect(await loadGsm8k(gsm8kSplitPath('test', DATA))).toHaveLength(1319);
+  itWithFixtures('loads the real splits', ['gsm8k/train.jsonl', 'gsm8k/test.jsonl'], async () => {
+    expect(await loadGsm8k(gsm8kSplitPath('train', fixture('gsm8k')))).toHaveLength(7473);
+    expect(await loadGsm8k(gsm8kSplitPath('test', fixture('gsm8k')))).toHaveLength(1319);
   });
 });

@@ -12,10 +12,10 @@ export interface Gsm8kSample {
 export type Gsm8kSplit = 'train' | 'test';
 
 /**
- * Where the monorepo keeps GSM8K, relative to the repository root (see ../shared/data/README.md).
+ * Where the monorepo keeps GSM8K, relative to the repository root (see fixtures/README.md).
  * Callers always may pass their own file instead.
  */
-export const DEFAULT_GSM8K_DIR = '../shared/data/gsm8k';
+export const DEFAULT_GSM8K_DIR = 'fixtures/gsm8k';
 
 /** `<dir>/<split>.jsonl`. */
 export function gsm8kSplitPath(split: Gsm8kSplit, dir: string = DEFAULT_GSM8K_DIR): string {

@@ -8,14 +8,13 @@ import { retrofit, saveRetrofitted } from '@rr/surgery';
 import { type Gsm8kSample, loadGsm8k } from '../data/gsm8k-loader.js';
 import { readSampleLog } from '../io/sample-log.js';
 import { buildPrompts } from '../tasks/prompt.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 import { evaluateGsm8k } from './evaluate-gsm8k.js';
 import type { GenerateOptions, Generator } from './generator.js';
 import { modelGenerator } from './model-generator.js';
 
-const data = sharedDataDir();
 
-describe.skipIf(!data)(`modelGenerator on stories260K${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
+describeWithFixtures('modelGenerator on stories260K', ['gsm8k/test.jsonl', 'models/stories260K-hf'], () => {
   let backend: Backend;
   let root: string;
   let base: LoadedModel;
@@ -27,11 +26,11 @@ describe.skipIf(!data)(`modelGenerator on stories260K${data ? '' : ` (skipped: $
   beforeAll(async () => {
     backend = createCpuBackend();
     root = mkdtempSync(join(tmpdir(), 'rr-eval-gsm8k-'));
-    base = loadModel(join(data!, 'models/stories260K-hf'), backend);
+    base = loadModel(fixture('models/stories260K-hf'), backend);
     const dir = join(root, 'stories260K-r121');
     await saveRetrofitted(dir, retrofit(base.model, '1,2,1', { adapterInit: 'sum' }), { tokenizerFiles: base.tokenizerFiles });
     recurrent = loadModel(dir, backend);
-    docs = (await loadGsm8k(join(data!, 'gsm8k/test.jsonl'))).slice(0, 5);
+    docs = (await loadGsm8k(fixture('gsm8k/test.jsonl'))).slice(0, 5);
   });
   afterAll(() => {
     recurrent?.model.dispose();

@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { isRRError } from '@rr/tensor';
 import { describe, expect, it } from 'vitest';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 import { type Gsm8kSample, loadGsm8k } from '../data/gsm8k-loader.js';
 import { GSM8K_COT_EXEMPLARS } from './cot-exemplars.js';
 import { harnessFewshotIndices } from './fewshot-sampler.js';
@@ -101,12 +100,9 @@ describe('harnessTarget', () => {
   });
 });
 
-const DATA = fileURLToPath(new URL('../../../../../shared/data/gsm8k/', import.meta.url));
-const haveData = existsSync(`${DATA}train.jsonl`) && existsSync(`${DATA}test.jsonl`);
-
-describe.skipIf(!haveData)('against the real GSM8K splits (skipped: ../shared/data/gsm8k not found)', () => {
+describeWithFixtures('against the real GSM8K splits', ['gsm8k/train.jsonl', 'gsm8k/test.jsonl'], () => {
   it('reproduces the harness’s 5-shot gsm8k exemplar draws and prompt for the first test docs', async () => {
-    const [train, test] = await Promise.all([loadGsm8k(`${DATA}train.jsonl`), loadGsm8k(`${DATA}test.jsonl`)]);
+    const [train, test] = await Promise.all([loadGsm8k(fixture('gsm8k/train.jsonl')), loadGsm8k(fixture('gsm8k/test.jsonl'))]);
     // From scripts/harness-oracle.py (lm_eval 0.4.13 ContextSampler, set_fewshot_seed(1234)).
     const draws = harnessFewshotIndices({ docs: 20, poolSize: train.length, shots: 5 });
     expect(draws.slice(0, 4)).toEqual([

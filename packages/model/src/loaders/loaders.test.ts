@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type TensorToWrite, createCpuBackend, openModelWeights, writeSafetensors } from '@rr/tensor';
 import { loadModel } from './load.js';
-import { SHARED_DATA_MISSING, sharedDataDir } from '@rr/tensor/testing';
+import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 
-const data = sharedDataDir();
 const backend = createCpuBackend({ threads: 1 });
 const root = mkdtempSync(join(tmpdir(), 'rr-loaders-'));
 afterAll(() => {
@@ -14,8 +13,8 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-describe.skipIf(!data)(`loader errors${data ? '' : ` (skipped: ${SHARED_DATA_MISSING})`}`, () => {
-  const hf = (): string => join(data!, 'models/stories260K-hf');
+describeWithFixtures('loader errors', ['models/stories260K-hf', 'models/stories260K/stories260K.bin'], () => {
+  const hf = (): string => fixture('models/stories260K-hf');
 
   /** A copy of stories260K-hf with its weights edited by `edit` and its config by `config`. */
   function variant(name: string, edit: (t: Record<string, TensorToWrite>) => void, config: (c: Record<string, unknown>) => void = () => {}): string {
@@ -72,7 +71,7 @@ describe.skipIf(!data)(`loader errors${data ? '' : ` (skipped: ${SHARED_DATA_MIS
   });
 
   it('a truncated llama2.c checkpoint says where it ends', () => {
-    const bytes = readFileSync(join(data!, 'models/stories260K/stories260K.bin'));
+    const bytes = readFileSync(fixture('models/stories260K/stories260K.bin'));
     const path = join(root, 'truncated.bin');
     writeFileSync(path, bytes.subarray(0, 100_000));
     expect(() => loadModel(path, backend)).toThrowError(expect.objectContaining({ code: 'CHECKPOINT_TRUNCATED', message: expect.stringContaining('ends inside') }));

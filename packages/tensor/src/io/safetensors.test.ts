@@ -1,15 +1,13 @@
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { closeSync, openSync, readdirSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { RRError } from '../errors.js';
 import { f16ToF32, f32ToF16 } from './dtype-conversion.js';
 import { openSafetensors, parseSafetensors, serializeSafetensors, writeSafetensors, type TensorToWrite } from './safetensors.js';
 import { expectRRError, expectSameBits, makeTempDir, rawSafetensors } from './test-fixtures.js';
+import { describeWithFixtures, fixture } from '../testing/fixtures.js';
 
-const REAL_MODEL = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/data/models/stories260K-hf/model.safetensors');
-const haveRealModel = existsSync(REAL_MODEL);
-if (!haveRealModel) console.warn(`[safetensors.test] skipping the real-file tests: ${REAL_MODEL} is absent (it lives in the shared data checkout).`);
+const REAL_MODEL = fixture('models/stories260K-hf/model.safetensors');
 
 /** One tensor of every dtype and shape kind, including scalars and zero-element tensors. */
 function everyKind(): Record<string, TensorToWrite> {
@@ -306,7 +304,7 @@ describe('atomic write', () => {
   });
 });
 
-describe.skipIf(!haveRealModel)(`real file: ${REAL_MODEL}`, () => {
+describeWithFixtures('real file: stories260K-hf/model.safetensors', ['models/stories260K-hf/model.safetensors'], () => {
   it('opens stories260K and reads the expected tensors', () => {
     const file = openSafetensors(REAL_MODEL);
     try {

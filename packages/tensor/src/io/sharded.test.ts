@@ -1,12 +1,12 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openSafetensors, writeSafetensors, type TensorToWrite } from './safetensors.js';
 import { INDEX_FILE_NAME, openModelWeights, SINGLE_FILE_NAME, writeShardedSafetensors } from './sharded.js';
 import { expectRRError, expectSameBits, makeTempDir, openFdCount } from './test-fixtures.js';
+import { describeWithFixtures, fixture } from '../testing/fixtures.js';
 
-const REAL_MODEL_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../shared/data/models/stories260K-hf');
+const REAL_MODEL_DIR = fixture('models/stories260K-hf');
 
 /** Six tensors of 64 bytes each (F32 x16, I32 x16, F16/BF16 x32), in a deliberate order. */
 function model(): Record<string, TensorToWrite> {
@@ -210,7 +210,7 @@ describe('sharded safetensors', () => {
   });
 });
 
-describe.skipIf(!existsSync(REAL_MODEL_DIR))(`real model directory: ${REAL_MODEL_DIR}`, () => {
+describeWithFixtures('real model directory', ['models/stories260K-hf'], () => {
   it('opens stories260K-hf by directory and re-shards it losslessly', () => {
     const source = openModelWeights(REAL_MODEL_DIR);
     const tmp = makeTempDir();

@@ -1,11 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { Llama3RopeScaling } from '../backend.js';
 import { ropeInverseFrequencies } from '../ops/rope.js';
 import { ropeFrequencies } from './reference.js';
 import { relativeError } from './relative-error.js';
+import { fixture, itWithFixtures } from './fixtures.js';
 
 /**
  * Llama-3 RoPE scaling, derived twice: by the reference (in rotations per original context) and by
@@ -14,17 +13,7 @@ import { relativeError } from './relative-error.js';
  * hand, pins both.
  */
 
-/** The shared data folder sits next to the project root (../shared/data); RR_SHARED_DATA overrides. */
-function sharedData(): string | undefined {
-  if (process.env.RR_SHARED_DATA) return process.env.RR_SHARED_DATA;
-  for (let dir = dirname(fileURLToPath(import.meta.url)); dir !== dirname(dir); dir = dirname(dir)) {
-    if (existsSync(join(dir, 'pnpm-workspace.yaml'))) return join(dir, '..', 'shared', 'data');
-  }
-  return undefined;
-}
-
-const configPath = join(sharedData() ?? '', 'configs', 'llama-3.2-1b.config.json');
-const haveConfig = existsSync(configPath);
+const CONFIG = 'configs/llama-3.2-1b.config.json';
 
 interface HfConfig {
   rope_theta: number;
@@ -33,8 +22,8 @@ interface HfConfig {
 }
 
 describe('Llama-3 RoPE scaling', () => {
-  it.skipIf(!haveConfig)(`matches ropeInverseFrequencies on the real Llama-3.2-1B config${haveConfig ? '' : ` (skipped: ${configPath} not found)`}`, () => {
-    const cfg = JSON.parse(readFileSync(configPath, 'utf8')) as HfConfig;
+  itWithFixtures('matches ropeInverseFrequencies on the real Llama-3.2-1B config', [CONFIG], () => {
+    const cfg = JSON.parse(readFileSync(fixture(CONFIG), 'utf8')) as HfConfig;
     expect(cfg.rope_scaling.rope_type).toBe('llama3');
     const scaling: Llama3RopeScaling = {
       factor: cfg.rope_scaling.factor,

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import { extname } from 'node:path';
-import { asyncBufferFromFile, parquetReadObjects } from 'hyparquet';
+import { type FileMetaData, asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema } from 'hyparquet';
 import { RRError } from '@rr/tensor';
 
 /** One training data file and how to turn its records into documents (text). */
@@ -84,9 +84,20 @@ function readJsonl(path: string): Record<string, unknown>[] {
 
 async function readParquet(source: DataSource): Promise<Record<string, unknown>[]> {
   const file = await asyncBufferFromFile(source.path);
-  const columns = source.template || source.promptTemplate ? undefined : [source.field ?? 'text'];
+  const field = source.template || source.promptTemplate ? undefined : (source.field ?? 'text');
+  let metadata: FileMetaData;
   try {
-    return (await parquetReadObjects({ file, ...(columns ? { columns } : {}) })) as Record<string, unknown>[];
+    metadata = await parquetMetadataAsync(file);
+  } catch (e) {
+    throw new RRError('DATA_INVALID', `${source.path}: cannot read parquet (${(e as Error).message}).`, {}, { cause: e });
+  }
+  // only the text column is read; name the ones there are when it is missing
+  const names = parquetSchema(metadata).children.map((c) => c.element.name);
+  if (field !== undefined && !names.includes(field)) {
+    throw new RRError('DATA_INVALID', `${source.path}: no column "${field}" (columns: ${names.join(', ')}); set "field" or "template".`);
+  }
+  try {
+    return (await parquetReadObjects({ file, metadata, ...(field !== undefined ? { columns: [field] } : {}) })) as Record<string, unknown>[];
   } catch (e) {
     throw new RRError('DATA_INVALID', `${source.path}: cannot read parquet (${(e as Error).message}).`, {}, { cause: e });
   }
