@@ -56,7 +56,8 @@ export function renderLineChart(spec: ChartSpec): string {
   const labels = [...spec.series.map((s) => s.label), ...(spec.hlines ?? []).map((h) => h.label)];
   const legendRows = Math.ceil(labels.length / Math.max(1, Math.floor((width - 60) / 170)));
   const top = 14 + titleLines.length * 18 + legendRows * 18 + 12;
-  const margin = { top, right: 20, bottom: 48, left: 58 };
+  // the right margin leaves room for half of the last x label (e.g. "3.5e+11")
+  const margin = { top, right: 36, bottom: 48, left: 58 };
   const total = height + top - 60;
   const plotW = width - margin.left - margin.right;
   const plotH = total - margin.top - margin.bottom;
