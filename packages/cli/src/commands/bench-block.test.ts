@@ -16,6 +16,17 @@ describe('rr bench block', () => {
     expect(report.tokens_per_s).toBeCloseTo((2 * 16) / (report.step_ms / 1000), 6);
   });
 
+  it('--profile splits backend time by op kind into forward and backward', async () => {
+    const { out, err, code } = await cli(['bench', 'block', ...TINY, '--profile', '--json']);
+    expect(code, err).toBe(0);
+    const { profile } = JSON.parse(out);
+    const row = (op: string) => profile.rows.find((r: { op: string }) => r.op === op);
+    expect(row('attention').calls).toEqual({ forward: 1, backward: 0, optimizer: 0 });
+    expect(row('attentionBackward').calls).toEqual({ forward: 0, backward: 1, optimizer: 0 });
+    expect(row('matmul').calls.forward).toBe(7); // q, k, v, o, gate, up, down
+    expect(row('matmul').calls.backward).toBe(14); // input and weight gradient of each
+  });
+
   it('prints text by default', async () => {
     const { out, code, err } = await cli(['bench', 'block', ...TINY]);
     expect(code, err).toBe(0);

@@ -5,6 +5,7 @@ import { decoderLayer, initializeWeights, layerNames } from '@rr/model';
 import { type BackendChoice, backendChoiceOf, backendOption, createBackend, formatBackendChoice } from '../backends.js';
 import { positiveInt } from '../flags.js';
 import { type LayerShape, type LayerShapeFlags, checkLayerShape, layerShapeOf, layerShapeOptions, llamaConfigOf, median } from './bench-layer.js';
+import { type OpProfile, OpProfiler, formatOpProfile } from './op-profile.js';
 import type { CliIO } from '../program.js';
 
 /** One Llama decoder layer and the batch it runs on (snake case: it is printed under "config"). */
@@ -33,6 +34,8 @@ export interface BlockBenchReport {
    */
   pool_allocations_per_step: number[] | null;
   load_avg: number;
+  /** With `profile`: backend time per op kind and phase, per timed step. */
+  profile?: OpProfile;
 }
 
 export interface BlockBenchOptions {
@@ -41,6 +44,8 @@ export interface BlockBenchOptions {
   onBackend?: ((choice: BackendChoice) => void) | undefined;
   config: BlockBenchConfig;
   steps: number;
+  /** Time every backend call by op kind and phase (forward / backward). */
+  profile?: boolean;
   progress?: ((message: string) => void) | undefined;
 }
 
@@ -76,6 +81,8 @@ export async function benchBlock(options: BlockBenchOptions): Promise<BlockBench
   const backend = await createBackend(options.backend, { onChosen: options.onBackend });
   const times: number[] = [];
   const allocations: number[] = [];
+  let profile: OpProfile | undefined;
+  const profiler = options.profile ? new OpProfiler(backend) : undefined;
   try {
     const config = llamaConfigOf(c, { layers: 1, vocab: 2 });
     const names = layerNames(0, 'llama');
@@ -91,13 +98,18 @@ export async function benchBlock(options: BlockBenchOptions): Promise<BlockBench
     try {
       for (let i = 0; i <= options.steps; i++) {
         options.progress?.(i === 0 ? `warm-up step on ${backend.name}...` : `step ${i}/${options.steps} on ${backend.name}...`);
+        if (i === 1) profiler?.reset();
         const before = hasPool(backend) ? backend.poolStats().allocations : 0;
         const t0 = performance.now();
         const grads = scope(() => {
+          profiler?.enter('forward');
           const y = decoderLayer(x, (name) => weights.get(name)!, names, config);
           // <y, dy> makes dy the upstream gradient of y
-          return grad(ops.sum(ops.mul(y, dy)), [x, ...layerWeights]);
+          const l = ops.sum(ops.mul(y, dy));
+          profiler?.enter('backward');
+          return grad(l, [x, ...layerWeights]);
         });
+        profiler?.leave();
         try {
           await grads[0]!.read();
         } finally {
@@ -107,13 +119,16 @@ export async function benchBlock(options: BlockBenchOptions): Promise<BlockBench
           times.push(performance.now() - t0);
           if (hasPool(backend)) allocations.push(backend.poolStats().allocations - before);
         }
+        profiler?.step();
       }
+      profile = profiler?.report();
     } finally {
       x.dispose();
       dy.dispose();
       for (const w of weights.values()) w.dispose();
     }
   } finally {
+    profiler?.stop();
     backend.destroy();
   }
   const stepMs = median(times);
@@ -131,6 +146,7 @@ export async function benchBlock(options: BlockBenchOptions): Promise<BlockBench
     achieved_gflops: flopsPerStep / (stepMs * 1e6),
     pool_allocations_per_step: allocations.length ? allocations : null,
     load_avg: loadavg()[0]!,
+    ...(profile ? { profile } : {}),
   };
 }
 
@@ -144,7 +160,7 @@ export function formatBlockBenchReport(r: BlockBenchReport): string {
   ];
   if (r.pool_allocations_per_step) lines.push(`  GPU buffers allocated per timed step: ${r.pool_allocations_per_step.join(', ')}`);
   lines.push(`  load average ${r.load_avg.toFixed(2)}`);
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${r.profile ? formatOpProfile(r.profile) : ''}`;
 }
 
 /** Registers `rr bench block` under the `bench` command. */
@@ -156,11 +172,12 @@ export function registerBenchBlock(bench: Command, io: CliIO): void {
     .addOption(backendOption())
     .option('--steps <n>', 'timed steps after one warm-up (the median is reported)', positiveInt, 5);
   layerShapeOptions(command, d)
+    .option('--profile', 'time every backend call by op kind and phase (forward / backward)')
     .option('--json', 'print one JSON object instead of text')
-    .action(async (o: LayerShapeFlags & { backend: string; steps: number; json?: boolean }) => {
+    .action(async (o: LayerShapeFlags & { backend: string; steps: number; profile?: boolean; json?: boolean }) => {
       const config: BlockBenchConfig = { ...d, ...layerShapeOf(o) };
       const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
-      const report = await benchBlock({ backend: o.backend, config, steps: o.steps, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
+      const report = await benchBlock({ backend: o.backend, config, steps: o.steps, profile: o.profile === true, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
       if (progress) io.err('\r\x1b[K');
       io.out(o.json ? `${JSON.stringify(report)}\n` : formatBlockBenchReport(report));
     });

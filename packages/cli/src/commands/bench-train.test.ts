@@ -37,6 +37,25 @@ describe('rr bench train', () => {
     expect(report.flops_per_step).toBe(report.flops.linear + report.flops.attention + report.flops.newton_schulz);
   });
 
+  it('--profile splits backend time by op kind into forward, backward and optimizer', async () => {
+    const { out, err, code } = await cli(['bench', 'train', ...TINY, '--no-peer', '--profile', '--json']);
+    expect(code, err).toBe(0);
+    const { profile } = JSON.parse(out);
+    expect(profile.steps).toBe(1);
+    const row = (op: string) => profile.rows.find((r: { op: string }) => r.op === op);
+    // the model's matmuls run in all three phases (Newton-Schulz in the optimizer's)
+    for (const phase of ['forward', 'backward', 'optimizer']) {
+      expect(row('matmul').calls[phase], phase).toBeGreaterThan(0);
+      expect(profile.phase_ms[phase], phase).toBeGreaterThan(0);
+    }
+    expect(row('crossEntropy').calls).toEqual({ forward: 1, backward: 0, optimizer: 0 });
+    expect(row('crossEntropyBackward').calls).toEqual({ forward: 0, backward: 1, optimizer: 0 });
+    expect(row('attentionBackward').calls.forward).toBe(0);
+    const { out: table } = await cli(['bench', 'train', ...TINY, '--no-peer', '--profile']);
+    expect(table).toMatch(/matmul +[\d.]+ +[\d.]+ +[\d.]+/);
+    expect(table).toMatch(/between ops/);
+  });
+
   it('prints a table by default', async () => {
     const { out, code, err } = await cli(['bench', 'train', ...TINY, '--no-peer']);
     expect(code, err).toBe(0);

@@ -12,6 +12,7 @@ import { type PackedRows, Trainer } from '@rr/train';
 import { type BackendChoice, backendChoiceOf, backendOption, createBackend, formatBackendChoice } from '../backends.js';
 import { positiveInt } from '../flags.js';
 import { type LayerShape, type LayerShapeFlags, checkLayerShape, layerShapeOf, layerShapeOptions, llamaConfigOf, median } from './bench-layer.js';
+import { type OpProfile, OpProfiler, formatOpProfile } from './op-profile.js';
 import type { CliIO } from '../program.js';
 
 /**
@@ -88,6 +89,8 @@ export interface TrainBenchReport {
   /** 1-minute load average at the end: on a shared machine it says how much the figures are worth. */
   load_avg: number;
   cpus: number;
+  /** With `profile`: backend time per op kind and phase, per timed step. */
+  profile?: OpProfile;
 }
 
 export interface TrainBenchOptions {
@@ -99,6 +102,8 @@ export interface TrainBenchOptions {
   steps: number;
   /** Run the PyTorch peer (default true). */
   peer?: boolean;
+  /** Time every backend call by op kind and phase (forward / backward / optimizer). */
+  profile?: boolean;
   progress?: ((message: string) => void) | undefined;
 }
 
@@ -180,17 +185,24 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   if (!Number.isInteger(options.steps) || options.steps <= 0) throw new RRError('BAD_FLAG', `rr bench train: --steps ${options.steps} must be a positive integer.`);
   const backend = await createBackend(options.backend, { onChosen: options.onBackend });
   const times: number[] = [];
+  let profile: OpProfile | undefined;
   try {
-    const run = setUpRun(backend, c);
+    const profiler = options.profile ? new OpProfiler(backend) : undefined;
+    const run = setUpRun(backend, c, profiler);
     try {
       for (let i = 0; i <= options.steps; i++) {
         options.progress?.(i === 0 ? `warm-up step on ${backend.name}...` : `step ${i}/${options.steps} on ${backend.name}...`);
+        if (i === 1) profiler?.reset();
         const t0 = performance.now();
         await run.trainer.trainStep();
         if (i > 0) times.push(performance.now() - t0);
+        profiler?.leave();
+        profiler?.step();
       }
+      profile = profiler?.report();
     } finally {
       run.dispose();
+      profiler?.stop();
     }
   } finally {
     backend.destroy();
@@ -225,6 +237,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     achieved_gflops: flopsPerStep / (stepMs * 1e6),
     load_avg: loadavg()[0]!,
     cpus: cpus().length,
+    ...(profile ? { profile } : {}),
   };
 }
 
@@ -238,7 +251,7 @@ interface BenchRun {
  * `Trainer.trainStep` as `rr train` (one micro-batch, LR factor 1). Its two reads (the NaN check
  * on the loss and the gradient-norm metric) make each timed step include all queued device work.
  */
-function setUpRun(backend: Backend, c: TrainBenchConfig): BenchRun {
+function setUpRun(backend: Backend, c: TrainBenchConfig, profiler?: OpProfiler): BenchRun {
   const config = llamaConfigOf(c, { layers: c.layers, vocab: c.vocab, ropeTheta: c.rope_theta, rmsNormEps: c.rms_norm_eps });
   // surgery on a random static model, as a retrofit of a pretrained one would run
   const base = new RecurrentLM(config, initializeWeights(config, backend));
@@ -260,6 +273,7 @@ function setUpRun(backend: Backend, c: TrainBenchConfig): BenchRun {
     clip: GRAD_CLIP_MAX_NORM,
     phase: 'bench',
   });
+  profiler?.followTraining(model, optimizer);
   return {
     trainer,
     dispose() {
@@ -333,7 +347,7 @@ export function formatTrainBenchReport(r: TrainBenchReport): string {
       : `  PyTorch  ${r.peer_note ?? 'no peer'}`,
     `  load average ${r.load_avg.toFixed(2)} on ${r.cpus} cores${r.load_avg > r.cpus * 0.75 ? ' (busy machine: figures are pessimistic)' : ''}`,
   ];
-  return `${lines.join('\n')}\n`;
+  return `${lines.join('\n')}\n${r.profile ? formatOpProfile(r.profile) : ''}`;
 }
 
 /** Registers `rr bench train` under the `bench` command. */
@@ -348,11 +362,12 @@ export function registerBenchTrain(bench: Command, io: CliIO): void {
     .option('--vocab <n>', 'vocabulary size', positiveInt, d.vocab)
     .option('--recurrence <n>', 'recurrence r, every step with gradient', positiveInt, d.grad_steps)
     .option('--no-peer', 'skip the PyTorch peer')
+    .option('--profile', 'time every backend call by op kind and phase (forward / backward / optimizer)')
     .option('--json', 'print one JSON object instead of a table')
-    .action(async (o: LayerShapeFlags & { backend: string; steps: number; vocab: number; recurrence: number; peer: boolean; json?: boolean }) => {
+    .action(async (o: LayerShapeFlags & { backend: string; steps: number; vocab: number; recurrence: number; peer: boolean; profile?: boolean; json?: boolean }) => {
       const config: TrainBenchConfig = { ...d, ...layerShapeOf(o), vocab: o.vocab, grad_steps: o.recurrence };
       const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
-      const report = await benchTrain({ backend: o.backend, config, steps: o.steps, peer: o.peer, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
+      const report = await benchTrain({ backend: o.backend, config, steps: o.steps, peer: o.peer, profile: o.profile === true, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
       if (progress) io.err('\r\x1b[K');
       io.out(o.json ? `${JSON.stringify(report)}\n` : formatTrainBenchReport(report));
     });

@@ -13,7 +13,8 @@ import { rope } from './kernels/rope.js';
 import * as shapeK from './kernels/shape.js';
 import * as glu from './kernels/swiglu.js';
 import type { FloatArray } from './kernels/types.js';
-import { type WasmMatmul, createWasmMatmul, wasmMatmulAvailable } from './wasm/matmul.js';
+import { WasmHeap, heapOf } from './wasm/heap.js';
+import { type WasmMatmul, createWasmMatmul, matmulReservedBytes, wasmMatmulAvailable } from './wasm/matmul.js';
 
 interface CpuStorage extends Storage {
   data: HostArray;
@@ -30,8 +31,10 @@ const DTYPES: readonly DType[] = ['f32', 'f64', 'i32', 'u32'];
 
 /**
  * The CPU backend: plain TypeScript for every op (the reference the WebGPU backend is tested
- * against) and WebAssembly SIMD with worker threads for f32 matmul, where the FLOPs are.
- * Supports f64 so that gradient checks can run in double precision.
+ * against) and WebAssembly SIMD with worker threads for f32 matmul, where the FLOPs are. f32
+ * tensors live in the matmul's WebAssembly memory (`WasmHeap`), so the SIMD kernels (matmul,
+ * attention's softmax, SwiGLU) read and write them in place; the TypeScript kernels see them as
+ * ordinary Float32Arrays. Supports f64 so that gradient checks can run in double precision.
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
@@ -39,6 +42,8 @@ export class CpuBackend implements Backend {
   readonly threads: number;
   #wasm: WasmMatmul | undefined;
   #wasmWanted: boolean;
+  /** Where f32 tensors live when the SIMD matmul is used: its own memory, so operands need no copies. */
+  #heap: WasmHeap | undefined;
   #storages = 0;
   #bytes = 0;
   #destroyed = false;
@@ -49,6 +54,12 @@ export class CpuBackend implements Backend {
       throw new RRError('BAD_ARGUMENT', `cpu backend: threads = ${options.threads} must be a positive integer.`);
     }
     this.#wasmWanted = (options.wasm ?? true) && wasmMatmulAvailable();
+    if (this.#wasmWanted) this.#heap = new WasmHeap(matmulReservedBytes(this.threads));
+  }
+
+  /** A zeroed array for a new tensor: f32 in the WebAssembly heap where there is one (and room). */
+  #alloc(dtype: DType, size: number): HostArray {
+    return (dtype === 'f32' ? this.#heap?.alloc(size) : undefined) ?? allocHost(dtype, size);
   }
 
   // ---- memory ----
@@ -78,7 +89,7 @@ export class CpuBackend implements Backend {
     if (data.length !== sizeOf(shape)) {
       throw new RRError('SHAPE_MISMATCH', `upload: ${data.length} values do not fill shape [${shape.join(', ')}] (${sizeOf(shape)} elements).`);
     }
-    const host = allocHost(dtype, data.length);
+    const host = this.#alloc(dtype, data.length);
     host.set(data);
     return this.#wrap(host, shape, dtype);
   }
@@ -86,7 +97,7 @@ export class CpuBackend implements Backend {
   zeros(shape: readonly number[], dtype: DType): Tensor {
     assertShape(shape, 'zeros');
     this.#checkDType(dtype, 'zeros');
-    return this.#wrap(allocHost(dtype, sizeOf(shape)), shape, dtype);
+    return this.#wrap(this.#alloc(dtype, sizeOf(shape)), shape, dtype);
   }
 
   full(shape: readonly number[], value: number, dtype: DType): Tensor {
@@ -106,7 +117,9 @@ export class CpuBackend implements Backend {
 
   release(storage: Storage): void {
     this.#storages--;
-    this.#bytes -= (storage as CpuStorage).data.byteLength;
+    const data = (storage as CpuStorage).data;
+    this.#bytes -= data.byteLength;
+    if (data instanceof Float32Array) heapOf(data)?.free(data);
     (storage as CpuStorage).data = new Float32Array(0);
   }
 
@@ -131,7 +144,7 @@ export class CpuBackend implements Backend {
 
   cast(x: Tensor, dtype: DType): Tensor {
     this.#checkDType(dtype, 'cast');
-    const out = allocHost(dtype, x.size);
+    const out = this.#alloc(dtype, x.size);
     out.set(this.#data<HostArray>(x));
     return this.#wrap(out, x.shape, dtype);
   }
@@ -190,7 +203,7 @@ export class CpuBackend implements Backend {
     const s: MatmulShape = fold
       ? { batch: 1, m: m * batch, n, k, transA, transB, bBatched: false }
       : { batch, m, n, k, transA, transB, bBatched };
-    const out = allocHost(a.dtype, batch * m * n) as FloatArray;
+    const out = this.#alloc(a.dtype, batch * m * n) as FloatArray;
     const ad = this.#data(a);
     const bd = this.#data(b);
     const wasm = this.#wasmFor(ad);
@@ -201,7 +214,7 @@ export class CpuBackend implements Backend {
 
   #wasmFor(a: FloatArray): WasmMatmul | undefined {
     if (!this.#wasmWanted || !(a instanceof Float32Array)) return undefined;
-    this.#wasm ??= createWasmMatmul({ threads: this.threads });
+    this.#wasm ??= createWasmMatmul({ threads: this.threads, heap: this.#heap });
     return this.#wasm;
   }
 

@@ -1,5 +1,6 @@
 import type { MatmulShape } from './matmul.js';
-import { type FloatArray, like } from './types.js';
+import { heapOf } from '../wasm/heap.js';
+import { type FloatArray, discard, like } from './types.js';
 
 export interface AttentionDims {
   batch: number;
@@ -43,7 +44,8 @@ function scoreRow(q: FloatArray, k: FloatArray, qOff: number, kvBase: number, kv
 
 /**
  * A batched f32 matmul the backend lends to the kernels (the WebAssembly SIMD one on worker
- * threads): `out = a @ b` over `s.batch` matrices, as `matmulPlain` computes it.
+ * threads): `out = a @ b` (or `+=` with `s.accumulate`) over `s.batch` matrices, possibly
+ * strided, as `matmulPlain` computes it.
  */
 export type MatmulFn = (a: Float32Array, b: Float32Array, out: Float32Array, s: MatmulShape) => void;
 
@@ -129,15 +131,21 @@ export function attentionBackward(
 // ---- blocked path: the T x T work as batched matmuls, the softmax in TypeScript ---------------
 //
 // Row by row, attention is scalar TypeScript at well under 1 GFLOP/s, and it is the largest cost
-// of a training step at sequence lengths of a few hundred. Here each (batch, kv head) pair is a
-// few matmuls on the backend's SIMD matmul: its `group` query heads share keys and values, so
-// their query rows are stacked into one [group * tq, headDim] matrix (row j * tq + i = head
-// g * group + j, query i). The matmuls compute the full kvLength square, twice the causal work,
-// which is still far faster than skipping the masked half in scalar code. Scores live in f32
+// of a training step at sequence lengths of a few hundred. Here each (batch, kv head) pair's
+// `group` query heads share keys and values, so their query rows are stacked into one
+// [group * tq, headDim] matrix per pair (row j * tq + i = head g * group + j, query i), and the
+// queries are cut into blocks of `blockRows` positions. One block of one head, across every pair
+// of a chunk, is one strided batched matmul against only the keys that block can see: causal
+// masking skips the blocks above the diagonal (about half the square at a few blocks per
+// sequence) while every call stays big enough for the SIMD matmul's threads. Scores live in f32
 // (the row path accumulates them in f64); both stay well within the f32 conformance tolerance.
 
 /** Floats of score matrices per chunk of pairs (16 MiB): bounds memory at long sequences. */
 const SCRATCH_FLOATS = 1 << 22;
+/** Query blocks per sequence: more skip more of the masked half, each costs a few matmul calls. */
+const QUERY_BLOCKS = 8;
+/** Fewer rows than this per block make matmul calls too small to be worth their overhead. */
+const MIN_BLOCK_ROWS = 16;
 
 interface Pairs {
   group: number;
@@ -147,14 +155,35 @@ interface Pairs {
   count: number;
   /** Pairs per chunk. */
   chunk: number;
+  /** Query positions per block. */
+  blockRows: number;
 }
 
 function pairsOf(d: AttentionDims, scoreMatrices: number, scratchFloats: number): Pairs {
   const group = d.nHeads / d.nKvHeads;
   const rows = group * d.tq;
   const count = d.batch * d.nKvHeads;
-  const chunk = Math.max(1, Math.min(count, Math.floor(scratchFloats / (scoreMatrices * rows * d.kvLength))));
-  return { group, rows, count, chunk };
+  const blockRows = Math.min(d.tq, Math.max(MIN_BLOCK_ROWS, Math.ceil(d.tq / QUERY_BLOCKS)));
+  const chunk = Math.max(1, Math.min(count, Math.floor(scratchFloats / (scoreMatrices * blockRows * d.kvLength))));
+  return { group, rows, count, chunk, blockRows };
+}
+
+/** One block of query positions [i0, i0 + m) of one head: the keys it sees are 0..keys-1. */
+interface QueryBlock {
+  /** First stacked row of the block within a pair (j * tq + i0). */
+  row: number;
+  i0: number;
+  m: number;
+  keys: number;
+}
+
+function* queryBlocks(d: AttentionDims, p: Pairs): Generator<QueryBlock> {
+  for (let j = 0; j < p.group; j++) {
+    for (let i0 = 0; i0 < d.tq; i0 += p.blockRows) {
+      const m = Math.min(p.blockRows, d.tq - i0);
+      yield { row: j * d.tq + i0, i0, m, keys: d.kvLength - d.tq + i0 + m };
+    }
+  }
 }
 
 /**
@@ -195,58 +224,81 @@ function moveKvRows(x: Float32Array, stacked: Float32Array, d: AttentionDims, fi
   }
 }
 
-/** Index into lse ([B, H, tq]) of stacked row r of pair p. */
-function lseIndex(d: AttentionDims, group: number, p: number, r: number): number {
+/**
+ * x[start..end) = e^(x * scale - shift) elementwise, returning the sum: the softmax's exponentials, in SIMD
+ * when x lives in the WebAssembly heap (Math.exp is most of the softmax's time otherwise).
+ */
+function expShift(x: Float32Array, start: number, end: number, scale: number, shift: number): number {
+  const heap = heapOf(x);
+  if (heap) return heap.expShift(x, start, end, scale, shift);
+  let sum = 0;
+  for (let t = start; t < end; t++) {
+    const e = Math.exp(x[t]! * scale - shift);
+    x[t] = e;
+    sum += e;
+  }
+  return sum;
+}
+
+/** Index into lse ([B, H, tq]) of query i of head j in pair p. */
+function lseIndex(d: AttentionDims, group: number, p: number, j: number, i: number): number {
   const b = Math.floor(p / d.nKvHeads);
-  const h = (p % d.nKvHeads) * group + Math.floor(r / d.tq);
-  return (b * d.nHeads + h) * d.tq + (r % d.tq);
+  const h = (p % d.nKvHeads) * group + j;
+  return (b * d.nHeads + h) * d.tq + i;
 }
 
 /** `scratchFloats` is a parameter so that tests can force several chunks on small shapes. */
 export function attentionBlocked(q: Float32Array, k: Float32Array, v: Float32Array, d: AttentionDims, mm: MatmulFn, scratchFloats = SCRATCH_FLOATS): { out: FloatArray; lse: FloatArray } {
-  const out = new Float32Array(q.length);
-  const lse = new Float32Array(d.batch * d.nHeads * d.tq);
-  const { group, rows, count, chunk } = pairsOf(d, 1, scratchFloats);
+  const out = like(q, q.length) as Float32Array;
+  const lse = like(q, d.batch * d.nHeads * d.tq) as Float32Array;
+  const pairs = pairsOf(d, 1, scratchFloats);
+  const { group, rows, count, chunk } = pairs;
   const [L, hd] = [d.kvLength, d.headDim];
-  const qs = new Float32Array(chunk * rows * hd);
-  const ks = new Float32Array(chunk * L * hd);
-  const vs = new Float32Array(chunk * L * hd);
-  const os = new Float32Array(chunk * rows * hd);
-  const probs = new Float32Array(chunk * rows * L);
+  // scratch next to the operands (the SIMD matmul's heap when q lives there): no copies per call
+  const scratch = (n: number): Float32Array => like(q, n) as Float32Array;
+  const qs = scratch(chunk * rows * hd);
+  const ks = scratch(chunk * L * hd);
+  const vs = scratch(chunk * L * hd);
+  const os = scratch(chunk * rows * hd);
+  const probs = scratch(chunk * pairs.blockRows * L);
   for (let first = 0; first < count; first += chunk) {
     const n = Math.min(chunk, count - first);
     moveQueryRows(q, qs, d, first, n, true);
     moveKvRows(k, ks, d, first, n, true);
     moveKvRows(v, vs, d, first, n, true);
-    mm(qs, ks, probs, { batch: n, m: rows, n: L, k: hd, transA: false, transB: true, bBatched: true });
-    for (let c = 0; c < n; c++) {
-      for (let r = 0; r < rows; r++) {
-        const off = (c * rows + r) * L;
-        const last = L - d.tq + (r % d.tq);
-        let max = -Infinity;
-        for (let t = 0; t <= last; t++) max = Math.max(max, probs[off + t]! * d.scale);
-        let sum = 0;
-        for (let t = 0; t <= last; t++) {
-          const e = Math.exp(probs[off + t]! * d.scale - max);
-          probs[off + t] = e;
-          sum += e;
+    for (const blk of queryBlocks(d, pairs)) {
+      const { m, keys } = blk;
+      const rowsAt = (x: Float32Array): Float32Array => x.subarray(blk.row * hd);
+      mm(rowsAt(qs), ks, probs, { batch: n, m, n: keys, k: hd, transA: false, transB: true, bBatched: true, aStride: rows * hd, bStride: L * hd });
+      for (let c = 0; c < n; c++) {
+        for (let r = 0; r < m; r++) {
+          const off = (c * m + r) * keys;
+          const i = blk.i0 + r;
+          const last = L - d.tq + i;
+          let max = -Infinity;
+          for (let t = 0; t <= last; t++) {
+            const x = probs[off + t]! * d.scale;
+            if (x > max) max = x;
+          }
+          const sum = expShift(probs, off, off + last + 1, d.scale, max);
+          const inv = 1 / sum;
+          for (let t = 0; t <= last; t++) probs[off + t] = probs[off + t]! * inv;
+          probs.fill(0, off + last + 1, off + keys);
+          lse[lseIndex(d, group, first + c, Math.floor(blk.row / d.tq), i)] = max + Math.log(sum);
         }
-        const inv = 1 / sum;
-        for (let t = 0; t <= last; t++) probs[off + t] = probs[off + t]! * inv;
-        probs.fill(0, off + last + 1, off + L);
-        lse[lseIndex(d, group, first + c, r)] = max + Math.log(sum);
       }
+      mm(probs, vs, rowsAt(os), { batch: n, m, n: hd, k: keys, transA: false, transB: false, bBatched: true, bStride: L * hd, cStride: rows * hd });
     }
-    mm(probs, vs, os, { batch: n, m: rows, n: hd, k: L, transA: false, transB: false, bBatched: true });
     moveQueryRows(out, os, d, first, n, false);
   }
+  for (const x of [qs, ks, vs, os, probs]) discard(x);
   return { out, lse };
 }
 
 /**
- * The row path's formulas per pair, as matmuls: P = exp(S - lse) (masked), dV = P^T dO,
- * dP = dO V^T, dS = P (dP - rowDot) scale, dQ = dS K, dK = dS^T Q. Grouped query heads add
- * into their shared dK and dV through the stacked rows.
+ * The row path's formulas per pair and query block, as matmuls: P = exp(S - lse) (masked),
+ * dV += P^T dO, dP = dO V^T, dS = P (dP - rowDot) scale, dQ = dS K, dK += dS^T Q. Grouped query
+ * heads and later query blocks add into their shared dK and dV rows.
  */
 export function attentionBackwardBlocked(
   q: Float32Array,
@@ -259,20 +311,22 @@ export function attentionBackwardBlocked(
   mm: MatmulFn,
   scratchFloats = SCRATCH_FLOATS,
 ): { dq: FloatArray; dk: FloatArray; dv: FloatArray } {
-  const dq = new Float32Array(q.length);
-  const dk = new Float32Array(k.length);
-  const dv = new Float32Array(v.length);
-  const { group, rows, count, chunk } = pairsOf(d, 2, scratchFloats);
+  const dq = like(q, q.length) as Float32Array;
+  const dk = like(k, k.length) as Float32Array;
+  const dv = like(v, v.length) as Float32Array;
+  const pairs = pairsOf(d, 2, scratchFloats);
+  const { group, rows, count, chunk } = pairs;
   const [L, hd] = [d.kvLength, d.headDim];
-  const qs = new Float32Array(chunk * rows * hd);
-  const dos = new Float32Array(chunk * rows * hd);
-  const rowWork = new Float32Array(chunk * rows * hd); // the outputs O, then dQ
-  const ks = new Float32Array(chunk * L * hd);
-  const vs = new Float32Array(chunk * L * hd);
-  const dks = new Float32Array(chunk * L * hd);
-  const dvs = new Float32Array(chunk * L * hd);
-  const probs = new Float32Array(chunk * rows * L);
-  const dProbs = new Float32Array(chunk * rows * L);
+  const scratch = (n: number): Float32Array => like(q, n) as Float32Array;
+  const qs = scratch(chunk * rows * hd);
+  const dos = scratch(chunk * rows * hd);
+  const rowWork = scratch(chunk * rows * hd); // the outputs O, then dQ
+  const ks = scratch(chunk * L * hd);
+  const vs = scratch(chunk * L * hd);
+  const dks = scratch(chunk * L * hd);
+  const dvs = scratch(chunk * L * hd);
+  const probs = scratch(chunk * pairs.blockRows * L);
+  const dProbs = scratch(chunk * pairs.blockRows * L);
   const rowDot = new Float64Array(chunk * rows);
   for (let first = 0; first < count; first += chunk) {
     const n = Math.min(chunk, count - first);
@@ -286,28 +340,39 @@ export function attentionBackwardBlocked(
       for (let e = 0; e < hd; e++) dot += dos[r * hd + e]! * rowWork[r * hd + e]!;
       rowDot[r] = dot;
     }
-    mm(qs, ks, probs, { batch: n, m: rows, n: L, k: hd, transA: false, transB: true, bBatched: true });
-    for (let c = 0; c < n; c++) {
-      for (let r = 0; r < rows; r++) {
-        const off = (c * rows + r) * L;
-        const last = L - d.tq + (r % d.tq);
-        const l = lse[lseIndex(d, group, first + c, r)]!;
-        for (let t = 0; t <= last; t++) probs[off + t] = Math.exp(probs[off + t]! * d.scale - l);
-        probs.fill(0, off + last + 1, off + L);
+    dks.fill(0);
+    dvs.fill(0);
+    for (const blk of queryBlocks(d, pairs)) {
+      const { m, keys } = blk;
+      const j = Math.floor(blk.row / d.tq);
+      const rowsAt = (x: Float32Array): Float32Array => x.subarray(blk.row * hd);
+      const perPair = { aStride: rows * hd, bStride: L * hd };
+      mm(rowsAt(qs), ks, probs, { batch: n, m, n: keys, k: hd, transA: false, transB: true, bBatched: true, ...perPair });
+      for (let c = 0; c < n; c++) {
+        for (let r = 0; r < m; r++) {
+          const off = (c * m + r) * keys;
+          const last = L - d.tq + blk.i0 + r;
+          const l = lse[lseIndex(d, group, first + c, j, blk.i0 + r)]!;
+          expShift(probs, off, off + last + 1, d.scale, l);
+          probs.fill(0, off + last + 1, off + keys);
+        }
       }
+      mm(probs, rowsAt(dos), dvs, { batch: n, m: keys, n: hd, k: m, transA: true, transB: false, bBatched: true, bStride: rows * hd, cStride: L * hd, accumulate: true });
+      mm(rowsAt(dos), vs, dProbs, { batch: n, m, n: keys, k: hd, transA: false, transB: true, bBatched: true, ...perPair });
+      for (let c = 0; c < n; c++) {
+        for (let r = 0; r < m; r++) {
+          const off = (c * m + r) * keys;
+          const dot = rowDot[c * rows + blk.row + r]!;
+          for (let t = 0; t < keys; t++) dProbs[off + t] = probs[off + t]! * (dProbs[off + t]! - dot) * d.scale;
+        }
+      }
+      mm(dProbs, ks, rowsAt(rowWork), { batch: n, m, n: hd, k: keys, transA: false, transB: false, bBatched: true, bStride: L * hd, cStride: rows * hd });
+      mm(dProbs, rowsAt(qs), dks, { batch: n, m: keys, n: hd, k: m, transA: true, transB: false, bBatched: true, bStride: rows * hd, cStride: L * hd, accumulate: true });
     }
-    mm(probs, dos, dvs, { batch: n, m: L, n: hd, k: rows, transA: true, transB: false, bBatched: true });
-    mm(dos, vs, dProbs, { batch: n, m: rows, n: L, k: hd, transA: false, transB: true, bBatched: true });
-    for (let r = 0; r < n * rows; r++) {
-      const off = r * L;
-      const dot = rowDot[r]!;
-      for (let t = 0; t < L; t++) dProbs[off + t] = probs[off + t]! * (dProbs[off + t]! - dot) * d.scale;
-    }
-    mm(dProbs, ks, rowWork, { batch: n, m: rows, n: hd, k: L, transA: false, transB: false, bBatched: true });
-    mm(dProbs, qs, dks, { batch: n, m: L, n: hd, k: rows, transA: true, transB: false, bBatched: true });
     moveQueryRows(dq, rowWork, d, first, n, false);
     moveKvRows(dk, dks, d, first, n, false);
     moveKvRows(dv, dvs, d, first, n, false);
   }
+  for (const x of [qs, dos, rowWork, ks, vs, dks, dvs, probs, dProbs]) discard(x);
   return { dq, dk, dv };
 }

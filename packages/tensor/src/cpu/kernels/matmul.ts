@@ -10,6 +10,15 @@ export interface MatmulShape {
   transB: boolean;
   /** false: b is a single matrix shared by every batch entry (a linear layer's weight). */
   bBatched: boolean;
+  /**
+   * Elements from one batch entry to the next, when not packed (m * k, k * n, m * n): attention
+   * runs one block of query rows of every (batch, head) pair as one batched matmul.
+   */
+  aStride?: number;
+  bStride?: number;
+  cStride?: number;
+  /** out += a @ b instead of out = a @ b. */
+  accumulate?: boolean;
 }
 
 /**
@@ -19,11 +28,12 @@ export interface MatmulShape {
  */
 export function matmulPlain(a: FloatArray, b: FloatArray, out: FloatArray, s: MatmulShape): void {
   const { batch, m, n, k, transA, transB, bBatched } = s;
+  const add = s.accumulate === true;
   const acc = new Float64Array(n);
   for (let z = 0; z < batch; z++) {
-    const aOff = z * m * k;
-    const bOff = bBatched ? z * k * n : 0;
-    const oOff = z * m * n;
+    const aOff = z * (s.aStride ?? m * k);
+    const bOff = bBatched ? z * (s.bStride ?? k * n) : 0;
+    const oOff = z * (s.cStride ?? m * n);
     for (let i = 0; i < m; i++) {
       if (transB) {
         for (let j = 0; j < n; j++) {
@@ -31,7 +41,7 @@ export function matmulPlain(a: FloatArray, b: FloatArray, out: FloatArray, s: Ma
           const bRow = bOff + j * k;
           if (transA) for (let p = 0; p < k; p++) dot += a[aOff + p * m + i]! * b[bRow + p]!;
           else for (let p = 0, aRow = aOff + i * k; p < k; p++) dot += a[aRow + p]! * b[bRow + p]!;
-          out[oOff + i * n + j] = dot;
+          out[oOff + i * n + j] = add ? out[oOff + i * n + j]! + dot : dot;
         }
       } else {
         acc.fill(0);
@@ -41,7 +51,7 @@ export function matmulPlain(a: FloatArray, b: FloatArray, out: FloatArray, s: Ma
           const bRow = bOff + p * n;
           for (let j = 0; j < n; j++) acc[j] += aip * b[bRow + j]!;
         }
-        for (let j = 0; j < n; j++) out[oOff + i * n + j] = acc[j]!;
+        for (let j = 0; j < n; j++) out[oOff + i * n + j] = add ? out[oOff + i * n + j]! + acc[j]! : acc[j]!;
       }
     }
   }

@@ -1,9 +1,11 @@
 import type { HostArray } from '../../dtype.js';
+import { like } from './types.js';
 
 type Arr = HostArray;
 
-function make(like: Arr, n: number): Arr {
-  return new (like.constructor as new (n: number) => Arr)(n);
+function make(x: Arr, n: number): Arr {
+  if (x instanceof Float32Array || x instanceof Float64Array) return like(x, n);
+  return new (x.constructor as new (n: number) => Arr)(n);
 }
 
 /** Swaps the last two axes of [..., R, C]. */

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { matmulPlain } from '../kernels/matmul.js';
 import { createWasmMatmul, wasmMatmulAvailable, type MatmulArgs, type WasmMatmul, type WasmMatmulPool } from './matmul.js';
 
 function rand(len: number): Float32Array {
@@ -103,6 +104,23 @@ describe.runIf(wasmMatmulAvailable())('wasm matmul', () => {
         for (const [m, n, k] of shapes)
           for (const transA of flags)
             for (const transB of flags) check(mm, { batch: 1, m, n, k, transA, transB, bBatched: true, accumulate: false });
+      });
+
+      it('strided batches (entries apart in a larger buffer) match the plain reference, gaps untouched', () => {
+        for (const transA of flags)
+          for (const transB of flags)
+            for (const accumulate of flags) {
+              const [batch, m, n, k] = [3, 9, 21, 13];
+              const s = { batch, m, n, k, transA, transB, bBatched: true, accumulate, aStride: m * k + 5, bStride: k * n + 3, cStride: m * n + 7 };
+              const a = rand(batch * s.aStride);
+              const b = rand(batch * s.bStride);
+              const out = rand(batch * s.cStride);
+              const ref = Float64Array.from(out);
+              matmulPlain(a, b, ref, s);
+              mm.run({ ...s, a, b, out });
+              const err = relError(out, ref);
+              if (!(err < 1e-5)) expect.fail(`${JSON.stringify(s)}: relative error ${err}`);
+            }
       });
 
       it('batched, with per-entry and shared B, with accumulate', () => {

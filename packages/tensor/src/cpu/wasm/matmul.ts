@@ -1,10 +1,11 @@
 /**
  * Synchronous f32 matmul on WebAssembly SIMD128, shared across worker threads.
  *
- * The kernel (matmul.wat) works on one shared wasm memory. A call copies the inputs
- * into that memory, writes a job descriptor, wakes the helper workers through
- * Atomics, computes on the calling thread too, blocks in Atomics.wait until the
- * helpers are done and copies the result out. Work is handed out in chunks
+ * The kernel (matmul.wat) works on one shared wasm memory, a `WasmHeap` whose blocks
+ * hold the CPU backend's f32 tensors: operands allocated there are used in place; any
+ * other array is copied into a scratch block for the call (and a result copied out).
+ * A call writes a job descriptor, wakes the helper workers through Atomics, computes
+ * on the calling thread too and blocks in Atomics.wait until the helpers are done. Work is handed out in chunks
  * (rectangles of C) from an atomic counter inside the wasm module, so the threads
  * balance themselves and a worker that is still starting up is simply not used.
  */
@@ -13,8 +14,9 @@ import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { MATMUL_WASM_BASE64 } from './matmul-wasm.generated.js';
-import { wasmApi, type WasmApi, type WasmMemory, type WasmModule } from './wasm-api.js';
+import { WasmHeap } from './heap.js';
+import { wasmBytes, wasmModule } from './module.js';
+import { api, wasmApi } from './wasm-api.js';
 import { workerLoop, type WorkerInit } from './worker-loop.js';
 
 export interface MatmulArgs extends MatmulShape {
@@ -24,8 +26,6 @@ export interface MatmulArgs extends MatmulShape {
   b: Float32Array;
   /** [batch, m, n]. */
   out: Float32Array;
-  /** true: out += a @ b instead of out = a @ b. */
-  accumulate?: boolean;
 }
 
 export interface WasmMatmul {
@@ -34,6 +34,8 @@ export interface WasmMatmul {
   readonly threads: number;
   /** Terminates the workers. The instance must not be used afterwards. */
   destroy(): void;
+  /** The memory the kernels run on: f32 arrays allocated here are used without copies. */
+  readonly heap: WasmHeap;
 }
 
 /** What createWasmMatmul returns: a WasmMatmul that can also report worker start-up. */
@@ -75,8 +77,6 @@ const F = {
 } as const;
 /** First workspace; workspaces are `workspace_bytes` apart (rounded to 64). */
 const WS_BASE = 4096;
-const PAGE = 65536;
-const MAX_PAGES = 65536;
 
 // ----- control words (Int32 indices in a separate SharedArrayBuffer) ---------------
 
@@ -104,27 +104,7 @@ const MAIN_SPIN = 3000;
 
 // ----- module ----------------------------------------------------------------------
 
-let compiled: WasmModule | undefined;
 let available: boolean | undefined;
-
-function wasmBytes(): Uint8Array {
-  if (typeof Buffer === 'function') return Buffer.from(MATMUL_WASM_BASE64, 'base64');
-  const bin = atob(MATMUL_WASM_BASE64);
-  const bytes = new Uint8Array(bin.length);
-  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  return bytes;
-}
-
-function api(): WasmApi {
-  const wasm = wasmApi();
-  if (!wasm) throw new Error('wasm matmul: WebAssembly is unavailable');
-  return wasm;
-}
-
-function wasmModule(): WasmModule {
-  compiled ??= new (api().Module)(wasmBytes());
-  return compiled;
-}
 
 /** Whether WebAssembly SIMD128, wasm threads and SharedArrayBuffer are usable here. */
 export function wasmMatmulAvailable(): boolean {
@@ -146,19 +126,16 @@ export function wasmMatmulAvailable(): boolean {
   return available;
 }
 
-function createMemory(pages: number): WasmMemory {
-  // The module accepts any maximum up to 4 GiB; a smaller one is tried where the
-  // 4 GiB address-space reservation is refused.
-  let lastError: unknown;
-  for (const maximum of [MAX_PAGES, 16384, 4096]) {
-    if (maximum < pages) break;
-    try {
-      return new (api().Memory)({ initial: pages, maximum, shared: true });
-    } catch (err) {
-      lastError = err;
-    }
+let workspaceBytes: number | undefined;
+
+/** Bytes at the bottom of the memory a matmul on `threads` threads needs for itself (a heap's `reserved`). */
+export function matmulReservedBytes(threads: number): number {
+  if (workspaceBytes === undefined) {
+    const wasm = api();
+    const probe = new wasm.Instance(wasmModule(), { env: { memory: new wasm.Memory({ initial: 1, maximum: 1, shared: true }) } });
+    workspaceBytes = align64((probe.exports.workspace_bytes as () => number)());
   }
-  throw lastError ?? new RangeError('wasm matmul: cannot allocate shared memory');
+  return WS_BASE + threads * workspaceBytes;
 }
 
 // ----- workers ---------------------------------------------------------------------
@@ -233,25 +210,20 @@ interface WorkerSlot {
   state: number;
 }
 
-export function createWasmMatmul(options: { threads?: number } = {}): WasmMatmulPool {
+export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } = {}): WasmMatmulPool {
   if (!wasmMatmulAvailable()) throw new Error('wasm matmul: WebAssembly SIMD/threads or SharedArrayBuffer unavailable');
   const threads = options.threads ?? availableParallelism();
   if (!Number.isInteger(threads) || threads < 1) {
     throw new RangeError(`wasm matmul: threads must be a positive integer, got ${options.threads}`);
   }
   const module = wasmModule();
-
-  const wasm = api();
-  const probeMemory = new wasm.Memory({ initial: 1, maximum: 1, shared: true });
-  const wsProbe = new wasm.Instance(module, { env: { memory: probeMemory } });
-  const wsBytes = align64((wsProbe.exports.workspace_bytes as () => number)());
-  const dataBase = align64(WS_BASE + threads * wsBytes);
-
-  const memory = createMemory(Math.ceil(dataBase / PAGE) + 1);
-  const exports = new wasm.Instance(module, { env: { memory } }).exports;
+  const heap = options.heap ?? new WasmHeap(matmulReservedBytes(threads));
+  if (heap.reserved < matmulReservedBytes(threads)) throw new RangeError(`wasm matmul: the heap reserves ${heap.reserved} bytes, ${threads} threads need ${matmulReservedBytes(threads)}`);
+  const wsBytes = workspaceBytes!;
+  const memory = heap.memory;
+  const exports = new (api().Instance)(module, { env: { memory } }).exports;
   const runChunks = exports.run as (job: number, ws: number) => number;
-  let f32 = new Float32Array(memory.buffer);
-  let i32 = new Int32Array(memory.buffer);
+  const job = new Int32Array(memory.buffer, JOB, 64);
 
   const control = new SharedArrayBuffer((CTL_WORKER + CTL_STRIDE * threads) * 4);
   const ctl = new Int32Array(control);
@@ -288,18 +260,19 @@ export function createWasmMatmul(options: { threads?: number } = {}): WasmMatmul
     }
   }
 
-  function ensureBytes(end: number): void {
-    if (end > MAX_PAGES * PAGE) throw new RangeError('wasm matmul: operands exceed the 4 GiB wasm memory');
-    const have = memory.buffer.byteLength;
-    if (end > have) memory.grow(Math.ceil((end - have) / PAGE));
-    if (f32.buffer.byteLength !== memory.buffer.byteLength) {
-      f32 = new Float32Array(memory.buffer);
-      i32 = new Int32Array(memory.buffer);
-    }
+  function set(field: number, value: number): void {
+    job[field >> 2] = value; // addresses >= 2^31 wrap; wasm reads them unsigned
   }
 
-  function set(field: number, value: number): void {
-    i32[(JOB + field) >> 2] = value; // addresses >= 2^31 wrap; wasm reads them unsigned
+  /** The byte address of `x` in the memory: in place, or a scratch copy (its first `len` floats). */
+  function place(x: Float32Array, len: number, copyIn: boolean, scratch: Float32Array[]): number {
+    const at = heap.address(x);
+    if (at !== undefined) return at;
+    const block = heap.alloc(len);
+    if (!block) throw new RangeError('wasm matmul: operands exceed the 4 GiB wasm memory');
+    scratch.push(block);
+    if (copyIn) block.set(x.length === len ? x : x.subarray(0, len));
+    return block.byteOffset;
   }
 
   function run(args: MatmulArgs): void {
@@ -310,30 +283,44 @@ export function createWasmMatmul(options: { threads?: number } = {}): WasmMatmul
     checkDim('m', m);
     checkDim('n', n);
     checkDim('k', k);
-    const aLen = batch * m * k;
-    const bLen = (bBatched ? batch : 1) * k * n;
-    const cLen = batch * m * n;
+    const aStride = args.aStride ?? m * k;
+    const bStride = args.bStride ?? k * n;
+    const cStride = args.cStride ?? m * n;
+    for (const [name, stride, min] of [['aStride', aStride, m * k], ['bStride', bStride, k * n], ['cStride', cStride, m * n]] as const) {
+      if (!Number.isInteger(stride) || stride < min) throw new RangeError(`wasm matmul: ${name} = ${stride} must be an integer >= ${min}`);
+    }
+    const packed = aStride === m * k && bStride === k * n && cStride === m * n;
+    const aLen = batch === 0 ? 0 : (batch - 1) * aStride + m * k;
+    const bLen = bBatched ? (batch === 0 ? 0 : (batch - 1) * bStride + k * n) : k * n;
+    const cLen = batch === 0 ? 0 : (batch - 1) * cStride + m * n;
     if (a.length < aLen) throw new RangeError(`wasm matmul: a has ${a.length} elements, needs ${aLen}`);
     if (b.length < bLen) throw new RangeError(`wasm matmul: b has ${b.length} elements, needs ${bLen}`);
     if (out.length < cLen) throw new RangeError(`wasm matmul: out has ${out.length} elements, needs ${cLen}`);
-    if (cLen === 0) return;
+    if (batch * m * n === 0) return;
     if (k === 0) {
-      if (!accumulate) out.fill(0, 0, cLen);
+      if (!accumulate) for (let z = 0; z < batch; z++) out.fill(0, z * cStride, z * cStride + m * n);
       return;
     }
 
     // A shared B with row-major A is one tall matrix: [batch*m, k] @ [k, n].
-    const fold = !bBatched && !transA && batch > 1;
+    const fold = packed && !bBatched && !transA && batch > 1;
     const eBatch = fold ? 1 : batch;
     const eM = fold ? batch * m : m;
 
-    const aOff = dataBase;
-    const bOff = align64(aOff + aLen * 4);
-    const cOff = align64(bOff + bLen * 4);
-    ensureBytes(cOff + cLen * 4);
-    f32.set(a.length === aLen ? a : a.subarray(0, aLen), aOff / 4);
-    f32.set(b.length === bLen ? b : b.subarray(0, bLen), bOff / 4);
-    if (accumulate) f32.set(out.length === cLen ? out : out.subarray(0, cLen), cOff / 4);
+    const scratch: Float32Array[] = [];
+    try {
+      // a strided out is copied in too: the gaps between its entries must come back unchanged
+      runPlaced(args, place(a, aLen, true, scratch), place(b, bLen, true, scratch), place(out, cLen, accumulate || !packed, scratch), eBatch, eM, [aStride, bStride, cStride]);
+      const cScratch = heap.address(out) === undefined ? scratch[scratch.length - 1]! : undefined;
+      if (cScratch) out.set(cScratch.subarray(0, cLen));
+    } finally {
+      for (const block of scratch) heap.free(block);
+    }
+  }
+
+  function runPlaced(args: MatmulArgs, aOff: number, bOff: number, cOff: number, eBatch: number, eM: number, [aStride, bStride, cStride]: readonly number[]): void {
+    const { batch, m, n, k, transA, transB, bBatched } = args;
+    const accumulate = args.accumulate === true;
 
     const ready: WorkerSlot[] = [];
     if (batch * m * n * k >= PARALLEL_MIN_MACS) {
@@ -353,14 +340,14 @@ export function createWasmMatmul(options: { threads?: number } = {}): WasmMatmul
     set(F.a, aOff);
     set(F.aRow, transA ? 4 : k * 4);
     set(F.aK, transA ? m * 4 : 4);
-    set(F.aBatch, m * k * 4);
+    set(F.aBatch, aStride! * 4);
     set(F.b, bOff);
     set(F.bK, transB ? 4 : n * 4);
     set(F.bCol, transB ? k * 4 : 4);
-    set(F.bBatch, bBatched ? k * n * 4 : 0);
+    set(F.bBatch, bBatched ? bStride! * 4 : 0);
     set(F.c, cOff);
     set(F.cRow, n * 4);
-    set(F.cBatch, m * n * 4);
+    set(F.cBatch, cStride! * 4);
     set(F.accumulate, accumulate ? 1 : 0);
 
     Atomics.store(ctl, CTL_DONE, 0);
@@ -383,7 +370,6 @@ export function createWasmMatmul(options: { threads?: number } = {}): WasmMatmul
       }
     }
     if (Atomics.load(ctl, CTL_ERROR) !== 0) throw new Error('wasm matmul: a worker thread failed');
-    out.set(f32.subarray(cOff / 4, cOff / 4 + cLen));
   }
 
   function destroy(): void {
@@ -404,5 +390,5 @@ export function createWasmMatmul(options: { threads?: number } = {}): WasmMatmul
     }
   }
 
-  return { run, threads: slots.length + 1, destroy, ready };
+  return { run, threads: slots.length + 1, destroy, ready, heap };
 }

@@ -659,4 +659,140 @@
         (local.get $ws))
       (br $next))
     (unreachable))
+
+  ;; ---- exp for attention's softmax -------------------------------------------------
+  ;;
+  ;; e^x for four lanes: x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor polynomial to
+  ;; degree 6 (truncation under 1.3e-7 relative, about one f32 ulp), times 2^n built in the
+  ;; exponent bits. x is clamped to [-87, 88.7] so that 2^n stays a normal f32: inputs below
+  ;; give ~1e-38 instead of 0, which no softmax sum notices.
+  (func $exp4 (param $x v128) (result v128)
+    (local $n v128) (local $r v128) (local $p v128)
+    (local.set $x (f32x4.min (f32x4.max (local.get $x) (f32x4.splat (f32.const -87)))
+                             (f32x4.splat (f32.const 88.7))))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504)))))
+    (local.set $r (f32x4.sub (f32x4.sub (local.get $x)
+                    (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693145751953125))))
+                    (f32x4.mul (local.get $n) (f32x4.splat (f32.const 1.428606765330187e-06)))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.0013888889)) (f32x4.mul (local.get $r) (f32x4.splat (f32.const 0.00019841270)))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.0083333333)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.041666667)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.16666667)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 0.5)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r) (local.get $p))))
+    (local.set $p (f32x4.add (f32x4.splat (f32.const 1)) (f32x4.mul (local.get $r) (local.get $p))))
+    (f32x4.mul (local.get $p)
+      (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127)))
+                 (i32.const 23))))
+
+  ;; x[i] = e^(x[i] * scale - shift) for i < n at byte address $ptr (any alignment); returns
+  ;; the sum of the results, accumulated in f64. A softmax row: shift = its max (or its
+  ;; log-sum-exp, to recompute probabilities in the backward pass).
+  (func (export "exp_shift") (param $ptr i32) (param $n i32) (param $scale f32) (param $shift f32) (result f64)
+    (local $end i32) (local $vend i32) (local $y v128) (local $acc v128) (local $vs v128) (local $vsh v128)
+    (local.set $vs (f32x4.splat (local.get $scale)))
+    (local.set $vsh (f32x4.splat (local.get $shift)))
+    (local.set $acc (f64x2.splat (f64.const 0)))
+    (local.set $end (i32.add (local.get $ptr) (i32.shl (local.get $n) (i32.const 2))))
+    (local.set $vend (i32.add (local.get $ptr) (i32.shl (i32.and (local.get $n) (i32.const -4)) (i32.const 2))))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $ptr) (local.get $vend)))
+        (local.set $y (call $exp4 (f32x4.sub (f32x4.mul (v128.load align=4 (local.get $ptr)) (local.get $vs)) (local.get $vsh))))
+        (v128.store align=4 (local.get $ptr) (local.get $y))
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.promote_low_f32x4 (local.get $y))))
+        (local.set $acc (f64x2.add (local.get $acc)
+          (f64x2.promote_low_f32x4 (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $y) (local.get $y)))))
+        (local.set $ptr (i32.add (local.get $ptr) (i32.const 16)))
+        (br $vec)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $ptr) (local.get $end)))
+        (local.set $y (call $exp4 (f32x4.sub (f32x4.mul (f32x4.splat (f32.load (local.get $ptr))) (local.get $vs)) (local.get $vsh))))
+        (f32.store (local.get $ptr) (f32x4.extract_lane 0 (local.get $y)))
+        (local.set $acc (f64x2.add (local.get $acc) (f64x2.promote_low_f32x4 (i8x16.shuffle 0 1 2 3 16 17 18 19 16 17 18 19 16 17 18 19 (local.get $y) (v128.const i32x4 0 0 0 0)))))
+        (local.set $ptr (i32.add (local.get $ptr) (i32.const 4)))
+        (br $tail)))
+    (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc))))
+
+  ;; ---- SwiGLU: silu(gate) * up, and its gradients ---------------------------------------
+  ;;
+  ;; sigmoid(g) = 1 / (1 + e^-g) with $exp4; lanes past n (the tail) go through the same
+  ;; four-lane code one element at a time.
+
+  (func $sigmoid4 (param $g v128) (result v128)
+    (f32x4.div (f32x4.splat (f32.const 1))
+      (f32x4.add (f32x4.splat (f32.const 1)) (call $exp4 (f32x4.neg (local.get $g))))))
+
+  ;; out = g * sigmoid(g) * u over n floats (byte addresses).
+  (func (export "swiglu") (param $g i32) (param $u i32) (param $out i32) (param $n i32)
+    (local $i i32) (local $vn i32) (local $x v128)
+    (local.set $vn (i32.and (local.get $n) (i32.const -4)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $i) (local.get $vn)))
+        (local.set $x (v128.load align=4 (local.get $g)))
+        (v128.store align=4 (local.get $out)
+          (f32x4.mul (f32x4.mul (local.get $x) (call $sigmoid4 (local.get $x))) (v128.load align=4 (local.get $u))))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $u (i32.add (local.get $u) (i32.const 16)))
+        (local.set $out (i32.add (local.get $out) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vec)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $i) (local.get $n)))
+        (local.set $x (f32x4.splat (f32.load (local.get $g))))
+        (f32.store (local.get $out) (f32x4.extract_lane 0
+          (f32x4.mul (f32x4.mul (local.get $x) (call $sigmoid4 (local.get $x))) (f32x4.splat (f32.load (local.get $u))))))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $u (i32.add (local.get $u) (i32.const 4)))
+        (local.set $out (i32.add (local.get $out) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tail))))
+
+  ;; dGate = dy * u * s * (1 + g * (1 - s)), dUp = dy * g * s, s = sigmoid(g), for four lanes:
+  ;; stores both at the given addresses.
+  (func $swiglu_backward4 (param $x v128) (param $u v128) (param $dy v128) (param $dg i32) (param $du i32) (param $lanes i32)
+    (local $s v128) (local $a v128) (local $b v128)
+    (local.set $s (call $sigmoid4 (local.get $x)))
+    (local.set $a (f32x4.mul (f32x4.mul (f32x4.mul (local.get $dy) (local.get $u)) (local.get $s))
+      (f32x4.add (f32x4.splat (f32.const 1))
+        (f32x4.mul (local.get $x) (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $s))))))
+    (local.set $b (f32x4.mul (f32x4.mul (local.get $dy) (local.get $x)) (local.get $s)))
+    (if (i32.eq (local.get $lanes) (i32.const 4))
+      (then
+        (v128.store align=4 (local.get $dg) (local.get $a))
+        (v128.store align=4 (local.get $du) (local.get $b)))
+      (else
+        (f32.store (local.get $dg) (f32x4.extract_lane 0 (local.get $a)))
+        (f32.store (local.get $du) (f32x4.extract_lane 0 (local.get $b))))))
+
+  (func (export "swiglu_backward") (param $g i32) (param $u i32) (param $dy i32) (param $dg i32) (param $du i32) (param $n i32)
+    (local $i i32) (local $vn i32)
+    (local.set $vn (i32.and (local.get $n) (i32.const -4)))
+    (block $done
+      (loop $vec
+        (br_if $done (i32.ge_u (local.get $i) (local.get $vn)))
+        (call $swiglu_backward4 (v128.load align=4 (local.get $g)) (v128.load align=4 (local.get $u)) (v128.load align=4 (local.get $dy))
+          (local.get $dg) (local.get $du) (i32.const 4))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (local.set $u (i32.add (local.get $u) (i32.const 16)))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 16)))
+        (local.set $dg (i32.add (local.get $dg) (i32.const 16)))
+        (local.set $du (i32.add (local.get $du) (i32.const 16)))
+        (local.set $i (i32.add (local.get $i) (i32.const 4)))
+        (br $vec)))
+    (block $tail_done
+      (loop $tail
+        (br_if $tail_done (i32.ge_u (local.get $i) (local.get $n)))
+        (call $swiglu_backward4 (f32x4.splat (f32.load (local.get $g))) (f32x4.splat (f32.load (local.get $u))) (f32x4.splat (f32.load (local.get $dy)))
+          (local.get $dg) (local.get $du) (i32.const 1))
+        (local.set $g (i32.add (local.get $g) (i32.const 4)))
+        (local.set $u (i32.add (local.get $u) (i32.const 4)))
+        (local.set $dy (i32.add (local.get $dy) (i32.const 4)))
+        (local.set $dg (i32.add (local.get $dg) (i32.const 4)))
+        (local.set $du (i32.add (local.get $du) (i32.const 4)))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $tail))))
 )

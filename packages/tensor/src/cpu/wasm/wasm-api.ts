@@ -32,3 +32,10 @@ export function wasmApi(): WasmApi | undefined {
   const api = (globalThis as { WebAssembly?: WasmApi }).WebAssembly;
   return typeof api === 'object' && api !== null ? api : undefined;
 }
+
+/** The WebAssembly API, or an error where there is none (callers check availability first). */
+export function api(): WasmApi {
+  const wasm = wasmApi();
+  if (!wasm) throw new Error('wasm matmul: WebAssembly is unavailable');
+  return wasm;
+}
