@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { lossSpikes, verdicts } from './claims.js';
+import { tokenizer } from './pipeline.js';
 import { main } from './cli.js';
 import { TINY_SCALE } from './scale.js';
 import { greaterThan, summarize } from './verdict.js';
@@ -22,6 +23,14 @@ describe('verdicts', () => {
     const flat = Array.from({ length: 50 }, () => 1);
     expect(lossSpikes(flat)).toBe(0);
     expect(lossSpikes(flat.map((v, i) => (i === 30 || i === 40 ? 2 : v)))).toBe(2);
+  });
+});
+
+describe('the answer scorer', () => {
+  it('reads ten distinct digit tokens (not the BOS the tokenizer adds by default)', () => {
+    const ids = Array.from({ length: 10 }, (_, d) => tokenizer.encode(String(d), { bos: false, eos: false }).at(-1)!);
+    expect(new Set(ids).size).toBe(10);
+    expect(ids).not.toContain(tokenizer.bosId);
   });
 });
 

@@ -120,10 +120,11 @@ export async function postTrain(weights: Map<string, Tensor>, scale: Scale, seed
  * over the digits 0..9 per problem, in the order given.
  */
 export async function digitLogProbs(model: RecurrentLM, problems: readonly WalkProblem[], recurrence: number, seed: number): Promise<Float64Array[]> {
-  const digitIds = Array.from({ length: 10 }, (_, d) => tokenizer.encode(String(d))[0]!);
+  // the digit's own id (encode adds no BOS/EOS unless asked)
+  const digitIds = Array.from({ length: 10 }, (_, d) => tokenizer.encode(String(d), { bos: false, eos: false }).at(-1)!);
   const out: Float64Array[] = new Array(problems.length);
   const byLength = new Map<number, number[]>();
-  const encoded = problems.map((p) => tokenizer.encode(`Q: ${p.question}\nA: `, { bos: true }));
+  const encoded = problems.map((p) => tokenizer.encode(`Q: ${p.question}\nA: `, { bos: true, eos: false }));
   encoded.forEach((ids, i) => byLength.set(ids.length, [...(byLength.get(ids.length) ?? []), i]));
   for (const [length, indices] of byLength) {
     for (let start = 0; start < indices.length; start += 64) {
