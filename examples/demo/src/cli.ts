@@ -3,13 +3,14 @@ import { parseArgs } from 'node:util';
 import { isRRError } from '@rr/tensor';
 import { DEMO_CONFIG, type DemoConfig, TINY_CONFIG } from './config.js';
 import { runDemo } from './demo.js';
+import { hardestGain } from './table.js';
 
 const USAGE = `pnpm demo [--out DIR] [--seed N] [--threads N] [--tiny]
 
 The retrofitted-recurrence demo on 2 CPU cores, no downloads: pretrain a small Llama on
 walks over 0..9 with walls, retrofit it (prelude / recurrent block / coda), post-train with the
 recurrence curriculum and Muon, and evaluate with the GSM8K harness at r = 1, 2, 4, 8, 16
-against the static model trained for the same number of steps.
+against the static model trained with the same training FLOPs and the best simple heuristic.
 
   --out DIR     report folder (default reports/demo)
   --seed N      seed of the data, the weights and the sampler (default ${DEMO_CONFIG.seed})
@@ -53,14 +54,17 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
   try {
     const result = await runDemo(config, { outDir: args.out });
     const s = result.seconds;
-    console.log(`\nGSM8K harness (gsm8k-cot, 0-shot, greedy, flexible-extract exact match) on ${result.rows[0]?.n ?? 0} held-out walks:\n`);
+    const p = result.phases;
+    console.log(`\nseed ${config.seed}: GSM8K harness (gsm8k-cot, 0-shot, greedy, flexible-extract exact match) on ${result.rows[0]?.n ?? 0} held-out walks (${result.split} split):\n`);
     console.log(result.table);
-    console.log(`static: the pretrained model trained on for the same ${config.postTrain.steps} steps as the recurrent post-training; depth = layers run per token (P + R*r + C).`);
+    console.log(`heuristic: ${result.heuristic} (the best simple rule on the validation split, no model). static: the pretrained model trained on with the recurrent post-training's FLOPs (${p.static.flops.toExponential(3)} in ${p.static.steps} steps vs ${p.recurrent.flops.toExponential(3)} in ${p.recurrent.steps}). depth = layers run per token (P + R*r + C).`);
+    const gain = hardestGain(result.rows, config.task.testMoves, 1, 8);
+    if (gain !== undefined) console.log(`hardest problems (${Math.max(...config.task.testMoves)} moves): r = 8 is ${gain >= 0 ? '+' : ''}${gain.toFixed(1)} points against r = 1.`);
     const here = (p: string): string => {
       const r = relative(process.cwd(), p);
       return r.startsWith('..') ? p : r || '.';
     };
-    console.log(`report: ${here(result.files.html)} (chart ${here(result.files.svg)}, data ${here(result.files.json)}, ${here(result.files.summary)})`);
+    console.log(`report: ${here(result.files.demoHtml)} (harness report ${here(result.files.html)}, chart ${here(result.files.svg)}, data ${here(result.files.json)}, ${here(result.files.summary)})`);
     console.log(`time: pretrain ${s.pretrain.toFixed(0)}s, recurrent post-training ${s.postTrain.toFixed(0)}s, static training ${s.staticTrain.toFixed(0)}s, evaluation ${s.eval.toFixed(0)}s, total ${s.total.toFixed(0)}s`);
     return 0;
   } catch (e) {

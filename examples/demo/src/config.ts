@@ -44,33 +44,37 @@ export interface DemoConfig {
     readonly backpropDepth: number;
   };
   readonly eval: { readonly recurrences: readonly number[]; readonly maxNewTokens: number };
+  /** The split the table is measured on: `test` (default) or `validation` (for choosing settings). */
+  readonly evalSplit?: 'test' | 'validation';
   /** CPU threads for matmul (default: all cores). */
   readonly threads?: number;
 }
 
 /**
- * The tuned demo: about 7 minutes on 2 CPU cores. A 3-layer static model is cut into (1,1,1); the
- * adapter starts as docs/method.md's "embed" init (x = e: at r = 1 with s0 = 0 the model is the
- * pretrained one), and post-training at M = 32 (the paper's largest mean recurrence) with truncated
- * backprop depth 8 teaches the block to be iterated; the static copy trains for the same 600 steps
- * at the same learning rates. Moves of 1-3 steps keep walls rare enough that the answer depends on
- * the whole chain (with 1-5, the last moves alone gave most answers and depth hardly mattered).
+ * The demo (chosen before any test-split run; checked on the validation split of seed 1). A
+ * 3-layer static model pretrained on walks of 1-8 moves is cut into (1,1,1); the adapter keeps
+ * PyTorch's default init (docs/method.md's default), and post-training at a mean recurrence M = 8 (the
+ * Poisson-lognormal sampler, linear curriculum over the first quarter, truncated backprop depth 8)
+ * trains the block to be iterated about 8 times (as many as the longest trained walk has moves). The
+ * test has walks of up to 12 moves, longer than any trained on. Seeds 1-3 measured r = 8 against
+ * r = 1 at 12 moves: +2.7, +1.3, -5.3 points (the root README has the tables). The static copy trains on with the
+ * recurrent post-training's FLOPs at the same learning rates.
  */
 export const DEMO_CONFIG: DemoConfig = {
   seed: 1,
-  task: { trainSize: 60_000, trainMoves: [1, 6], testMoves: [2, 4, 6, 8], testPerMoves: 200, maxStep: 3 },
+  task: { trainSize: 60_000, trainMoves: [1, 8], testMoves: [2, 4, 6, 8, 10, 12], testPerMoves: 150, maxStep: 3 },
   model: { hiddenSize: 32, numLayers: 3, numHeads: 2, intermediateSize: 128, initStd: 0.1 },
   plan: '1,1,1',
-  adapterInit: 'embed',
+  adapterInit: 'default',
   initScale: 'width',
   seq: 64,
   batch: 16,
   pretrain: { steps: 1200, muonLr: 0.02, adamLr: 0.01 },
   postTrain: {
-    steps: 600,
+    steps: 400,
     muonLr: 0.01,
     adamLr: 0.005,
-    curriculum: { kind: 'linear', maxMean: 32, warmupFraction: 0.25 },
+    curriculum: { kind: 'linear', maxMean: 8, warmupFraction: 0.25 },
     backpropDepth: 8,
   },
   eval: { recurrences: [1, 2, 4, 8, 16], maxNewTokens: 4 },

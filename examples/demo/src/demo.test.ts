@@ -33,8 +33,10 @@ describe('the walk task', () => {
     const a = makeSplits(options);
     const b = makeSplits(options);
     expect(a).toEqual(b);
-    const held = new Set(a.test.map((p) => p.question));
+    const held = new Set([...a.test, ...a.validation].map((p) => p.question));
     expect(a.train.some((p) => held.has(p.question))).toBe(false);
+    expect(a.validation.map((p) => p.moves)).toEqual(a.test.map((p) => p.moves));
+    expect(a.validation).not.toEqual(a.test);
     expect(a.test.map((p) => p.moves)).toEqual([...Array(30).fill(1), ...Array(30).fill(2), ...Array(30).fill(3)]);
     expect(makeSplits({ ...options, seed: 6 }).test).not.toEqual(a.test);
   });
@@ -59,7 +61,7 @@ describe('runDemo at toy scale', () => {
     const out = join(root, 'demo');
     const lines: string[] = [];
     const result = await runDemo(TINY_CONFIG, { outDir: out, log: (l) => lines.push(l) });
-    for (const f of [result.files.json, result.files.svg, result.files.html, result.files.summary, result.files.staticReport]) expect(existsSync(f)).toBe(true);
+    for (const f of [result.files.json, result.files.svg, result.files.html, result.files.summary, result.files.staticReport, result.files.demoHtml]) expect(existsSync(f)).toBe(true);
     for (const d of ['pretrained', 'recurrent', 'static']) expect(existsSync(join(out, 'models', d, 'model.safetensors'))).toBe(true);
     expect(lines.some((l) => l.includes('[pretrain static]'))).toBe(true);
     expect(lines.some((l) => l.includes('[post-train recurrent]'))).toBe(true);
@@ -72,7 +74,17 @@ describe('runDemo at toy scale', () => {
     expect(report.static_baseline).toBeLessThanOrEqual(1);
     expect(readFileSync(result.files.svg, 'utf8')).toContain('<svg');
 
-    expect(result.rows.map((r) => `${r.model}@${r.recurrence}`)).toEqual(['static@1', ...TINY_CONFIG.eval.recurrences.map((r) => `recurrent@${r}`)]);
+    expect(result.rows.map((r) => `${r.model}@${r.recurrence}`)).toEqual(['heuristic@0', 'static@1', ...TINY_CONFIG.eval.recurrences.map((r) => `recurrent@${r}`)]);
+    // the static baseline got the recurrent post-training's FLOPs: at least as many, at most one step more
+    const { recurrent, static: stat } = result.phases;
+    expect(recurrent.flops).toBeGreaterThan(0);
+    expect(stat.flops).toBeGreaterThanOrEqual(recurrent.flops);
+    expect(stat.flops - recurrent.flops).toBeLessThan(stat.flops / stat.steps);
+    expect(stat.loss.length).toBeGreaterThan(0);
+    const page = readFileSync(result.files.demoHtml, 'utf8');
+    expect(page).toContain(`seed ${TINY_CONFIG.seed}`);
+    expect(page).toContain('training FLOPs');
+    expect(page).not.toContain('strict');
     for (const row of result.rows) {
       expect(row.accuracy).toBeGreaterThanOrEqual(0);
       expect(row.accuracy).toBeLessThanOrEqual(1);

@@ -5,11 +5,13 @@ import { CharTokenizer, type ModelConfig, RecurrentLM, S0_STD, initializeWeights
 import { retrofit, saveModelFolder } from '@rr/surgery';
 import { MuonWithAdamW, warmupStableDecay } from '@rr/muon';
 import { PoissonLognormalSampler, type RecurrenceSampler, type Schedule, recurrenceCurriculum } from '@rr/curriculum';
-import { TokenPacker, Trainer } from '@rr/train';
+import { TokenPacker, Trainer, formatFlops, partParams, stepsForBudget, trainingFlops } from '@rr/train';
 import { type Gsm8kReport, type RecurrenceResult, accuracyOf, evaluateGsm8k, modelGenerator, readSampleLog } from '@rr/eval-gsm8k';
 import type { DemoConfig } from './config.js';
 import { TRAINING_PROMPT, TRAINING_COMPLETION, WALK_ALPHABET, type WalkProblem, makeSplits, trainingText } from './task.js';
 import { renderDemoTable } from './table.js';
+import { bestHeuristic, heuristicAccuracy, heuristics } from './heuristics.js';
+import { renderDemoHtml } from './report.js';
 
 export interface RunDemoOptions {
   /** Report folder (created; the demo's own earlier outputs in it are replaced). */
@@ -22,7 +24,8 @@ export interface RunDemoOptions {
 
 /** One row of the demo's table: a model at a recurrence, overall and per difficulty. */
 export interface DemoRow {
-  readonly model: 'static' | 'recurrent';
+  /** `heuristic`: the best simple rule (chosen on the validation split), no model. */
+  readonly model: 'heuristic' | 'static' | 'recurrent';
   readonly recurrence: number;
   /** Effective depth in layers: P + R*r + C (the static model: its layer count). */
   readonly depth: number;
@@ -30,17 +33,30 @@ export interface DemoRow {
   /** flexible-extract exact match, 0..1 (the harness's headline metric). */
   readonly accuracy: number;
   readonly stderr: number | null;
-  /** strict-match ("The answer is N."), 0..1. */
-  readonly strict: number;
   /** Accuracy per number of moves. */
   readonly byMoves: Readonly<Record<string, number>>;
 }
 
+/** One training phase's record: FLOPs spent, steps, wall time and the loss curve against FLOPs. */
+export interface PhaseRecord {
+  readonly label: string;
+  readonly steps: number;
+  readonly flops: number;
+  readonly seconds: number;
+  /** (training FLOPs so far in the phase, mean loss over the steps since the previous point). */
+  readonly loss: readonly { readonly flops: number; readonly loss: number }[];
+}
+
 export interface DemoResult {
   readonly rows: readonly DemoRow[];
+  /** The heuristic shown in the table and its name. */
+  readonly heuristic: string;
+  readonly phases: { readonly pretrain: PhaseRecord; readonly recurrent: PhaseRecord; readonly static: PhaseRecord };
+  /** The split the table was measured on ('test' unless a config asks for validation). */
+  readonly split: 'test' | 'validation';
   /** The table printed at the end. */
   readonly table: string;
-  readonly files: { readonly json: string; readonly svg: string; readonly html: string; readonly summary: string; readonly staticReport: string };
+  readonly files: { readonly json: string; readonly svg: string; readonly html: string; readonly summary: string; readonly staticReport: string; readonly demoHtml: string };
   readonly seconds: { readonly pretrain: number; readonly postTrain: number; readonly staticTrain: number; readonly eval: number; readonly total: number };
 }
 
@@ -48,7 +64,7 @@ export interface DemoResult {
 const HUGINN_WIDTH = 5280;
 
 /** What the demo writes into outDir; cleared before a run so a rerun never resumes an old evaluation. */
-const OUTPUTS = ['samples.jsonl', 'run.json', 'report.json', 'accuracy.svg', 'report.html', 'demo.json', 'static', 'data', 'models'];
+const OUTPUTS = ['samples.jsonl', 'run.json', 'report.json', 'accuracy.svg', 'report.html', 'demo.json', 'demo.html', 'static', 'data', 'models'];
 
 /**
  * The paper's story at toy scale: pretrain a small static Llama on the walk task, retrofit it into
@@ -65,13 +81,18 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
   const backend = options.backend ?? createCpuBackend(config.threads ? { threads: config.threads } : {});
   try {
     // ---- data
-    const { train, test } = makeSplits({ seed: config.seed, ...config.task });
+    const { train, validation, test: testSplit } = makeSplits({ seed: config.seed, ...config.task });
+    const split = config.evalSplit ?? 'test';
+    const test = split === 'test' ? testSplit : validation;
     const dataDir = join(outDir, 'data');
     mkdirSync(dataDir, { recursive: true });
     const trainPath = join(dataDir, 'train.jsonl');
     writeJsonl(trainPath, train.map((p) => ({ question: p.question, answer: p.answer, final: p.final, moves: p.moves, text: trainingText(p) })));
-    writeJsonl(join(dataDir, 'test.jsonl'), test.map((p) => ({ question: p.question, answer: p.answer, moves: p.moves })));
-    log(`task: walks on 0..9 with walls, ${train.length} training problems (${config.task.trainMoves.join('-')} moves), ${test.length} test problems (${config.task.testMoves.join(', ')} moves), e.g. ${JSON.stringify(test[test.length - 1]!.question)} -> ${test[test.length - 1]!.final}`);
+    writeJsonl(join(dataDir, 'test.jsonl'), testSplit.map((p) => ({ question: p.question, answer: p.answer, moves: p.moves })));
+    writeJsonl(join(dataDir, 'validation.jsonl'), validation.map((p) => ({ question: p.question, answer: p.answer, moves: p.moves })));
+    log(`task: walks on 0..9 with walls, ${train.length} training problems (${config.task.trainMoves.join('-')} moves), ${test.length} ${split} problems (${config.task.testMoves.join(', ')} moves), e.g. ${JSON.stringify(test[test.length - 1]!.question)} -> ${test[test.length - 1]!.final}`);
+    // the heuristic is chosen on the validation split, then measured on the evaluated one
+    const heuristic = bestHeuristic(heuristics(train), validation);
 
     const tokenizer = new CharTokenizer(WALK_ALPHABET);
     const modelConfig = makeModelConfig(config, tokenizer);
@@ -82,9 +103,7 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
     // ---- 1. pretrain the static model from random weights
     const base = new RecurrentLM(modelConfig, initializeWeights(modelConfig, backend, { seed: config.seed, std: config.model.initStd }));
     log(`model: Llama ${config.model.numLayers} layers, hidden ${config.model.hiddenSize}, ${config.model.numHeads} heads, ${countParams(base)} parameters, char vocabulary of ${tokenizer.vocabSize}`);
-    let t = performance.now();
-    await train_(base, packer(), config, { label: 'pretrain static', steps: config.pretrain.steps, muonLr: config.pretrain.muonLr, adamLr: config.pretrain.adamLr }, log);
-    const pretrainSeconds = (performance.now() - t) / 1000;
+    const pretrain = await train_(base, packer(), config, { label: 'pretrain static', steps: config.pretrain.steps, muonLr: config.pretrain.muonLr, adamLr: config.pretrain.adamLr }, log);
     await saveModelFolder(join(outDir, 'models', 'pretrained'), base, { force: true });
 
     // the static baseline continues from a copy of the pretrained weights
@@ -96,11 +115,10 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
     const { prelude, block, coda } = r.model.structure;
     log(`surgery: plan ${config.plan} -> prelude ${prelude.length}, block ${block.length} (recurrent), coda ${coda.length} layers; adapter init "${config.adapterInit}"; initial state std ${(S0_STD * initScale).toPrecision(3)}; dropped ${r.report.dropped.length ? r.report.dropped.join(', ') : 'none'}`);
 
-    // ---- 3. post-train: recurrent with the curriculum, static for the same number of steps
+    // ---- 3. post-train: recurrent with the curriculum; static with the same training FLOPs
     const post = config.postTrain;
     const curriculum = recurrenceCurriculum({ ...post.curriculum, totalSteps: post.steps });
-    t = performance.now();
-    await train_(r.model, packer(), config, {
+    const recurrent = await train_(r.model, packer(), config, {
       label: 'post-train recurrent',
       steps: post.steps,
       muonLr: post.muonLr,
@@ -108,15 +126,16 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
       sampler: new PoissonLognormalSampler({ seed: config.seed, backpropDepth: post.backpropDepth }),
       curriculum,
     }, log);
-    const postSeconds = (performance.now() - t) / 1000;
-    t = performance.now();
-    await train_(staticModel, packer(), config, { label: 'train static (same steps)', steps: post.steps, muonLr: post.muonLr, adamLr: post.adamLr }, log);
-    const staticSeconds = (performance.now() - t) / 1000;
+    // the static baseline gets the recurrent post-training's FLOPs (its steps all cost the same)
+    const staticStepFlops = trainingFlops(partParams(staticModel), config.batch * config.seq, 0, 0);
+    const staticSteps = stepsForBudget(recurrent.flops, staticStepFlops);
+    log(`FLOP-matched static baseline: ${formatFlops(recurrent.flops)} training FLOPs of the recurrent post-training = ${staticSteps} static steps of ${formatFlops(staticStepFlops)}`);
+    const staticRun = await train_(staticModel, packer(), config, { label: 'train static (same FLOPs)', steps: staticSteps, muonLr: post.muonLr, adamLr: post.adamLr, flopsBudget: recurrent.flops }, log);
     await saveModelFolder(join(outDir, 'models', 'recurrent'), r.model, { force: true, origin: r.origin, adapterInit: r.adapterInit, basePlan: r.plan });
     await saveModelFolder(join(outDir, 'models', 'static'), staticModel, { force: true });
 
     // ---- 4. evaluate with the GSM8K harness
-    t = performance.now();
+    const t = performance.now();
     const common = {
       samples: test,
       task: 'gsm8k-cot' as const,
@@ -146,22 +165,29 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
     });
     const evalSeconds = (performance.now() - t) / 1000;
 
-    // ---- 5. the table
+    // ---- 5. the table: heuristic, static, recurrent at each r, per difficulty
     const rows: DemoRow[] = [
+      heuristicRow(heuristic, test),
       ...(await rowsOf(staticEval.report, join(staticDir, 'samples.jsonl'), test, 'static', () => staticModel.config.numLayers)),
       ...(await rowsOf(recurrentEval.report, join(outDir, 'samples.jsonl'), test, 'recurrent', (rec) => r.model.depth(rec))),
     ];
     const table = renderDemoTable(rows, config.task.testMoves);
     const total = (performance.now() - began) / 1000;
-    const seconds = { pretrain: pretrainSeconds, postTrain: postSeconds, staticTrain: staticSeconds, eval: evalSeconds, total };
+    const seconds = { pretrain: pretrain.seconds, postTrain: recurrent.seconds, staticTrain: staticRun.seconds, eval: evalSeconds, total };
+    const phases = { pretrain, recurrent, static: staticRun };
     const summary = join(outDir, 'demo.json');
-    writeText(summary, JSON.stringify({ config, rows, seconds, report: 'report.json', static_report: 'static/report.json' }, null, 2) + '\n');
+    writeText(summary, JSON.stringify({ seed: config.seed, split, config, heuristic: heuristic.name, rows, seconds, training_flops: { pretrain: pretrain.flops, recurrent: recurrent.flops, static: staticRun.flops }, phases, report: 'report.json', static_report: 'static/report.json' }, null, 2) + '\n');
+    const demoHtml = join(outDir, 'demo.html');
+    writeText(demoHtml, renderDemoHtml({ config, rows, phases, seconds, heuristic: heuristic.name, split, table }));
     staticModel.dispose();
     r.model.dispose();
     return {
       rows,
       table,
-      files: { json: recurrentEval.files.json, svg: recurrentEval.files.svg, html: recurrentEval.files.html, summary, staticReport: staticEval.files.json },
+      heuristic: heuristic.name,
+      phases,
+      split,
+      files: { json: recurrentEval.files.json, svg: recurrentEval.files.svg, html: recurrentEval.files.html, summary, staticReport: staticEval.files.json, demoHtml },
       seconds,
     };
   } finally {
@@ -196,10 +222,11 @@ interface PhaseOptions {
   adamLr: number;
   sampler?: RecurrenceSampler;
   curriculum?: Schedule;
+  flopsBudget?: number;
 }
 
 /** One training phase with the paper's optimizer (Muon + AdamW) and a warmup-stable-decay LR. */
-async function train_(model: RecurrentLM, data: TokenPacker, config: DemoConfig, phase: PhaseOptions, log: (line: string) => void): Promise<void> {
+async function train_(model: RecurrentLM, data: TokenPacker, config: DemoConfig, phase: PhaseOptions, log: (line: string) => void): Promise<PhaseRecord> {
   const optimizer = new MuonWithAdamW({ muon: { lr: phase.muonLr }, adamw: { lr: phase.adamLr } });
   const trainer = new Trainer({
     model,
@@ -212,23 +239,35 @@ async function train_(model: RecurrentLM, data: TokenPacker, config: DemoConfig,
     batch: config.batch,
     seed: config.seed,
     phase: phase.label,
+    ...(phase.flopsBudget !== undefined ? { flopsBudget: phase.flopsBudget } : {}),
   });
   const began = performance.now();
   let lastLog = began;
   let lossSum = 0;
   let lossCount = 0;
   let rSum = 0;
-  for (let step = 1; step <= phase.steps; step++) {
+  const curve: { flops: number; loss: number }[] = [];
+  let curveSum = 0;
+  let curveCount = 0;
+  const every = Math.max(1, Math.round(phase.steps / 60));
+  for (let step = 1; step <= phase.steps && !trainer.budgetReached; step++) {
     const m = await trainer.trainStep();
+    curveSum += m.loss;
+    curveCount++;
+    if (step % every === 0 || step === phase.steps || trainer.budgetReached) {
+      curve.push({ flops: m.total_flops, loss: curveSum / curveCount });
+      curveSum = 0;
+      curveCount = 0;
+    }
     lossSum += m.loss;
     lossCount++;
     rSum += m.r.reduce((a, b) => a + b, 0) / m.r.length;
     const now = performance.now();
-    if (now - lastLog > 5000 || step === phase.steps) {
+    if (now - lastLog > 5000 || step === phase.steps || trainer.budgetReached) {
       const elapsed = (now - began) / 1000;
       const eta = (elapsed / step) * (phase.steps - step);
       const rPart = model.isRecurrent ? ` mean r ${(rSum / lossCount).toFixed(1)} (curriculum m ${m.mean_recurrence})` : '';
-      log(`[${phase.label}] step ${step}/${phase.steps} loss ${(lossSum / lossCount).toFixed(3)}${rPart} ${m.tokens_per_s.toFixed(0)} tok/s elapsed ${elapsed.toFixed(0)}s ETA ${eta.toFixed(0)}s`);
+      log(`[${phase.label}] step ${step}/${phase.steps} loss ${(lossSum / lossCount).toFixed(3)}${rPart} FLOPs ${formatFlops(m.total_flops)} ${m.tokens_per_s.toFixed(0)} tok/s elapsed ${elapsed.toFixed(0)}s ETA ${eta.toFixed(0)}s`);
       lastLog = now;
       lossSum = 0;
       lossCount = 0;
@@ -236,6 +275,17 @@ async function train_(model: RecurrentLM, data: TokenPacker, config: DemoConfig,
     }
   }
   optimizer.dispose();
+  return { label: phase.label, steps: trainer.step, flops: trainer.flops, seconds: (performance.now() - began) / 1000, loss: curve };
+}
+
+function heuristicRow(h: { name: string; answer(q: string): number }, test: readonly WalkProblem[]): DemoRow {
+  const byMoves: Record<string, number> = {};
+  for (const moves of [...new Set(test.map((p) => p.moves))].sort((a, b) => a - b)) {
+    byMoves[moves] = heuristicAccuracy(h, test.filter((p) => p.moves === moves));
+  }
+  const correct = test.map((p) => h.answer(p.question) === p.final);
+  const { accuracy, stderr } = accuracyOf(correct);
+  return { model: 'heuristic', recurrence: 0, depth: 0, n: test.length, accuracy, stderr, byMoves };
 }
 
 function progress(log: (line: string) => void, label: string, recurrences: readonly number[]): (p: { recurrence: number; done: number; total: number }) => void {
@@ -262,7 +312,7 @@ async function rowsOf(report: Gsm8kReport, samplesPath: string, test: readonly W
       groups.set(moves, g);
     }
     for (const [moves, g] of [...groups].sort((a, b) => a[0] - b[0])) byMoves[moves] = accuracyOf(g).accuracy;
-    return { model, recurrence: res.recurrence, depth: depth(res.recurrence), n: res.n, accuracy: res.flexible, stderr: res.stderr, strict: res.strict, byMoves };
+    return { model, recurrence: res.recurrence, depth: depth(res.recurrence), n: res.n, accuracy: res.flexible, stderr: res.stderr, byMoves };
   });
 }
 

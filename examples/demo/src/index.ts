@@ -3,3 +3,6 @@ export { type DemoResult, type DemoRow, type RunDemoOptions, runDemo, makeModelC
 export { renderDemoTable } from './table.js';
 export { type WalkProblem, type WalkOptions, type SplitOptions, walkProblem, makeSplits, trainingText, TRAINING_PROMPT, TRAINING_COMPLETION, WALK_ALPHABET, WALK_MIN, WALK_MAX } from './task.js';
 export { main } from './cli.js';
+export { type Series, type ChartSpec, PALETTE, renderLineChart, wrapText } from './chart.js';
+export { type Heuristic, heuristics, bestHeuristic, heuristicAccuracy } from './heuristics.js';
+export { hardestGain } from './table.js';

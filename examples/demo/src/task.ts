@@ -87,21 +87,27 @@ export interface SplitOptions {
 }
 
 /**
- * Train and test splits from one seed. The test split is drawn first from its own stream and the
- * training problems skip any test question, so no test question is ever trained on.
+ * Train, validation and test splits from one seed. Validation and test are drawn first, each from
+ * its own stream, with the same difficulties; the training problems skip any of their questions, so
+ * none is ever trained on. Choices (settings, the heuristic) are made on validation, never on test.
  */
-export function makeSplits(options: SplitOptions): { train: WalkProblem[]; test: WalkProblem[] } {
+export function makeSplits(options: SplitOptions): { train: WalkProblem[]; validation: WalkProblem[]; test: WalkProblem[] } {
   const [lo, hi] = options.trainMoves;
   if (!(Number.isInteger(lo) && Number.isInteger(hi) && lo >= 1 && hi >= lo)) {
     throw new RRError('BAD_ARGUMENT', `makeSplits: trainMoves = [${lo}, ${hi}] must be integers with 1 <= min <= max.`);
   }
   const root = Rng.fromSeed(options.seed);
-  const testRng = root.stream('walk-test');
-  const test: WalkProblem[] = [];
-  for (const moves of options.testMoves) {
-    for (let i = 0; i < options.testPerMoves; i++) test.push(walkProblem(testRng, moves, options));
-  }
-  const held = new Set(test.map((p) => p.question));
+  const heldOut = (name: string): WalkProblem[] => {
+    const rng = root.stream(name);
+    const out: WalkProblem[] = [];
+    for (const moves of options.testMoves) {
+      for (let i = 0; i < options.testPerMoves; i++) out.push(walkProblem(rng, moves, options));
+    }
+    return out;
+  };
+  const test = heldOut('walk-test');
+  const validation = heldOut('walk-validation');
+  const held = new Set([...test, ...validation].map((p) => p.question));
   const trainRng = root.stream('walk-train');
   const train: WalkProblem[] = [];
   let attempts = 0;
@@ -112,5 +118,5 @@ export function makeSplits(options: SplitOptions): { train: WalkProblem[]; test:
     const p = walkProblem(trainRng, lo + trainRng.integer(hi - lo + 1), options);
     if (!held.has(p.question)) train.push(p);
   }
-  return { train, test };
+  return { train, validation, test };
 }

@@ -7,7 +7,7 @@ import { afterAll } from 'vitest';
  * (lavapipe on CI). Without an adapter WebGPU is reported as a visible skip, except on CI
  * (CI=true), where it fails: CI is where it is promised to run.
  */
-export const NO_ADAPTER = 'no WebGPU adapter on this machine (install Mesa lavapipe: see ENVIRONMENT.md)';
+export const NO_ADAPTER = 'no WebGPU adapter on this machine (install Mesa lavapipe: see docs/environment.md)';
 
 type Backends = { name: string; backend: Backend | undefined }[];
 let created: Promise<Backends> | undefined;

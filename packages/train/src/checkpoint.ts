@@ -11,6 +11,9 @@ export interface TrainerState {
   phase: number;
   phaseStep: number;
   data: DataPosition;
+  /** Training FLOPs spent over the whole run, and within the current phase (resume keeps both). */
+  flops?: number;
+  phaseFlops?: number;
   /** Identifies the recipe the run was started with (resume refuses a different one). */
   recipeHash: string;
 }

@@ -7,3 +7,4 @@ export { type StepMetrics, type EvalMetrics, MetricsLog } from './metrics.js';
 export { saveCheckpoint, loadCheckpoint, loadLatestCheckpoint, listCheckpoints, type TrainerState, type LoadedCheckpoint, type HostTensor } from './checkpoint.js';
 export { recipeSchema, loadRecipe, parseRecipe, type Recipe, type PhaseRecipe } from './recipe.js';
 export { runRecipe, type RunOptions, type RunSummary, EVAL_RECURRENCES } from './run-recipe.js';
+export { partParams, trainingFlops, stepsForBudget, formatFlops, type PartParams, type FlopsCountable } from './flops.js';

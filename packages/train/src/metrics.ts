@@ -12,6 +12,10 @@ export interface StepMetrics {
   /** Recurrence of each micro-batch (n + k). */
   r: number[];
   grad_norm: number;
+  /** Training FLOPs of this step (docs/method.md: 2 D (3 N1 + N2) per micro-batch; static 6 N D). */
+  flops: number;
+  /** Training FLOPs so far: the phase's in a Trainer, the whole run's in runRecipe's metrics. */
+  total_flops: number;
   tokens_per_s: number;
   elapsed_s: number;
 }

@@ -54,7 +54,10 @@ const curriculum = z
 const phase = z
   .object({
     name: z.string().min(1),
-    steps: z.number().int().positive(),
+    /** Optimizer steps (the length of the phase's schedules); may be left out for a static model with a FLOPs budget. */
+    steps: z.number().int().positive().optional(),
+    /** Training-FLOPs budget of the phase (docs/method.md's accounting): it ends once this much is spent. */
+    flops: z.number().positive().optional(),
     data: z.array(dataSource).min(1),
     /** Visit each source's files and documents in a seeded order, new every epoch. */
     shuffle: z.boolean().default(true),
@@ -79,7 +82,8 @@ const phase = z
       .strict()
       .optional(),
   })
-  .strict();
+  .strict()
+  .refine((p) => p.steps !== undefined || p.flops !== undefined, { message: 'set steps, a flops budget, or both', path: ['steps'] });
 
 export const recipeSchema = z
   .object({

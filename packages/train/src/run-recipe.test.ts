@@ -83,6 +83,9 @@ describeWithFixtures('training stories260K (1,2,1)', STORIES, () => {
     // the realised mix written at the end of the phase is the same too
     const mixOf = (dir: string): unknown => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((l) => 'data_mix' in l).data_mix;
     expect(mixOf(split.out)).toEqual(mixOf(whole.out));
+    // the FLOPs sum survives the resume: the resumed run reports the whole run's FLOPs
+    expect(done.flops).toBeGreaterThan(0);
+    expect(second.flops).toBe(done.flops);
   });
 
   it('a second phase continues in the data where the first stopped, and a resume at the boundary does the same', async () => {
@@ -108,6 +111,19 @@ describeWithFixtures('training stories260K (1,2,1)', STORIES, () => {
     await runRecipe(split, { backend, resume: true });
     const [a, b] = [losses(whole.out), losses(split.out)];
     for (let step = 4; step <= 6; step++) expect(b.get(step), `step ${step}`).toBe(a.get(step));
+  });
+
+  it('a static phase with only a FLOPs budget trains the steps that spend it', async () => {
+    const json = recipe('static-budget', { seq: 16, batch: 2 }) as { model: Record<string, unknown>; phases: Record<string, unknown>[] };
+    delete json.model.plan;
+    delete json.phases[0]!.steps;
+    // stories260K: 5 layers, hidden 64, 8 query and 4 KV heads of 8, MLP 172; 6 N D per step with D = 2 * 16 tokens
+    const perStep = 6 * 5 * (2 * 64 * 64 + 2 * 32 * 64 + 3 * 64 * 172 + 2 * 64) * 32;
+    json.phases[0]!.flops = 3.5 * perStep;
+    const r = parseRecipe(json, join(root, 'static-budget.json'));
+    const summary = await runRecipe(r, { backend });
+    expect(summary.steps).toBe(4);
+    expect(summary.flops).toBe(4 * perStep);
   });
 
   it('a NaN/inf loss stops the run with a clear error and keeps the last good checkpoint', async () => {
@@ -137,6 +153,12 @@ describe('recipe errors are reported before any work', () => {
     const json = base();
     (json.phases as Record<string, unknown>[])[0]!.stpes = 3;
     expect(() => loadRecipe(write('unknown', json))).toThrowError(expect.objectContaining({ code: 'RECIPE_INVALID', message: expect.stringMatching(/phases\.0.*"stpes"/) }));
+  });
+
+  it('a phase without steps or a FLOPs budget is refused', () => {
+    const json = base();
+    delete (json.phases as Record<string, unknown>[])[0]!.steps;
+    expect(() => loadRecipe(write('no-steps', json))).toThrowError(expect.objectContaining({ code: 'RECIPE_INVALID', message: expect.stringContaining('set steps, a flops budget, or both') }));
   });
 
   it('a bad value names its field', () => {

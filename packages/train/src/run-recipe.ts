@@ -12,6 +12,7 @@ import { type DataPosition, type MixShare, START, TokenPacker } from './data/pac
 import { type EvalMetrics, MetricsLog, type StepMetrics } from './metrics.js';
 import type { PhaseRecipe, Recipe } from './recipe.js';
 import { Trainer, evaluateLoss } from './trainer.js';
+import { partParams, stepsForBudget, trainingFlops } from './flops.js';
 
 export interface RunOptions {
   backend: Backend;
@@ -37,6 +38,8 @@ export interface RunSummary {
   steps: number;
   interrupted: boolean;
   lastLoss: number | undefined;
+  /** Training FLOPs of the whole run (docs/method.md's accounting), including steps before a resume. */
+  flops: number;
   evals: EvalMetrics[];
   /** The trained model folder (written at the end of the run). */
   modelDir: string | undefined;
@@ -71,6 +74,7 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
   const log = new MetricsLog(join(recipe.out, 'metrics.jsonl'));
   // the steps after the checkpoint run again: their lines from before the stop must not stay twice
   log.truncateAfter(checkpoint?.state.step);
+  const phaseSteps = recipe.phases.map((p, i) => resolveSteps(p, i, model));
   const run: Run = {
     recipe,
     options,
@@ -78,8 +82,9 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
     tokenizer,
     hash,
     log,
-    summary: { steps: 0, interrupted: false, lastLoss: undefined, evals: [], modelDir: undefined, mix: [] },
-    totalSteps: recipe.phases.reduce((s, p) => s + p.steps, 0),
+    summary: { steps: 0, interrupted: false, lastLoss: undefined, flops: checkpoint?.state.flops ?? 0, evals: [], modelDir: undefined, mix: [] },
+    phaseSteps,
+    totalSteps: phaseSteps.reduce((s, n) => s + n, 0),
     globalStep: checkpoint?.state.step ?? 0,
     carried: START,
   };
@@ -104,6 +109,8 @@ interface Run {
   readonly hash: string;
   readonly log: MetricsLog;
   readonly summary: RunSummary;
+  /** Each phase's step count (its `steps`, or what a static model's FLOPs budget buys). */
+  readonly phaseSteps: readonly number[];
   readonly totalSteps: number;
   globalStep: number;
   /** Where the previous phase stopped in each data source: the next phase continues there. */
@@ -118,6 +125,7 @@ interface Run {
 async function runPhase(run: Run, phaseIndex: number, resume: LoadedCheckpoint | undefined): Promise<'done' | 'interrupted'> {
   const { recipe, options } = run;
   const phase = recipe.phases[phaseIndex]!;
+  const steps = run.phaseSteps[phaseIndex]!;
   const optimizer = options.optimizer?.(phase, phaseIndex) ?? makeOptimizer(phase);
   try {
     const seed = recipe.seed + 1000 * phaseIndex;
@@ -128,23 +136,25 @@ async function runPhase(run: Run, phaseIndex: number, resume: LoadedCheckpoint |
       sampler: options.sampler?.(phase, seed) ?? new PoissonLognormalSampler({ seed, backpropDepth: phase.curriculum.backpropDepth }),
       curriculum:
         options.curriculum?.(phase) ??
-        recurrenceCurriculum({ kind: phase.curriculum.kind, maxMean: phase.curriculum.maxMean, warmupFraction: phase.curriculum.warmupFraction, totalSteps: phase.steps }),
-      lrSchedule: warmupStableDecay({ totalSteps: phase.steps, warmupFraction: phase.lr.warmup, cooldownFraction: phase.lr.cooldown }),
+        recurrenceCurriculum({ kind: phase.curriculum.kind, maxMean: phase.curriculum.maxMean, warmupFraction: phase.curriculum.warmupFraction, totalSteps: steps }),
+      lrSchedule: warmupStableDecay({ totalSteps: steps, warmupFraction: phase.lr.warmup, cooldownFraction: phase.lr.cooldown }),
       data,
       batch: phase.batch,
       gradAccum: phase.gradAccum,
       clip: phase.optimizer.clip,
       seed,
       phase: phase.name,
+      ...(phase.flops !== undefined ? { flopsBudget: phase.flops } : {}),
     });
     if (resume) {
       trainer.step = resume.state.phaseStep;
+      trainer.flops = resume.state.phaseFlops ?? 0;
       if (trainer.step > 0) optimizer.load(uploadState(options.backend, resume.optimizer));
     }
     const save = (): Promise<void> =>
-      saveRunCheckpoint(run, { step: run.globalStep, phase: phaseIndex, phaseStep: trainer.step, data: data.position, recipeHash: run.hash }, optimizer.state());
+      saveRunCheckpoint(run, { step: run.globalStep, phase: phaseIndex, phaseStep: trainer.step, data: data.position, recipeHash: run.hash, flops: run.summary.flops, phaseFlops: trainer.flops }, optimizer.state());
     if (trainer.step === 0 && phaseIndex === 0) await evaluatePhase(run, phase);
-    while (trainer.step < phase.steps) {
+    while (trainer.step < steps && !trainer.budgetReached) {
       if (options.signal?.aborted) {
         await save();
         return 'interrupted';
@@ -153,11 +163,12 @@ async function runPhase(run: Run, phaseIndex: number, resume: LoadedCheckpoint |
       run.globalStep++;
       run.summary.steps++;
       run.summary.lastLoss = m.loss;
-      const record = { ...m, step: run.globalStep };
+      run.summary.flops += m.flops;
+      const record = { ...m, step: run.globalStep, total_flops: run.summary.flops };
       run.log.write(record);
       options.onStep?.(record, run.totalSteps);
       if (phase.eval && trainer.step % phase.eval.every === 0) await evaluatePhase(run, phase);
-      if (trainer.step % recipe.checkpoint.every === 0 && trainer.step < phase.steps) await save();
+      if (trainer.step % recipe.checkpoint.every === 0 && trainer.step < steps && !trainer.budgetReached) await save();
     }
     if (phase.eval && trainer.step % phase.eval.every !== 0) await evaluatePhase(run, phase);
     const mix = { phase: phase.name, sources: data.mix() };
@@ -165,7 +176,7 @@ async function runPhase(run: Run, phaseIndex: number, resume: LoadedCheckpoint |
     run.summary.mix.push(mix);
     // the phase boundary: the next phase starts with fresh schedules and optimizer, and where this one stopped in the data
     run.carried = await data.continuation();
-    await saveRunCheckpoint(run, { step: run.globalStep, phase: phaseIndex + 1, phaseStep: 0, data: run.carried, recipeHash: run.hash }, {});
+    await saveRunCheckpoint(run, { step: run.globalStep, phase: phaseIndex + 1, phaseStep: 0, data: run.carried, recipeHash: run.hash, flops: run.summary.flops, phaseFlops: 0 }, {});
     return 'done';
   } finally {
     optimizer.dispose();
@@ -233,6 +244,20 @@ function checkRecipeLimits(recipe: Recipe, model: RecurrentLM, memoryBytes: numb
       }
     }
   }
+}
+
+/**
+ * A phase's step count: its `steps`, or for a static model with only a FLOPs budget, the steps that
+ * spend it (a static step always costs the same). A recurrent phase's step cost depends on the
+ * sampled recurrence, so it needs `steps` for the length of its schedules.
+ */
+function resolveSteps(phase: PhaseRecipe, index: number, model: RecurrentLM): number {
+  if (phase.steps !== undefined) return phase.steps;
+  if (model.isRecurrent) {
+    throw new RRError('RECIPE_INVALID', `phases[${index}] ("${phase.name}"): a recurrent model's phase with a flops budget also needs steps (the length of its curriculum and LR schedule; the budget may end it earlier).`);
+  }
+  const perStep = trainingFlops(partParams(model), phase.batch * phase.seq, 0, 0) * phase.gradAccum;
+  return stepsForBudget(phase.flops!, perStep);
 }
 
 function recipeHash(recipe: Recipe): string {

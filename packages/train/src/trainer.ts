@@ -4,6 +4,7 @@ import type { RecurrenceSampler, Schedule } from '@rr/curriculum';
 import { GRAD_CLIP_MAX_NORM, type Optimizer, type Param, clipGradNorm } from '@rr/muon';
 import type { PackedRows } from './data/packer.js';
 import type { StepMetrics } from './metrics.js';
+import { type PartParams, partParams, trainingFlops } from './flops.js';
 
 /**
  * Where a trainer's rows come from: `TokenPacker` for documents, or anything that hands out rows
@@ -33,6 +34,11 @@ export interface TrainerOptions {
   seed?: number;
   /** Name of the phase (metrics). */
   phase?: string;
+  /**
+   * Training-FLOPs budget (docs/method.md's accounting): once `flops` reaches it, `budgetReached` is
+   * true; loops stop there instead of at a step count (the step that crosses it is the last).
+   */
+  flopsBudget?: number;
 }
 
 /**
@@ -49,6 +55,10 @@ export class Trainer {
   readonly #backend: Backend;
   /** Optimizer steps done within this trainer's phase. */
   step = 0;
+  /** Training FLOPs spent by this trainer's steps (set it when resuming, like `step`). */
+  flops = 0;
+  /** Parameters of prelude, block and coda: the N's of the FLOPs accounting. */
+  readonly parts: PartParams;
 
   constructor(options: TrainerOptions) {
     this.#o = options;
@@ -62,6 +72,15 @@ export class Trainer {
     this.#params = options.model.parameters().map(([name, tensor]) => ({ name, tensor }));
     this.#backend = options.model.backend;
     for (const p of this.#params) p.tensor.requiresGrad = true;
+    this.parts = partParams(options.model);
+    if (options.flopsBudget !== undefined && !(options.flopsBudget > 0 && Number.isFinite(options.flopsBudget))) {
+      throw new RRError('BAD_ARGUMENT', `Trainer: flopsBudget = ${options.flopsBudget} must be a positive, finite number of FLOPs (or left out to train by steps).`);
+    }
+  }
+
+  /** True once the FLOPs budget (if any) is spent. */
+  get budgetReached(): boolean {
+    return this.#o.flopsBudget !== undefined && this.flops >= this.#o.flopsBudget;
   }
 
   get params(): readonly Param[] {
@@ -78,10 +97,12 @@ export class Trainer {
     const recurrences: number[] = [];
     let gradSums: Tensor[] | undefined;
     let lossSum = 0;
+    let flops = 0;
     for (let micro = 0; micro < accum; micro++) {
       const rows = await o.data.nextRows(o.batch);
       const { noGrad: n, withGrad: k } = recurrence ? recurrence.sampler.sample(this.step * accum + micro, mean) : { noGrad: 0, withGrad: 0 };
       recurrences.push(n + k);
+      flops += trainingFlops(this.parts, rows.tokens.length / (seq + 1) * seq, n, k);
       const rng = Rng.fromSeed(o.seed ?? 0).stream('s0', this.step, micro);
       const { loss, grads } = scope(() => {
         const { input, labels } = uploadRows(this.#backend, rows, seq);
@@ -116,6 +137,7 @@ export class Trainer {
     norm.dispose();
     gradSums!.forEach((g) => g.dispose());
     this.step++;
+    this.flops += flops;
     const seconds = (performance.now() - t0) / 1000;
     return {
       step: this.step,
@@ -125,6 +147,8 @@ export class Trainer {
       mean_recurrence: mean,
       r: recurrences,
       grad_norm: gradNorm[0]!,
+      flops,
+      total_flops: this.flops,
       tokens_per_s: (accum * o.batch * seq) / seconds,
       elapsed_s: seconds,
     };

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { type EvalMetrics, type StepMetrics, loadRecipe, runRecipe } from '@rr/train';
+import { type EvalMetrics, type StepMetrics, formatFlops, loadRecipe, runRecipe } from '@rr/train';
 import { type BackendChoice, backendOption, createBackend, formatBackendChoice } from '../backends.js';
 import { availableMemory } from '../run-limits.js';
 import type { CliIO } from '../program.js';
@@ -44,7 +44,8 @@ export function registerTrainCommands(program: Command, io: CliIO): void {
         });
         if (!json) io.err('\n');
         if (!json) for (const m of summary.mix) io.err(`data mix [${m.phase}]: ${m.sources.map((s) => `${s.source} ${(s.documentShare * 100).toFixed(1)}% of documents (asked ${(s.weight * 100).toFixed(1)}%), ${(s.tokenShare * 100).toFixed(1)}% of tokens`).join('; ')}\n`);
-        const done = { done: !summary.interrupted, steps: summary.steps, last_loss: summary.lastLoss, model: summary.modelDir, out: recipe.out, backend: chosen!.backend, adapter: chosen!.adapter, data_mix: summary.mix };
+        const done = { done: !summary.interrupted, steps: summary.steps, last_loss: summary.lastLoss, flops: summary.flops, model: summary.modelDir, out: recipe.out, backend: chosen!.backend, adapter: chosen!.adapter, data_mix: summary.mix };
+        if (!json) io.err(`training FLOPs: ${formatFlops(summary.flops)} (docs/method.md's accounting, the whole run)\n`);
         io.out(json ? `${JSON.stringify(done)}\n` : summary.interrupted ? `stopped; resume with: rr train --recipe ${o.recipe} --resume\n` : `trained model: ${summary.modelDir}\n`);
       } finally {
         process.off('SIGINT', onSigint);
@@ -56,7 +57,7 @@ export function registerTrainCommands(program: Command, io: CliIO): void {
 function progressLine(m: StepMetrics, total: number, started: number): string {
   const elapsed = (performance.now() - started) / 1000;
   const eta = (elapsed / Math.max(1, m.step)) * (total - m.step);
-  return `step ${m.step}/${total} [${m.phase}] loss ${m.loss.toFixed(4)} r ${m.r.join(',')} (m ${m.mean_recurrence}) lr x${m.lr_scale.toFixed(3)} |g| ${m.grad_norm.toFixed(3)} ${m.tokens_per_s.toFixed(0)} tok/s ETA ${eta.toFixed(0)}s`;
+  return `step ${m.step}/${total} [${m.phase}] loss ${m.loss.toFixed(4)} r ${m.r.join(',')} (m ${m.mean_recurrence}) lr x${m.lr_scale.toFixed(3)} |g| ${m.grad_norm.toFixed(3)} FLOPs ${formatFlops(m.total_flops)} ${m.tokens_per_s.toFixed(0)} tok/s ETA ${eta.toFixed(0)}s`;
 }
 
 function evalLine(m: EvalMetrics): string {

@@ -9,28 +9,54 @@ export interface ChartOptions {
 }
 
 const WIDTH = 640;
-const HEIGHT = 400;
-const MARGIN = { top: 64, right: 92, bottom: 56, left: 64 };
-const PLOT_W = WIDTH - MARGIN.left - MARGIN.right;
-const PLOT_H = HEIGHT - MARGIN.top - MARGIN.bottom;
+const PLOT_HEIGHT = 400 - 64 - 56;
+const MARGIN_BASE = { right: 92, bottom: 56, left: 64 };
+const PLOT_W = WIDTH - MARGIN_BASE.left - MARGIN_BASE.right;
+const PLOT_H = PLOT_HEIGHT;
+/** Characters of a 15 px bold title line that fit the chart's width (about 8 px each). */
+const TITLE_CHARS = Math.floor((WIDTH - 2 * MARGIN_BASE.left + 40) / 8.2);
 const COLORS = { flexible: '#1f5fa8', strict: '#d9730d', baseline: '#6b6b6b', grid: '#e3e3e3', axis: '#333333' };
+
+/** Splits a title into lines that fit the chart, at spaces, so it is never cut off. */
+export function wrapTitle(title: string, chars = TITLE_CHARS): string[] {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of title.split(/\s+/).filter(Boolean)) {
+    if (line && line.length + 1 + word.length > chars) {
+      lines.push(line);
+      line = word;
+    } else line = line ? `${line} ${word}` : word;
+  }
+  if (line) lines.push(line);
+  return lines.length ? lines : [''];
+}
+
+/** strict-match carries information only where some answer used "The answer is N."; else it is a line at 0. */
+export function hasStrictMatches(results: readonly RecurrenceResult[]): boolean {
+  return results.some((r) => r.strict > 0);
+}
 
 /**
  * Accuracy versus recurrence as a standalone SVG: flexible-extract (solid, the headline) and
- * strict-match (dashed), each point with a ±1 stderr bar, on a log2 recurrence axis (the sweep
- * doubles r, so the points are evenly spaced), with an optional static-baseline line.
+ * strict-match (dashed, left out when it is 0 everywhere), each point with a ±1 stderr bar, on a
+ * log2 recurrence axis (the sweep doubles r, so the points are evenly spaced), with an optional
+ * static-baseline line. A long title wraps onto more lines and the chart grows to fit it.
  * Hand-written rather than a chart library: one plot type, no runtime dependency, and the output is
  * deterministic, so it can be diffed and pinned in tests.
  */
 export function renderAccuracyChart(results: readonly RecurrenceResult[], options: ChartOptions): string {
   const rows = [...results].sort((a, b) => a.recurrence - b.recurrence);
+  const strict = hasStrictMatches(rows);
+  const titleLines = wrapTitle(options.title);
+  const MARGIN = { ...MARGIN_BASE, top: 64 + (titleLines.length - 1) * 19 };
+  const HEIGHT = MARGIN.top + PLOT_H + MARGIN.bottom;
   const parts: string[] = [];
   parts.push(
     `<svg xmlns="http://www.w3.org/2000/svg" width="${WIDTH}" height="${HEIGHT}" viewBox="0 0 ${WIDTH} ${HEIGHT}" role="img" aria-labelledby="chart-title chart-desc" font-family="system-ui, -apple-system, Segoe UI, sans-serif" font-size="12">`,
     `<title id="chart-title">${escapeXml(options.title)}</title>`,
     `<desc id="chart-desc">${escapeXml(describe(rows, options.staticBaseline))}</desc>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    `<text x="${MARGIN.left}" y="24" font-size="15" font-weight="600" fill="${COLORS.axis}">${escapeXml(options.title)}</text>`,
+    ...titleLines.map((line, i) => `<text x="${MARGIN.left}" y="${24 + i * 19}" font-size="15" font-weight="600" fill="${COLORS.axis}">${escapeXml(line)}</text>`),
   );
   if (rows.length === 0) {
     parts.push(`<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle" fill="${COLORS.baseline}">no results yet</text>`, '</svg>');
@@ -45,7 +71,7 @@ export function renderAccuracyChart(results: readonly RecurrenceResult[], option
   const x = (r: number): number => MARGIN.left + ((Math.log2(r) - x0 + pad) / (x1 - x0 + 2 * pad)) * PLOT_W;
 
   // y: percent from 0 to a round number above every bar top and the baseline.
-  const tops = rows.flatMap((r) => [r.flexible + (r.stderr ?? 0), r.strict + (r.strict_stderr ?? 0)]);
+  const tops = rows.flatMap((r) => [r.flexible + (r.stderr ?? 0), ...(strict ? [r.strict + (r.strict_stderr ?? 0)] : [])]);
   if (options.staticBaseline !== undefined) tops.push(options.staticBaseline);
   const step = yStep(Math.max(...tops) * 100);
   const yMax = Math.min(100, Math.max(step, Math.ceil((Math.max(...tops) * 100) / step) * step));
@@ -79,15 +105,14 @@ export function renderAccuracyChart(results: readonly RecurrenceResult[], option
       `<text x="${MARGIN.left + PLOT_W + 6}" y="${py}" dy="0.32em" fill="${COLORS.baseline}">static ${(options.staticBaseline * 100).toFixed(1)}%</text>`,
     );
   }
-  parts.push(...series(rows, 'strict', COLORS.strict, '6 4', x, y), ...series(rows, 'flexible', COLORS.flexible, undefined, x, y));
+  if (strict) parts.push(...series(rows, 'strict', COLORS.strict, '6 4', x, y));
+  parts.push(...series(rows, 'flexible', COLORS.flexible, undefined, x, y));
 
   // The legend sits in a row under the title, clear of the data and of the baseline label.
-  const legendY = 46;
-  parts.push(
-    ...legendEntry(MARGIN.left, legendY, COLORS.flexible, undefined, 'flexible-extract'),
-    ...legendEntry(MARGIN.left + 140, legendY, COLORS.strict, '6 4', 'strict-match'),
-  );
-  if (options.staticBaseline !== undefined) parts.push(...legendEntry(MARGIN.left + 260, legendY, COLORS.baseline, '2 4', 'static baseline'));
+  const legendY = MARGIN.top - 18;
+  parts.push(...legendEntry(MARGIN.left, legendY, COLORS.flexible, undefined, 'flexible-extract'));
+  if (strict) parts.push(...legendEntry(MARGIN.left + 140, legendY, COLORS.strict, '6 4', 'strict-match'));
+  if (options.staticBaseline !== undefined) parts.push(...legendEntry(MARGIN.left + (strict ? 260 : 140), legendY, COLORS.baseline, '2 4', 'static baseline'));
   parts.push('</svg>');
   return parts.join('\n') + '\n';
 }

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { SampleRecord } from '../io/sample-log.js';
 import { aggregateByRecurrence, type RecurrenceResult } from './aggregate.js';
-import { renderAccuracyChart } from './chart-svg.js';
+import { renderAccuracyChart, wrapTitle } from './chart-svg.js';
 import { renderReportHtml } from './html.js';
 import { renderMarkdownTable } from './markdown.js';
 import type { Gsm8kReport } from './report.js';
@@ -88,6 +88,21 @@ describe('renderAccuracyChart', () => {
     expect(svg).toContain('static 26.6%');
     expect(svg).toContain('flexible-extract</text>');
     expect(svg).toContain('strict-match</text>');
+  });
+
+  it('wraps a long title instead of cutting it off, and leaves out a strict-match line that is 0 everywhere', () => {
+    const title = 'GSM8K gsm8k-cot (0-shot): recurrent (1,1,1), post-trained with M = 32 on walks with walls, seed 3';
+    const zeroStrict = RESULTS.map((r) => ({ ...r, strict: 0, strict_stderr: 0 }));
+    const chart = renderAccuracyChart(zeroStrict, { title, staticBaseline: 0.266 });
+    const lines = [...chart.matchAll(/<text x="64" y="[\d.]+" font-size="15" font-weight="600" fill="#333333">([^<]*)<\/text>/g)].map((m) => m[1]);
+    expect(lines.length).toBeGreaterThan(1);
+    expect(lines.join(' ')).toBe(title);
+    for (const line of lines) expect(line!.length).toBeLessThanOrEqual(wrapTitle(title).reduce((a, l) => Math.max(a, l.length), 0));
+    expect(chart).not.toContain('strict-match');
+    expect(chart.match(/<polyline /g)).toHaveLength(1);
+    const html = renderReportHtml({ ...REPORT, results: zeroStrict }, chart);
+    expect(html).not.toContain('<th>strict-match %</th>');
+    expect(html).toContain('left out');
   });
 
   it('renders a single recurrence and an empty sweep without NaN', () => {
