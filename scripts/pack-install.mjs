@@ -69,7 +69,16 @@ try {
     const deps = [name, ...closure(name)];
     writeFileSync(
       join(project, 'package.json'),
-      JSON.stringify({ name: `rr-pack-check-${name.split('/')[1]}`, private: true, type: 'module', dependencies: Object.fromEntries(direct.map((d) => [d, `file:${tarball(d)}`])) }, null, 2),
+      JSON.stringify(
+        {
+          name: `rr-pack-check-${name.split('/')[1]}`,
+          private: true,
+          type: 'module',
+          dependencies: Object.fromEntries(direct.map((d) => [d, `file:${tarball(d)}`])),
+        },
+        null,
+        2,
+      ),
     );
     writeFileSync(
       join(project, 'pnpm-workspace.yaml'),
@@ -84,7 +93,11 @@ try {
         '',
       ].join('\n'),
     );
-    const install = spawnSync('pnpm', ['install', '--prefer-offline', '--reporter=silent'], { cwd: project, encoding: 'utf8', env: { ...process.env, CI: 'true' } });
+    const install = spawnSync('pnpm', ['install', '--prefer-offline', '--reporter=silent'], {
+      cwd: project,
+      encoding: 'utf8',
+      env: { ...process.env, CI: 'true' },
+    });
     if (install.status !== 0) {
       failed++;
       log(`FAIL ${name}: install failed:\n${(install.stderr || install.stdout).slice(-2000)}`);

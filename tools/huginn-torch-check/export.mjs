@@ -24,10 +24,36 @@ function randomModel(config, seed) {
   return new RecurrentLM(config, params);
 }
 
-const small = { hiddenSize: 32, numLayers: 5, numHeads: 4, numKvHeads: 2, headDim: 8, intermediateSize: 48, vocabSize: 64, rmsNormEps: 1e-5, ropeTheta: 10000, tieWordEmbeddings: false, maxPositionEmbeddings: 128, bosTokenId: 1, eosTokenId: 2 };
+const small = {
+  hiddenSize: 32,
+  numLayers: 5,
+  numHeads: 4,
+  numKvHeads: 2,
+  headDim: 8,
+  intermediateSize: 48,
+  vocabSize: 64,
+  rmsNormEps: 1e-5,
+  ropeTheta: 10000,
+  tieWordEmbeddings: false,
+  maxPositionEmbeddings: 128,
+  bosTokenId: 1,
+  eosTokenId: 2,
+};
 const cases = [
   ['stories260K-llama', () => loadModel(stories, backend).model],
-  ['random-llama3-rope-scaling', () => randomModel({ ...small, architecture: 'llama', ropeTheta: 500000, ropeScaling: { factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8 } }, 1)],
+  [
+    'random-llama3-rope-scaling',
+    () =>
+      randomModel(
+        {
+          ...small,
+          architecture: 'llama',
+          ropeTheta: 500000,
+          ropeScaling: { factor: 32, lowFreqFactor: 1, highFreqFactor: 4, originalMaxPositionEmbeddings: 8 },
+        },
+        1,
+      ),
+  ],
   ['random-olmo2', () => randomModel({ ...small, architecture: 'olmo2' }, 2)],
 ];
 

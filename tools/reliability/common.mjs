@@ -78,7 +78,10 @@ export function classify(r) {
   if (/\n\s+at .+:\d+:\d+/.test(r.err) || /^\s+at /m.test(r.err)) return { kind: 'stack' };
   if (r.code === 0) return { kind: 'ok' };
   // progress (JSON lines on a pipe) may come first; the error is the last line, and the only one
-  const lines = r.err.trim().split('\n').filter((l) => l.trim() !== '' && !l.startsWith('{'));
+  const lines = r.err
+    .trim()
+    .split('\n')
+    .filter((l) => l.trim() !== '' && !l.startsWith('{'));
   const m = /^rr: .* \[([A-Z0-9_]+)\]$/.exec(lines[lines.length - 1] ?? '');
   const errorLines = lines.filter((l) => /^rr: .* \[[A-Z0-9_]+\]$/.test(l)).length;
   if (r.code === 1 && errorLines === 1 && m) return m[1] === 'INTERNAL' ? { kind: 'internal', code: m[1] } : { kind: 'named', code: m[1] };

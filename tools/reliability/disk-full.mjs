@@ -39,20 +39,45 @@ export async function diskFull({ dir, log = () => {} }) {
       unmount(disk);
     }
   };
-  await check('train: checkpoints fill the disk', '3m', (disk) => {
-    const recipe = join(dir, 'full.json');
-    writeFileSync(
-      recipe,
-      JSON.stringify({ out: join(disk, 'run'), model: { path: model, plan: '1,2,1' }, phases: [{ name: 'p', steps: 40, seq: 8, batch: 1, data: [{ path: text }] }], checkpoint: { every: 1, keep: 100 } }),
-    );
-    return ['train', '--recipe', recipe, '--json'];
-  }, (disk) => {
-    const run = join(disk, 'run');
-    const names = listCheckpoints(run);
-    for (const n of names) loadCheckpoint(join(run, 'checkpoints', n));
-    return { checkpointsIntact: names.length, ok: names.length > 0 };
-  });
+  await check(
+    'train: checkpoints fill the disk',
+    '3m',
+    (disk) => {
+      const recipe = join(dir, 'full.json');
+      writeFileSync(
+        recipe,
+        JSON.stringify({
+          out: join(disk, 'run'),
+          model: { path: model, plan: '1,2,1' },
+          phases: [{ name: 'p', steps: 40, seq: 8, batch: 1, data: [{ path: text }] }],
+          checkpoint: { every: 1, keep: 100 },
+        }),
+      );
+      return ['train', '--recipe', recipe, '--json'];
+    },
+    (disk) => {
+      const run = join(disk, 'run');
+      const names = listCheckpoints(run);
+      for (const n of names) loadCheckpoint(join(run, 'checkpoints', n));
+      return { checkpointsIntact: names.length, ok: names.length > 0 };
+    },
+  );
   await check('surgery: the model does not fit', '400k', (disk) => ['surgery', '--model', model, '--plan', '1,2,1', '--out', join(disk, 'm')]);
-  await check('eval gsm8k: the report does not fit', '8k', (disk) => ['eval', 'gsm8k', '--model', model, '--data', gsm8kTest, '--out', join(disk, 'e'), '--limit', '6', '--max-tokens', '24', '--shots', '1']);
+  await check('eval gsm8k: the report does not fit', '8k', (disk) => [
+    'eval',
+    'gsm8k',
+    '--model',
+    model,
+    '--data',
+    gsm8kTest,
+    '--out',
+    join(disk, 'e'),
+    '--limit',
+    '6',
+    '--max-tokens',
+    '24',
+    '--shots',
+    '1',
+  ]);
   return results;
 }

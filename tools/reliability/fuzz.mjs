@@ -10,12 +10,34 @@ import { classify, lastLine, pool, runCli, testData } from './common.mjs';
 const raw = (text) => ({ raw: text });
 const RECIPE_VALUES = [null, -1, 0, 0.5, 1e9, 'x', {}, raw('1e999')];
 const RECIPE_FIELDS = [
-  ['name'], ['seed'], ['out'], ['model', 'path'], ['model', 'plan'], ['model', 'tokenizer'], ['model', 'initScale'], ['model', 'init'],
-  ['model', 'adapterInit'], ['phases'], ['phases', 0], ['phases', 0, 'steps'], ['phases', 0, 'seq'], ['phases', 0, 'batch'],
-  ['phases', 0, 'gradAccum'], ['phases', 0, 'data'], ['phases', 0, 'data', 0, 'path'], ['phases', 0, 'data', 0, 'format'],
-  ['phases', 0, 'data', 0, 'field'], ['phases', 0, 'optimizer', 'muonLr'], ['phases', 0, 'optimizer', 'adamBetas'], ['phases', 0, 'lr', 'warmup'],
-  ['phases', 0, 'curriculum', 'maxMean'], ['phases', 0, 'curriculum', 'backpropDepth'], ['phases', 0, 'eval'], ['phases', 0, 'eval', 'batches'],
-  ['checkpoint', 'every'], ['checkpoint', 'keep'],
+  ['name'],
+  ['seed'],
+  ['out'],
+  ['model', 'path'],
+  ['model', 'plan'],
+  ['model', 'tokenizer'],
+  ['model', 'initScale'],
+  ['model', 'init'],
+  ['model', 'adapterInit'],
+  ['phases'],
+  ['phases', 0],
+  ['phases', 0, 'steps'],
+  ['phases', 0, 'seq'],
+  ['phases', 0, 'batch'],
+  ['phases', 0, 'gradAccum'],
+  ['phases', 0, 'data'],
+  ['phases', 0, 'data', 0, 'path'],
+  ['phases', 0, 'data', 0, 'format'],
+  ['phases', 0, 'data', 0, 'field'],
+  ['phases', 0, 'optimizer', 'muonLr'],
+  ['phases', 0, 'optimizer', 'adamBetas'],
+  ['phases', 0, 'lr', 'warmup'],
+  ['phases', 0, 'curriculum', 'maxMean'],
+  ['phases', 0, 'curriculum', 'backpropDepth'],
+  ['phases', 0, 'eval'],
+  ['phases', 0, 'eval', 'batches'],
+  ['checkpoint', 'every'],
+  ['checkpoint', 'keep'],
 ];
 const FLAG_VALUES = ['0', '-1', '1.5', 'abc', '1e99', 'Infinity', 'NaN', '', '9007199254740993'];
 
@@ -78,7 +100,8 @@ export function fuzzCases(dir) {
     ['an unknown field', JSON.stringify({ ...baseRecipe(), extra: 1 })],
     ['no phases field', JSON.stringify({ ...baseRecipe(), phases: undefined })],
     ['NaN as a number', jsonWithRaw({ ...baseRecipe(), seed: raw('NaN') })],
-  ]) train('recipe', name, text, 'error');
+  ])
+    train('recipe', name, text, 'error');
   cases.push({ group: 'recipe', name: 'a recipe that does not exist', argv: ['train', '--recipe', join(dir, 'absent.json')], expect: 'error' });
   cases.push({ group: 'recipe', name: 'a folder as the recipe', argv: ['train', '--recipe', dir], expect: 'error' });
 
@@ -135,18 +158,31 @@ export function fuzzCases(dir) {
     ['vocab_size larger than the weights', withConfig({ ...config, vocab_size: 1024 })],
     ['max_position_embeddings 0', withConfig({ ...config, max_position_embeddings: 0 })],
     ['an unknown architecture', withConfig({ ...config, architectures: ['MambaForCausalLM'] })],
-    ['an rr section with a bad plan', withConfig({ ...config, rr: { plan: { prelude: [0], block: [9], coda: [] }, origin: [0, 9], s0_std: 0.01, init_scale: 1 } })],
+    [
+      'an rr section with a bad plan',
+      withConfig({ ...config, rr: { plan: { prelude: [0], block: [9], coda: [] }, origin: [0, 9], s0_std: 0.01, init_scale: 1 } }),
+    ],
     ['an rr section that is a string', withConfig({ ...config, rr: 'x' })],
     ['an rr section that is null', withConfig({ ...config, rr: null })],
     ['an rr plan that is null', withConfig({ ...config, rr: { plan: null } })],
-    ['an rr s0_std of 1e999', withConfig(jsonWithRaw({ ...config, rr: { plan: { prelude: [0], block: [1, 2], coda: [3] }, s0_std: raw('1e999'), init_scale: 1 } }))],
+    [
+      'an rr s0_std of 1e999',
+      withConfig(jsonWithRaw({ ...config, rr: { plan: { prelude: [0], block: [1, 2], coda: [3] }, s0_std: raw('1e999'), init_scale: 1 } })),
+    ],
     ['rope_theta 1e999', withConfig(jsonWithRaw({ ...config, rope_theta: raw('1e999') }))],
     ['rope_scaling of an unknown type', withConfig({ ...config, rope_scaling: { rope_type: 'yarn', factor: 4 } })],
     ['no model.safetensors', (d) => rmSync(join(d, 'model.safetensors'))],
     ['model.safetensors truncated', (d) => writeFileSync(join(d, 'model.safetensors'), weights.subarray(0, weights.length >> 1))],
     ['model.safetensors empty', (d) => writeFileSync(join(d, 'model.safetensors'), '')],
     ['model.safetensors header length huge', (d) => writeFileSync(join(d, 'model.safetensors'), Buffer.from([255, 255, 255, 255, 255, 255, 0, 0, 123]))],
-    ['model.safetensors header not JSON', (d) => { const b = Buffer.from(weights); b.write('@', 9); writeFileSync(join(d, 'model.safetensors'), b); }],
+    [
+      'model.safetensors header not JSON',
+      (d) => {
+        const b = Buffer.from(weights);
+        b.write('@', 9);
+        writeFileSync(join(d, 'model.safetensors'), b);
+      },
+    ],
     ['tokenizer.json not JSON', (d) => writeFileSync(join(d, 'tokenizer.json'), '{')],
     ['tokenizer.json {}', (d) => writeFileSync(join(d, 'tokenizer.json'), '{}')],
     ['no tokenizer', (d) => rmSync(join(d, 'tokenizer.json'))],
@@ -156,17 +192,37 @@ export function fuzzCases(dir) {
     cases.push({ group: 'model', name, argv: ['generate', '--model', d, '--max-tokens', '2'], expect: 'any' });
   }
   cases.push({ group: 'model', name: 'a file as the model', argv: ['generate', '--model', t.text, '--max-tokens', '2'], expect: 'error' });
-  cases.push({ group: 'model', name: 'a garbage llama2.c .bin', argv: ['generate', '--model', file('garbage.bin', bytes), '--max-tokens', '2'], expect: 'error' });
+  cases.push({
+    group: 'model',
+    name: 'a garbage llama2.c .bin',
+    argv: ['generate', '--model', file('garbage.bin', bytes), '--max-tokens', '2'],
+    expect: 'error',
+  });
   cases.push({ group: 'model', name: 'a short llama2.c .bin', argv: ['generate', '--model', file('short.bin', 'abc'), '--max-tokens', '2'], expect: 'error' });
   cases.push({ group: 'model', name: 'a model that does not exist', argv: ['generate', '--model', join(dir, 'absent')], expect: 'error' });
 
   // flags: every numeric flag of every command x hostile values
   const flagCommands = [
-    [['generate', '--model', t.model, '--max-tokens', '2'], ['--max-tokens', '--recurrence', '--temperature', '--seed', '--init-scale']],
-    [['forward', '--model', t.model, '--tokens', '1,2'], ['--tokens', '--recurrence', '--init-scale']],
-    [['eval', 'gsm8k', '--model', t.model, '--data', t.gsm8kTest, '--limit', '1', '--max-tokens', '4', '--shots', '1'], ['--limit', '--batch', '--max-tokens', '--shots', '--recurrence', '--seed', '--adaptive-exit']],
-    [['surgery', '--model', t.model, '--plan', '1,2,1'], ['--plan', '--seed', '--init-scale']],
-    [['bench', 'matmul', '--sizes', '8', '--seconds', '0.01'], ['--sizes', '--threads', '--seconds']],
+    [
+      ['generate', '--model', t.model, '--max-tokens', '2'],
+      ['--max-tokens', '--recurrence', '--temperature', '--seed', '--init-scale'],
+    ],
+    [
+      ['forward', '--model', t.model, '--tokens', '1,2'],
+      ['--tokens', '--recurrence', '--init-scale'],
+    ],
+    [
+      ['eval', 'gsm8k', '--model', t.model, '--data', t.gsm8kTest, '--limit', '1', '--max-tokens', '4', '--shots', '1'],
+      ['--limit', '--batch', '--max-tokens', '--shots', '--recurrence', '--seed', '--adaptive-exit'],
+    ],
+    [
+      ['surgery', '--model', t.model, '--plan', '1,2,1'],
+      ['--plan', '--seed', '--init-scale'],
+    ],
+    [
+      ['bench', 'matmul', '--sizes', '8', '--seconds', '0.01'],
+      ['--sizes', '--threads', '--seconds'],
+    ],
   ];
   for (const [base, flags] of flagCommands) {
     for (const flag of flags) {
@@ -180,7 +236,14 @@ export function fuzzCases(dir) {
       }
     }
   }
-  for (const argv of [['generate'], ['nonsense'], ['generate', '--model', t.model, '--no-such-flag'], ['train'], ['eval', 'gsm8k', 'score'], ['surgery', '--model', t.model]]) {
+  for (const argv of [
+    ['generate'],
+    ['nonsense'],
+    ['generate', '--model', t.model, '--no-such-flag'],
+    ['train'],
+    ['eval', 'gsm8k', 'score'],
+    ['surgery', '--model', t.model],
+  ]) {
     cases.push({ group: 'flags', name: argv.join(' '), argv, expect: 'error' });
   }
 
@@ -198,7 +261,12 @@ export function fuzzCases(dir) {
   ];
   for (const [name, content] of gsm8kFiles) {
     const p = file(`gsm8k-${cases.length}.jsonl`, content);
-    cases.push({ group: 'gsm8k', name: `--data: ${name}`, argv: ['eval', 'gsm8k', '--model', t.model, '--data', p, '--out', join(dir, `eval-${cases.length}`), '--limit', '1', '--max-tokens', '4', '--shots', '0'], expect: 'any' });
+    cases.push({
+      group: 'gsm8k',
+      name: `--data: ${name}`,
+      argv: ['eval', 'gsm8k', '--model', t.model, '--data', p, '--out', join(dir, `eval-${cases.length}`), '--limit', '1', '--max-tokens', '4', '--shots', '0'],
+      expect: 'any',
+    });
   }
   const completionFiles = [
     ['empty', ''],
@@ -213,9 +281,20 @@ export function fuzzCases(dir) {
   ];
   for (const [name, content] of completionFiles) {
     const p = file(`completions-${cases.length}.jsonl`, content);
-    for (const task of ['gsm8k-cot', 'gsm8k']) cases.push({ group: 'gsm8k', name: `score --task ${task}: ${name}`, argv: ['eval', 'gsm8k', 'score', '--task', task, '--completions', p], expect: 'any' });
+    for (const task of ['gsm8k-cot', 'gsm8k'])
+      cases.push({
+        group: 'gsm8k',
+        name: `score --task ${task}: ${name}`,
+        argv: ['eval', 'gsm8k', 'score', '--task', task, '--completions', p],
+        expect: 'any',
+      });
   }
-  cases.push({ group: 'gsm8k', name: '--data that does not exist', argv: ['eval', 'gsm8k', '--model', t.model, '--data', join(dir, 'absent.jsonl'), '--out', join(dir, 'e-absent')], expect: 'error' });
+  cases.push({
+    group: 'gsm8k',
+    name: '--data that does not exist',
+    argv: ['eval', 'gsm8k', '--model', t.model, '--data', join(dir, 'absent.jsonl'), '--out', join(dir, 'e-absent')],
+    expect: 'error',
+  });
   cases.push({ group: 'gsm8k', name: '--completions a folder', argv: ['eval', 'gsm8k', 'score', '--completions', dir], expect: 'error' });
   return cases;
 }
@@ -232,7 +311,10 @@ export async function runFuzz({ dir, sample = 1, concurrency = 2, timeout = 60, 
       const r = await runCli(c.argv, { timeout: c.timeout ?? timeout, cwd: dir });
       let how = classify(r);
       if (c.expect === 'progress' && how.kind === 'hang' && /"step":/.test(r.out)) how = { kind: 'stopped' };
-      const ok = how.kind === 'stopped' || (how.kind === 'named' && c.expect !== 'ok' && c.expect !== 'progress') || (how.kind === 'ok' && c.expect !== 'error' && c.expect !== 'progress');
+      const ok =
+        how.kind === 'stopped' ||
+        (how.kind === 'named' && c.expect !== 'ok' && c.expect !== 'progress') ||
+        (how.kind === 'ok' && c.expect !== 'error' && c.expect !== 'progress');
       log(`${ok ? 'ok  ' : 'FAIL'} ${how.kind.padEnd(8)} ${(how.code ?? '').padEnd(22)} ${r.seconds.toFixed(1).padStart(5)}s ${c.group}: ${c.name}`);
       return { ...c, ...how, ok, seconds: r.seconds, line: (lastLine(r) ?? '').slice(0, 300) };
     }),
@@ -249,8 +331,13 @@ export async function runFuzz({ dir, sample = 1, concurrency = 2, timeout = 60, 
     stackTraces: count('stack'),
     internal: count('internal'),
     other: count('other'),
-    codes: Object.fromEntries([...new Set(results.filter((r) => r.code).map((r) => r.code))].sort().map((c) => [c, results.filter((r) => r.code === c).length])),
+    codes: Object.fromEntries(
+      [...new Set(results.filter((r) => r.code).map((r) => r.code))].sort().map((c) => [c, results.filter((r) => r.code === c).length]),
+    ),
     failures: results.filter((r) => !r.ok).map((r) => ({ group: r.group, name: r.name, kind: r.kind, line: r.line, argv: r.argv })),
-    slowest: results.sort((a, b) => b.seconds - a.seconds).slice(0, 5).map((r) => `${r.seconds.toFixed(1)} s ${r.group}: ${r.name}`),
+    slowest: results
+      .sort((a, b) => b.seconds - a.seconds)
+      .slice(0, 5)
+      .map((r) => `${r.seconds.toFixed(1)} s ${r.group}: ${r.name}`),
   };
 }

@@ -56,7 +56,11 @@ const cases = [
   ['forward 5000 token ids', ['forward', '--model', model, '--tokens', manyTokens], 'CONTEXT_TOO_LONG'],
   ['generate --recurrence 1e9 (recurrent)', ['generate', '--model', recurrent, '--recurrence', '1000000000'], 'MEMORY_LIMIT'],
   ['forward --recurrence 10000 (no-grad, flat memory)', ['forward', '--model', recurrent, '--tokens', '1,403,407', '--recurrence', '10000'], 'ok', 60],
-  ['eval gsm8k --recurrence 1e9', ['eval', 'gsm8k', '--model', recurrent, '--data', gsm8k, '--out', join(work, 'eval-r'), '--recurrence', '1000000000', '--limit', '1'], 'MEMORY_LIMIT'],
+  [
+    'eval gsm8k --recurrence 1e9',
+    ['eval', 'gsm8k', '--model', recurrent, '--data', gsm8k, '--out', join(work, 'eval-r'), '--recurrence', '1000000000', '--limit', '1'],
+    'MEMORY_LIMIT',
+  ],
   ['recipe curriculum.maxMean 1e9', ['train', '--recipe', recipe('maxmean', { curriculum: { maxMean: 1e9 } })], 'RECIPE_INVALID'],
   ['recipe seq 100000', ['train', '--recipe', recipe('seq', { seq: 100000 })], 'CONTEXT_TOO_LONG'],
   ['recipe batch 1e9', ['train', '--recipe', recipe('batch', { batch: 1e9 })], 'MEMORY_LIMIT'],
@@ -64,9 +68,18 @@ const cases = [
   ['train out below a file', ['train', '--recipe', recipe('belowfile', {}, { out: join(aFile, 'run') })], 'FILE_NOT_DIRECTORY'],
   ['surgery --out is an existing file', ['surgery', '--model', model, '--plan', '1,2,1', '--out', aFile], 'FILE_EXISTS'],
   ['train out is an existing file', ['train', '--recipe', recipe('outfile', {}, { out: aFile })], 'FILE_EXISTS'],
-  ['eval gsm8k --out is an existing file', ['eval', 'gsm8k', '--model', model, '--data', gsm8k, '--out', aFile, '--limit', '1', '--max-tokens', '4'], 'FILE_EXISTS'],
+  [
+    'eval gsm8k --out is an existing file',
+    ['eval', 'gsm8k', '--model', model, '--data', gsm8k, '--out', aFile, '--limit', '1', '--max-tokens', '4'],
+    'FILE_EXISTS',
+  ],
   ['eval gsm8k score, 5 MB completion', ['eval', 'gsm8k', 'score', '--completions', bigCompletion], 'ok'],
-  ['train on one 50 MB line (70 tokens needed)', ['train', '--recipe', recipe('longline', { steps: 2, seq: 16, batch: 2, data: [{ path: longLine }] })], 'ok', 60],
+  [
+    'train on one 50 MB line (70 tokens needed)',
+    ['train', '--recipe', recipe('longline', { steps: 2, seq: 16, batch: 2, data: [{ path: longLine }] })],
+    'ok',
+    60,
+  ],
   ['--tokenizer that does not exist', ['generate', '--model', model, '--tokenizer', join(work, 'nope.json'), '--max-tokens', '2'], 'FILE_NOT_FOUND'],
   ['--recurrence on a static model (generate)', ['generate', '--model', model, '--recurrence', '4', '--max-tokens', '2'], 'BAD_FLAG'],
   ['--recurrence on a static model (forward)', ['forward', '--model', model, '--tokens', '1,2', '--recurrence', '4'], 'BAD_FLAG'],
@@ -79,7 +92,15 @@ async function check(name, argv, expected, timeout = timeoutS) {
   const how = classify(r);
   const first = r.code === 0 ? (r.out.trim().split('\n')[0] ?? '').slice(0, 100) : lastLine(r).slice(0, 300);
   const ok = expected === 'ok' ? how.kind === 'ok' : how.kind === 'named' && how.code === expected && r.seconds < timeoutS;
-  rows.push({ case: name, command: `rr ${argv.map((a) => (a.length > 60 ? `${a.slice(0, 57)}...` : a)).join(' ')}`, exit: r.hung ? 'hang' : (r.signal ?? r.code), seconds: +r.seconds.toFixed(2), expected, output: first, pass: ok });
+  rows.push({
+    case: name,
+    command: `rr ${argv.map((a) => (a.length > 60 ? `${a.slice(0, 57)}...` : a)).join(' ')}`,
+    exit: r.hung ? 'hang' : (r.signal ?? r.code),
+    seconds: +r.seconds.toFixed(2),
+    expected,
+    output: first,
+    pass: ok,
+  });
 }
 
 // a recurrent model for the recurrence cases
@@ -102,7 +123,12 @@ await check('rerun train with --force', ['train', '--recipe', rerun, '--force'],
   rmSync(join(out, 'model'), { recursive: true, force: true });
   mkdirSync(join(out, 'checkpoints', '.step-00000004.tmp-4242-1'));
   const r = await runCli(['train', '--recipe', killed, '--resume', '--json'], { timeout: 120 });
-  const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).filter((l) => 'loss' in l).map((l) => l.step);
+  const steps = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l))
+    .filter((l) => 'loss' in l)
+    .map((l) => l.step);
   const temps = readdirSync(join(out, 'checkpoints')).filter((n) => n.includes('.tmp-'));
   rows.push({
     case: 'resume after a kill between logging and checkpointing',
@@ -132,7 +158,10 @@ if (canMountTmpfs()) {
 rmSync(work, { recursive: true, force: true });
 if (args.includes('--json')) console.log(JSON.stringify(rows, null, 1));
 else {
-  for (const r of rows) console.log(`${r.pass ? 'PASS' : 'FAIL'} ${String(r.exit).padStart(7)} ${r.seconds.toFixed(2).padStart(6)}s  ${r.case}\n       $ ${r.command}\n       ${r.output}`);
+  for (const r of rows)
+    console.log(
+      `${r.pass ? 'PASS' : 'FAIL'} ${String(r.exit).padStart(7)} ${r.seconds.toFixed(2).padStart(6)}s  ${r.case}\n       $ ${r.command}\n       ${r.output}`,
+    );
   console.log(`${rows.filter((r) => r.pass).length}/${rows.length} cases as documented`);
 }
 process.exitCode = rows.every((r) => r.pass) ? 0 : 1;

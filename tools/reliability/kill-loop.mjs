@@ -26,7 +26,10 @@ function recipe(dir, name, steps) {
 }
 
 function stepLines(out) {
-  const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(join(out, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   return lines.filter((l) => 'loss' in l);
 }
 
@@ -81,7 +84,7 @@ export async function killLoop({ dir, runs = 3, steps = 24, minS = 0, maxS = 2, 
       if (result.signal === 'SIGKILL' && !result.hung) {
         kills++;
         counts.kills++;
-        counts.staleTempsSeen += tempsBefore > 0 ? tempsBefore : 0;
+        counts.staleTempsSeen += Math.max(tempsBefore, 0);
         const checked = existsSync(r.out) ? checkpointsLoad(r.out) : 0;
         counts.checkpointsChecked += checked;
         log(`run ${run}: kill ${kills} after ${killAfter.toFixed(2)} s; ${checked} checkpoints load; ${tempFolders(r.out)} temp folders`);
@@ -103,7 +106,8 @@ export async function killLoop({ dir, runs = 3, steps = 24, minS = 0, maxS = 2, 
     counts.duplicatedSteps += duplicated;
     const losses = lines.map((l) => l.loss);
     const weights = readFileSync(join(r.out, 'model/model.safetensors'));
-    const identical = duplicated === 0 && losses.length === refLosses.length && losses.every((v, i) => Object.is(v, refLosses[i])) && weights.equals(refWeights);
+    const identical =
+      duplicated === 0 && losses.length === refLosses.length && losses.every((v, i) => Object.is(v, refLosses[i])) && weights.equals(refWeights);
     if (identical) counts.resumesIdentical++;
     else counts.failures.push(`run ${run}: differs from the uninterrupted run (${duplicated} duplicated steps, ${losses.length}/${refLosses.length} steps)`);
     log(`run ${run}: finished after ${kills} kills; ${identical ? 'bit-identical' : 'DIFFERENT'}`);

@@ -33,7 +33,13 @@ try {
     console.log(JSON.stringify({ diskFull: report.diskFull }));
   }
   if (wanted('fuzz')) {
-    report.fuzz = await runFuzz({ dir: join(work, 'fuzz'), concurrency: Number(option('--concurrency', 2)), timeout: Number(option('--timeout', 60)), match: option('--match'), log });
+    report.fuzz = await runFuzz({
+      dir: join(work, 'fuzz'),
+      concurrency: Number(option('--concurrency', 2)),
+      timeout: Number(option('--timeout', 60)),
+      match: option('--match'),
+      log,
+    });
     console.log(JSON.stringify({ fuzz: report.fuzz }));
   }
 } finally {

@@ -46,7 +46,13 @@ function viaOptimizer(opt: Lion): Update {
 function fused(backend: WebGPUBackend, m: Tensor): Update {
   return (p, g) => {
     const ctx = backend.kernels('lion fused');
-    const params = [['u32', p.size], ['f32', LR], ['f32', 1 - LR * WD], ['f32', 1 - BETA1], ['f32', 1 - BETA2]] as const;
+    const params = [
+      ['u32', p.size],
+      ['f32', LR],
+      ['f32', 1 - LR * WD],
+      ['f32', 1 - BETA1],
+      ['f32', 1 - BETA2],
+    ] as const;
     ctx.dispatch(FUSED_LION, { read: [g], write: [p, m], params, workgroups: ctx.grid1d(p.size, 256) });
   };
 }
@@ -54,7 +60,11 @@ function fused(backend: WebGPUBackend, m: Tensor): Update {
 async function time(backend: Backend, variants: Record<string, Update>, n: number, reps: number): Promise<Record<string, number>> {
   const values = Float32Array.from({ length: n }, (_, i) => Math.sin(i));
   const state = Object.fromEntries(Object.keys(variants).map((k) => [k, backend.upload(values, [n], 'f32')]));
-  const g = backend.upload(Float32Array.from({ length: n }, (_, i) => Math.cos(3 * i)), [n], 'f32');
+  const g = backend.upload(
+    Float32Array.from({ length: n }, (_, i) => Math.cos(3 * i)),
+    [n],
+    'f32',
+  );
   const samples: Record<string, number[]> = Object.fromEntries(Object.keys(variants).map((k) => [k, []]));
   for (let r = 0; r < reps + 2; r++) {
     for (const [name, update] of Object.entries(variants)) {
@@ -86,8 +96,22 @@ async function main(): Promise<void> {
   const cpu = createCpuBackend();
   try {
     const m = gpu.zeros([n], 'f32');
-    const onGpu = await time(gpu, { 'js kernel': viaOptimizer(new KernelLion(LR, BETA1, BETA2, WD)), 'fused wgsl': fused(gpu, m), 'device ops': viaOptimizer(new Lion(LR, BETA1, BETA2, WD)) }, n, reps);
-    const onCpu = await time(cpu, { 'js kernel': viaOptimizer(new KernelLion(LR, BETA1, BETA2, WD)), 'device ops': viaOptimizer(new Lion(LR, BETA1, BETA2, WD)) }, n, reps);
+    const onGpu = await time(
+      gpu,
+      {
+        'js kernel': viaOptimizer(new KernelLion(LR, BETA1, BETA2, WD)),
+        'fused wgsl': fused(gpu, m),
+        'device ops': viaOptimizer(new Lion(LR, BETA1, BETA2, WD)),
+      },
+      n,
+      reps,
+    );
+    const onCpu = await time(
+      cpu,
+      { 'js kernel': viaOptimizer(new KernelLion(LR, BETA1, BETA2, WD)), 'device ops': viaOptimizer(new Lion(LR, BETA1, BETA2, WD)) },
+      n,
+      reps,
+    );
     const report = {
       elements: n,
       repetitions: reps,

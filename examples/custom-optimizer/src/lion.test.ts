@@ -64,7 +64,7 @@ const momentum = async (opt: Lion, name: string): Promise<Float32Array> => {
   return values;
 };
 
-describe.each(backends)(`Lion on %s (seed ${seed})`, (name, backend) => {
+describe.each(backends)(`Lion on %s (seed ${seed})`, (_name, backend) => {
   const skip = backend === undefined;
   const be = backend!;
   const params = (values: Float32Array[]): Param[] => values.map((v, i) => ({ name: `w${i}`, tensor: be.upload(v, SHAPES[i]!, 'f32') }));

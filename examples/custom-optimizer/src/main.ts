@@ -18,7 +18,16 @@ export async function main(options: { steps?: number; out?: string; data?: strin
     {
       out: options.out ?? 'runs/lion',
       model: { path: join(data, 'models/stories260K-hf'), plan: '1,2,1', adapterInit: 'embed' },
-      phases: [{ name: 'lion', steps: options.steps ?? 30, seq: 32, batch: 4, data: [{ path: join(data, 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt') }], curriculum: { maxMean: 4 } }],
+      phases: [
+        {
+          name: 'lion',
+          steps: options.steps ?? 30,
+          seq: 32,
+          batch: 4,
+          data: [{ path: join(data, 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt') }],
+          curriculum: { maxMean: 4 },
+        },
+      ],
       checkpoint: { every: 10, keep: 1 },
     },
     join(process.cwd(), 'recipe.json'),
@@ -42,6 +51,7 @@ export async function main(options: { steps?: number; out?: string; data?: strin
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const backend = process.argv[3] ?? 'cpu';
-  if (backend !== 'cpu' && backend !== 'webgpu') throw new RRError('BAD_ARGUMENT', `custom-optimizer: backend '${backend}' is not cpu or webgpu; usage: node dist/main.js [steps] [cpu|webgpu].`);
+  if (backend !== 'cpu' && backend !== 'webgpu')
+    throw new RRError('BAD_ARGUMENT', `custom-optimizer: backend '${backend}' is not cpu or webgpu; usage: node dist/main.js [steps] [cpu|webgpu].`);
   await main({ steps: Number(process.argv[2] ?? 30), backend });
 }

@@ -70,7 +70,12 @@ export function renderLineChart(spec: ChartSpec): string {
   if (y0 === y1) [y0, y1] = [y0 - 1, y1 + 1];
   const px = (x: number): number => margin.left + ((tx(x) - x0) / (x1 - x0)) * plotW;
   const py = (y: number): number => margin.top + (1 - (y - y0) / (y1 - y0)) * plotH;
-  const yFmt = (y: number): string => (spec.yPercent ? `${Math.round(y * 100)}%` : Math.abs(y) >= 1e4 || (Math.abs(y) < 1e-2 && y !== 0) ? y.toExponential(1) : String(Math.round(y * 1000) / 1000));
+  const yFmt = (y: number): string =>
+    spec.yPercent
+      ? `${Math.round(y * 100)}%`
+      : Math.abs(y) >= 1e4 || (Math.abs(y) < 1e-2 && y !== 0)
+        ? y.toExponential(1)
+        : String(Math.round(y * 1000) / 1000);
   const xFmt = (x: number): string => (Math.abs(x) >= 1e5 ? x.toExponential(1) : String(Math.round(x * 1000) / 1000));
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${total}" viewBox="0 0 ${width} ${total}" role="img" font-family="system-ui, sans-serif" font-size="12">`,
@@ -81,9 +86,12 @@ export function renderLineChart(spec: ChartSpec): string {
   // grid and axes
   for (let i = 0; i <= 4; i++) {
     const y = y0 + ((y1 - y0) * i) / 4;
-    out.push(`<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${f(py(y))}" y2="${f(py(y))}" stroke="#e3e3e3"/>`, `<text x="${margin.left - 6}" y="${f(py(y) + 4)}" text-anchor="end" fill="#333">${yFmt(y)}</text>`);
+    out.push(
+      `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${f(py(y))}" y2="${f(py(y))}" stroke="#e3e3e3"/>`,
+      `<text x="${margin.left - 6}" y="${f(py(y) + 4)}" text-anchor="end" fill="#333">${yFmt(y)}</text>`,
+    );
   }
-  const xTicks = spec.xLog2 ? [...new Set(xs)].sort((a, b) => a - b) : Array.from({ length: 5 }, (_, i) => (x0 + ((x1 - x0) * i) / 4));
+  const xTicks = spec.xLog2 ? [...new Set(xs)].sort((a, b) => a - b) : Array.from({ length: 5 }, (_, i) => x0 + ((x1 - x0) * i) / 4);
   for (const x of xTicks) out.push(`<text x="${f(px(x))}" y="${f(margin.top + plotH + 16)}" text-anchor="middle" fill="#333">${xFmt(x)}</text>`);
   out.push(
     `<line x1="${margin.left}" x2="${margin.left + plotW}" y1="${margin.top + plotH}" y2="${margin.top + plotH}" stroke="#333"/>`,
@@ -94,17 +102,23 @@ export function renderLineChart(spec: ChartSpec): string {
   const colorOf = (i: number, c?: string): string => c ?? PALETTE[i % PALETTE.length]!;
   for (const [i, h] of (spec.hlines ?? []).entries()) {
     const c = colorOf(spec.series.length + i, h.color);
-    out.push(`<line class="hline" x1="${margin.left}" x2="${margin.left + plotW}" y1="${f(py(h.y))}" y2="${f(py(h.y))}" stroke="${c}" stroke-width="1.5" stroke-dasharray="${h.dashed === false ? '' : '6 4'}"><title>${esc(h.label)}: ${yFmt(h.y)}</title></line>`);
+    out.push(
+      `<line class="hline" x1="${margin.left}" x2="${margin.left + plotW}" y1="${f(py(h.y))}" y2="${f(py(h.y))}" stroke="${c}" stroke-width="1.5" stroke-dasharray="${h.dashed === false ? '' : '6 4'}"><title>${esc(h.label)}: ${yFmt(h.y)}</title></line>`,
+    );
   }
   for (const [i, s] of spec.series.entries()) {
     const c = colorOf(i, s.color);
     const pts = [...s.points].sort((a, b) => a.x - b.x);
     if (!s.pointsOnly && pts.length > 1) {
-      out.push(`<polyline fill="none" stroke="${c}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${pts.map((p) => `${f(px(p.x))},${f(py(p.y))}`).join(' ')}"/>`);
+      out.push(
+        `<polyline fill="none" stroke="${c}" stroke-width="2"${s.dashed ? ' stroke-dasharray="6 4"' : ''} points="${pts.map((p) => `${f(px(p.x))},${f(py(p.y))}`).join(' ')}"/>`,
+      );
     }
     for (const p of pts) {
       if (p.err) out.push(`<line x1="${f(px(p.x))}" x2="${f(px(p.x))}" y1="${f(py(p.y - p.err))}" y2="${f(py(p.y + p.err))}" stroke="${c}"/>`);
-      out.push(`<circle class="point" cx="${f(px(p.x))}" cy="${f(py(p.y))}" r="${s.pointsOnly ? 2.5 : 3.5}" fill="${c}"${s.pointsOnly ? ' fill-opacity="0.6"' : ''}><title>${esc(s.label)}: x=${xFmt(p.x)}, y=${yFmt(p.y)}${p.err ? ` ± ${yFmt(p.err)}` : ''}</title></circle>`);
+      out.push(
+        `<circle class="point" cx="${f(px(p.x))}" cy="${f(py(p.y))}" r="${s.pointsOnly ? 2.5 : 3.5}" fill="${c}"${s.pointsOnly ? ' fill-opacity="0.6"' : ''}><title>${esc(s.label)}: x=${xFmt(p.x)}, y=${yFmt(p.y)}${p.err ? ` ± ${yFmt(p.err)}` : ''}</title></circle>`,
+      );
     }
   }
   // legend under the title, in rows

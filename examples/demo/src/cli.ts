@@ -20,6 +20,7 @@ against the static model trained with the same training FLOPs and the best simpl
 
 /** Runs the demo from command-line arguments; returns the exit code. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript narrows it to parseArgs's result by control flow
   let args;
   try {
     args = parseArgs({
@@ -42,7 +43,10 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     return 0;
   }
   let config: DemoConfig = args.tiny ? TINY_CONFIG : DEMO_CONFIG;
-  for (const [name, value] of [['seed', args.seed], ['threads', args.threads]] as const) {
+  for (const [name, value] of [
+    ['seed', args.seed],
+    ['threads', args.threads],
+  ] as const) {
     if (value === undefined) continue;
     const n = Number(value);
     if (!Number.isSafeInteger(n) || n < (name === 'seed' ? 0 : 1)) {
@@ -55,17 +59,26 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     const result = await runDemo(config, { outDir: args.out });
     const s = result.seconds;
     const p = result.phases;
-    console.log(`\nseed ${config.seed}: GSM8K harness (gsm8k-cot, 0-shot, greedy, flexible-extract exact match) on ${result.rows[0]?.n ?? 0} held-out walks (${result.split} split):\n`);
+    console.log(
+      `\nseed ${config.seed}: GSM8K harness (gsm8k-cot, 0-shot, greedy, flexible-extract exact match) on ${result.rows[0]?.n ?? 0} held-out walks (${result.split} split):\n`,
+    );
     console.log(result.table);
-    console.log(`heuristic: ${result.heuristic} (the best simple rule on the validation split, no model). static: the pretrained model trained on with the recurrent post-training's FLOPs (${p.static.flops.toExponential(3)} in ${p.static.steps} steps vs ${p.recurrent.flops.toExponential(3)} in ${p.recurrent.steps}). depth = layers run per token (P + R*r + C).`);
+    console.log(
+      `heuristic: ${result.heuristic} (the best simple rule on the validation split, no model). static: the pretrained model trained on with the recurrent post-training's FLOPs (${p.static.flops.toExponential(3)} in ${p.static.steps} steps vs ${p.recurrent.flops.toExponential(3)} in ${p.recurrent.steps}). depth = layers run per token (P + R*r + C).`,
+    );
     const gain = hardestGain(result.rows, config.task.testMoves, 1, 8);
-    if (gain !== undefined) console.log(`hardest problems (${Math.max(...config.task.testMoves)} moves): r = 8 is ${gain >= 0 ? '+' : ''}${gain.toFixed(1)} points against r = 1.`);
+    if (gain !== undefined)
+      console.log(`hardest problems (${Math.max(...config.task.testMoves)} moves): r = 8 is ${gain >= 0 ? '+' : ''}${gain.toFixed(1)} points against r = 1.`);
     const here = (p: string): string => {
       const r = relative(process.cwd(), p);
       return r.startsWith('..') ? p : r || '.';
     };
-    console.log(`report: ${here(result.files.demoHtml)} (harness report ${here(result.files.html)}, chart ${here(result.files.svg)}, data ${here(result.files.json)}, ${here(result.files.summary)})`);
-    console.log(`time: pretrain ${s.pretrain.toFixed(0)}s, recurrent post-training ${s.postTrain.toFixed(0)}s, static training ${s.staticTrain.toFixed(0)}s, evaluation ${s.eval.toFixed(0)}s, total ${s.total.toFixed(0)}s`);
+    console.log(
+      `report: ${here(result.files.demoHtml)} (harness report ${here(result.files.html)}, chart ${here(result.files.svg)}, data ${here(result.files.json)}, ${here(result.files.summary)})`,
+    );
+    console.log(
+      `time: pretrain ${s.pretrain.toFixed(0)}s, recurrent post-training ${s.postTrain.toFixed(0)}s, static training ${s.staticTrain.toFixed(0)}s, evaluation ${s.eval.toFixed(0)}s, total ${s.total.toFixed(0)}s`,
+    );
     return 0;
   } catch (e) {
     console.error(isRRError(e) ? `rr demo: ${(e as Error).message}` : e);

@@ -61,7 +61,8 @@ describe('runDemo at toy scale', () => {
     const out = join(root, 'demo');
     const lines: string[] = [];
     const result = await runDemo(TINY_CONFIG, { outDir: out, log: (l) => lines.push(l) });
-    for (const f of [result.files.json, result.files.svg, result.files.html, result.files.summary, result.files.staticReport, result.files.demoHtml]) expect(existsSync(f)).toBe(true);
+    for (const f of [result.files.json, result.files.svg, result.files.html, result.files.summary, result.files.staticReport, result.files.demoHtml])
+      expect(existsSync(f)).toBe(true);
     for (const d of ['pretrained', 'recurrent', 'static']) expect(existsSync(join(out, 'models', d, 'model.safetensors'))).toBe(true);
     expect(lines.some((l) => l.includes('[pretrain static]'))).toBe(true);
     expect(lines.some((l) => l.includes('[post-train recurrent]'))).toBe(true);
@@ -74,7 +75,11 @@ describe('runDemo at toy scale', () => {
     expect(report.static_baseline).toBeLessThanOrEqual(1);
     expect(readFileSync(result.files.svg, 'utf8')).toContain('<svg');
 
-    expect(result.rows.map((r) => `${r.model}@${r.recurrence}`)).toEqual(['heuristic@0', 'static@1', ...TINY_CONFIG.eval.recurrences.map((r) => `recurrent@${r}`)]);
+    expect(result.rows.map((r) => `${r.model}@${r.recurrence}`)).toEqual([
+      'heuristic@0',
+      'static@1',
+      ...TINY_CONFIG.eval.recurrences.map((r) => `recurrent@${r}`),
+    ]);
     // the static baseline got the recurrent post-training's FLOPs: at least as many, at most one step more
     const { recurrent, static: stat } = result.phases;
     expect(recurrent.flops).toBeGreaterThan(0);

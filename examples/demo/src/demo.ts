@@ -56,7 +56,14 @@ export interface DemoResult {
   readonly split: 'test' | 'validation';
   /** The table printed at the end. */
   readonly table: string;
-  readonly files: { readonly json: string; readonly svg: string; readonly html: string; readonly summary: string; readonly staticReport: string; readonly demoHtml: string };
+  readonly files: {
+    readonly json: string;
+    readonly svg: string;
+    readonly html: string;
+    readonly summary: string;
+    readonly staticReport: string;
+    readonly demoHtml: string;
+  };
   readonly seconds: { readonly pretrain: number; readonly postTrain: number; readonly staticTrain: number; readonly eval: number; readonly total: number };
 }
 
@@ -87,10 +94,21 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
     const dataDir = join(outDir, 'data');
     mkdirSync(dataDir, { recursive: true });
     const trainPath = join(dataDir, 'train.jsonl');
-    writeJsonl(trainPath, train.map((p) => ({ question: p.question, answer: p.answer, final: p.final, moves: p.moves, text: trainingText(p) })));
-    writeJsonl(join(dataDir, 'test.jsonl'), testSplit.map((p) => ({ question: p.question, answer: p.answer, moves: p.moves })));
-    writeJsonl(join(dataDir, 'validation.jsonl'), validation.map((p) => ({ question: p.question, answer: p.answer, moves: p.moves })));
-    log(`task: walks on 0..9 with walls, ${train.length} training problems (${config.task.trainMoves.join('-')} moves), ${test.length} ${split} problems (${config.task.testMoves.join(', ')} moves), e.g. ${JSON.stringify(test[test.length - 1]!.question)} -> ${test[test.length - 1]!.final}`);
+    writeJsonl(
+      trainPath,
+      train.map((p) => ({ question: p.question, answer: p.answer, final: p.final, moves: p.moves, text: trainingText(p) })),
+    );
+    writeJsonl(
+      join(dataDir, 'test.jsonl'),
+      testSplit.map((p) => ({ question: p.question, answer: p.answer, moves: p.moves })),
+    );
+    writeJsonl(
+      join(dataDir, 'validation.jsonl'),
+      validation.map((p) => ({ question: p.question, answer: p.answer, moves: p.moves })),
+    );
+    log(
+      `task: walks on 0..9 with walls, ${train.length} training problems (${config.task.trainMoves.join('-')} moves), ${test.length} ${split} problems (${config.task.testMoves.join(', ')} moves), e.g. ${JSON.stringify(test[test.length - 1]!.question)} -> ${test[test.length - 1]!.final}`,
+    );
     // the heuristic is chosen on the validation split, then measured on the evaluated one
     const heuristic = bestHeuristic(heuristics(train), validation);
 
@@ -102,8 +120,16 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
 
     // ---- 1. pretrain the static model from random weights
     const base = new RecurrentLM(modelConfig, initializeWeights(modelConfig, backend, { seed: config.seed, std: config.model.initStd }));
-    log(`model: Llama ${config.model.numLayers} layers, hidden ${config.model.hiddenSize}, ${config.model.numHeads} heads, ${countParams(base)} parameters, char vocabulary of ${tokenizer.vocabSize}`);
-    const pretrain = await train_(base, packer(), config, { label: 'pretrain static', steps: config.pretrain.steps, muonLr: config.pretrain.muonLr, adamLr: config.pretrain.adamLr }, log);
+    log(
+      `model: Llama ${config.model.numLayers} layers, hidden ${config.model.hiddenSize}, ${config.model.numHeads} heads, ${countParams(base)} parameters, char vocabulary of ${tokenizer.vocabSize}`,
+    );
+    const pretrain = await train_(
+      base,
+      packer(),
+      config,
+      { label: 'pretrain static', steps: config.pretrain.steps, muonLr: config.pretrain.muonLr, adamLr: config.pretrain.adamLr },
+      log,
+    );
     await saveModelFolder(join(outDir, 'models', 'pretrained'), base, { force: true });
 
     // the static baseline continues from a copy of the pretrained weights
@@ -113,24 +139,40 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
     const initScale = config.initScale === 'width' ? Math.sqrt(HUGINN_WIDTH / config.model.hiddenSize) : config.initScale;
     const r = retrofit(base, config.plan, { adapterInit: config.adapterInit, initScale, seed: config.seed });
     const { prelude, block, coda } = r.model.structure;
-    log(`surgery: plan ${config.plan} -> prelude ${prelude.length}, block ${block.length} (recurrent), coda ${coda.length} layers; adapter init "${config.adapterInit}"; initial state std ${(S0_STD * initScale).toPrecision(3)}; dropped ${r.report.dropped.length ? r.report.dropped.join(', ') : 'none'}`);
+    log(
+      `surgery: plan ${config.plan} -> prelude ${prelude.length}, block ${block.length} (recurrent), coda ${coda.length} layers; adapter init "${config.adapterInit}"; initial state std ${(S0_STD * initScale).toPrecision(3)}; dropped ${r.report.dropped.length ? r.report.dropped.join(', ') : 'none'}`,
+    );
 
     // ---- 3. post-train: recurrent with the curriculum; static with the same training FLOPs
     const post = config.postTrain;
     const curriculum = recurrenceCurriculum({ ...post.curriculum, totalSteps: post.steps });
-    const recurrent = await train_(r.model, packer(), config, {
-      label: 'post-train recurrent',
-      steps: post.steps,
-      muonLr: post.muonLr,
-      adamLr: post.adamLr,
-      sampler: new PoissonLognormalSampler({ seed: config.seed, backpropDepth: post.backpropDepth }),
-      curriculum,
-    }, log);
+    const recurrent = await train_(
+      r.model,
+      packer(),
+      config,
+      {
+        label: 'post-train recurrent',
+        steps: post.steps,
+        muonLr: post.muonLr,
+        adamLr: post.adamLr,
+        sampler: new PoissonLognormalSampler({ seed: config.seed, backpropDepth: post.backpropDepth }),
+        curriculum,
+      },
+      log,
+    );
     // the static baseline gets the recurrent post-training's FLOPs (its steps all cost the same)
     const staticStepFlops = trainingFlops(partParams(staticModel), config.batch * config.seq, 0, 0);
     const staticSteps = stepsForBudget(recurrent.flops, staticStepFlops);
-    log(`FLOP-matched static baseline: ${formatFlops(recurrent.flops)} training FLOPs of the recurrent post-training = ${staticSteps} static steps of ${formatFlops(staticStepFlops)}`);
-    const staticRun = await train_(staticModel, packer(), config, { label: 'train static (same FLOPs)', steps: staticSteps, muonLr: post.muonLr, adamLr: post.adamLr, flopsBudget: recurrent.flops }, log);
+    log(
+      `FLOP-matched static baseline: ${formatFlops(recurrent.flops)} training FLOPs of the recurrent post-training = ${staticSteps} static steps of ${formatFlops(staticStepFlops)}`,
+    );
+    const staticRun = await train_(
+      staticModel,
+      packer(),
+      config,
+      { label: 'train static (same FLOPs)', steps: staticSteps, muonLr: post.muonLr, adamLr: post.adamLr, flopsBudget: recurrent.flops },
+      log,
+    );
     await saveModelFolder(join(outDir, 'models', 'recurrent'), r.model, { force: true, origin: r.origin, adapterInit: r.adapterInit, basePlan: r.plan });
     await saveModelFolder(join(outDir, 'models', 'static'), staticModel, { force: true });
 
@@ -176,7 +218,25 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
     const seconds = { pretrain: pretrain.seconds, postTrain: recurrent.seconds, staticTrain: staticRun.seconds, eval: evalSeconds, total };
     const phases = { pretrain, recurrent, static: staticRun };
     const summary = join(outDir, 'demo.json');
-    writeText(summary, JSON.stringify({ seed: config.seed, split, config, heuristic: heuristic.name, rows, seconds, training_flops: { pretrain: pretrain.flops, recurrent: recurrent.flops, static: staticRun.flops }, phases, report: 'report.json', static_report: 'static/report.json' }, null, 2) + '\n');
+    writeText(
+      summary,
+      `${JSON.stringify(
+        {
+          seed: config.seed,
+          split,
+          config,
+          heuristic: heuristic.name,
+          rows,
+          seconds,
+          training_flops: { pretrain: pretrain.flops, recurrent: recurrent.flops, static: staticRun.flops },
+          phases,
+          report: 'report.json',
+          static_report: 'static/report.json',
+        },
+        null,
+        2,
+      )}\n`,
+    );
     const demoHtml = join(outDir, 'demo.html');
     writeText(demoHtml, renderDemoHtml({ config, rows, phases, seconds, heuristic: heuristic.name, split, table }));
     staticModel.dispose();
@@ -187,7 +247,14 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
       heuristic: heuristic.name,
       phases,
       split,
-      files: { json: recurrentEval.files.json, svg: recurrentEval.files.svg, html: recurrentEval.files.html, summary, staticReport: staticEval.files.json, demoHtml },
+      files: {
+        json: recurrentEval.files.json,
+        svg: recurrentEval.files.svg,
+        html: recurrentEval.files.html,
+        summary,
+        staticReport: staticEval.files.json,
+        demoHtml,
+      },
       seconds,
     };
   } finally {
@@ -267,7 +334,9 @@ async function train_(model: RecurrentLM, data: TokenPacker, config: DemoConfig,
       const elapsed = (now - began) / 1000;
       const eta = (elapsed / step) * (phase.steps - step);
       const rPart = model.isRecurrent ? ` mean r ${(rSum / lossCount).toFixed(1)} (curriculum m ${m.mean_recurrence})` : '';
-      log(`[${phase.label}] step ${step}/${phase.steps} loss ${(lossSum / lossCount).toFixed(3)}${rPart} FLOPs ${formatFlops(m.total_flops)} ${m.tokens_per_s.toFixed(0)} tok/s elapsed ${elapsed.toFixed(0)}s ETA ${eta.toFixed(0)}s`);
+      log(
+        `[${phase.label}] step ${step}/${phase.steps} loss ${(lossSum / lossCount).toFixed(3)}${rPart} FLOPs ${formatFlops(m.total_flops)} ${m.tokens_per_s.toFixed(0)} tok/s elapsed ${elapsed.toFixed(0)}s ETA ${eta.toFixed(0)}s`,
+      );
       lastLog = now;
       lossSum = 0;
       lossCount = 0;
@@ -281,14 +350,21 @@ async function train_(model: RecurrentLM, data: TokenPacker, config: DemoConfig,
 function heuristicRow(h: { name: string; answer(q: string): number }, test: readonly WalkProblem[]): DemoRow {
   const byMoves: Record<string, number> = {};
   for (const moves of [...new Set(test.map((p) => p.moves))].sort((a, b) => a - b)) {
-    byMoves[moves] = heuristicAccuracy(h, test.filter((p) => p.moves === moves));
+    byMoves[moves] = heuristicAccuracy(
+      h,
+      test.filter((p) => p.moves === moves),
+    );
   }
   const correct = test.map((p) => h.answer(p.question) === p.final);
   const { accuracy, stderr } = accuracyOf(correct);
   return { model: 'heuristic', recurrence: 0, depth: 0, n: test.length, accuracy, stderr, byMoves };
 }
 
-function progress(log: (line: string) => void, label: string, recurrences: readonly number[]): (p: { recurrence: number; done: number; total: number }) => void {
+function progress(
+  log: (line: string) => void,
+  label: string,
+  recurrences: readonly number[],
+): (p: { recurrence: number; done: number; total: number }) => void {
   let last = 0;
   return (p) => {
     const now = performance.now();
@@ -299,7 +375,13 @@ function progress(log: (line: string) => void, label: string, recurrences: reado
   };
 }
 
-async function rowsOf(report: Gsm8kReport, samplesPath: string, test: readonly WalkProblem[], model: DemoRow['model'], depth: (r: number) => number): Promise<DemoRow[]> {
+async function rowsOf(
+  report: Gsm8kReport,
+  samplesPath: string,
+  test: readonly WalkProblem[],
+  model: DemoRow['model'],
+  depth: (r: number) => number,
+): Promise<DemoRow[]> {
   const { records } = await readSampleLog(samplesPath);
   return report.results.map((res: RecurrenceResult) => {
     const byMoves: Record<string, number> = {};
@@ -329,10 +411,9 @@ function countParams(model: RecurrentLM): number {
 }
 
 function writeJsonl(path: string, rows: readonly object[]): void {
-  writeText(path, rows.map((r) => JSON.stringify(r)).join('\n') + '\n');
+  writeText(path, `${rows.map((r) => JSON.stringify(r)).join('\n')}\n`);
 }
 
 function writeText(path: string, text: string): void {
   writeFileAtomically(path, (append) => append(Buffer.from(text, 'utf8')));
 }
-

@@ -26,10 +26,19 @@ export function heuristics(train: readonly WalkProblem[]): Heuristic[] {
   const mode = [...counts].sort((a, b) => b[1] - a[1] || a[0] - b[0])[0]?.[0] ?? 0;
   const lastMoves = (k: number): Heuristic => ({
     name: `last ${k} move${k > 1 ? 's' : ''} from 4`,
-    answer: (q) => parse(q).moves.slice(-k).reduce((at, m) => clamp(at + m), 4),
+    answer: (q) =>
+      parse(q)
+        .moves.slice(-k)
+        .reduce((at, m) => clamp(at + m), 4),
   });
   return [
-    { name: 'clamped sum', answer: (q) => { const { start, moves } = parse(q); return clamp(moves.reduce((a, m) => a + m, start)); } },
+    {
+      name: 'clamped sum',
+      answer: (q) => {
+        const { start, moves } = parse(q);
+        return clamp(moves.reduce((a, m) => a + m, start));
+      },
+    },
     lastMoves(1),
     lastMoves(2),
     lastMoves(3),

@@ -28,9 +28,25 @@ const moves = [2, 3];
 const rows: DemoRow[] = [
   { model: 'heuristic', recurrence: 0, depth: 0, n: 6, accuracy: 0.5, stderr: 0.2, byMoves: { 2: 0.6, 3: 0.4 } },
   { model: 'static', recurrence: 1, depth: 3, n: 6, accuracy: 0.4, stderr: 0.2, byMoves: { 2: 0.5, 3: 0.3 } },
-  ...[1, 2, 4, 8, 16].map((r, i): DemoRow => ({ model: 'recurrent', recurrence: r, depth: 2 + r, n: 6, accuracy: 0.2 + 0.1 * i, stderr: 0.2, byMoves: { 2: 0.3 + 0.1 * i, 3: 0.1 + 0.1 * i } })),
+  ...[1, 2, 4, 8, 16].map(
+    (r, i): DemoRow => ({
+      model: 'recurrent',
+      recurrence: r,
+      depth: 2 + r,
+      n: 6,
+      accuracy: 0.2 + 0.1 * i,
+      stderr: 0.2,
+      byMoves: { 2: 0.3 + 0.1 * i, 3: 0.1 + 0.1 * i },
+    }),
+  ),
 ];
-const phase = (label: string, scale: number): PhaseRecord => ({ label, steps: 10, flops: 10 * scale, seconds: 1, loss: Array.from({ length: 10 }, (_, i) => ({ flops: (i + 1) * scale, loss: 2 / (i + 1) })) });
+const phase = (label: string, scale: number): PhaseRecord => ({
+  label,
+  steps: 10,
+  flops: 10 * scale,
+  seconds: 1,
+  loss: Array.from({ length: 10 }, (_, i) => ({ flops: (i + 1) * scale, loss: 2 / (i + 1) })),
+});
 
 describe.skipIf(!present && !inCi)(`reports in headless Chromium${present || inCi ? '' : ` (${SKIP_REASON})`}`, () => {
   it('the demo page shows every point, legend and title', async () => {
@@ -39,14 +55,38 @@ describe.skipIf(!present && !inCi)(`reports in headless Chromium${present || inC
     const browser = await chromium.launchPersistentContext(mkdtempSync(join(dir, 'profile-')), {
       executablePath: CHROMIUM,
       headless: true,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
       viewport: { width: 1400, height: 1000 },
     });
     try {
       const page = await browser.newPage();
       const demoPath = join(dir, 'demo.html');
-      const phases = { pretrain: phase('pretrain static', 1e9), recurrent: phase('post-train recurrent', 3e9), static: phase('train static (same FLOPs)', 3e9) };
-      writeFileSync(demoPath, renderDemoHtml({ config: { ...TINY_CONFIG, task: { ...TINY_CONFIG.task, testMoves: moves } }, rows, phases, seconds: { total: 12 }, heuristic: 'clamped sum', split: 'test', table: renderDemoTable(rows, moves) }));
+      const phases = {
+        pretrain: phase('pretrain static', 1e9),
+        recurrent: phase('post-train recurrent', 3e9),
+        static: phase('train static (same FLOPs)', 3e9),
+      };
+      writeFileSync(
+        demoPath,
+        renderDemoHtml({
+          config: { ...TINY_CONFIG, task: { ...TINY_CONFIG.task, testMoves: moves } },
+          rows,
+          phases,
+          seconds: { total: 12 },
+          heuristic: 'clamped sum',
+          split: 'test',
+          table: renderDemoTable(rows, moves),
+        }),
+      );
       await page.goto(pathToFileURL(demoPath).href);
       const seen = await page.evaluate(() => {
         const svgs = [...document.querySelectorAll('svg')];
@@ -75,8 +115,24 @@ describe.skipIf(!present && !inCi)(`reports in headless Chromium${present || inC
       expect(await page.locator('#runs').innerText()).toContain('training FLOPs');
 
       // the harness's own report: its (long) title wraps inside the chart, flexible-extract and static legends show
-      const results = [1, 2, 4].map((r) => ({ recurrence: r, n: 6, strict: 0, flexible: 0.2 * r, stderr: 0.1, strict_stderr: 0, tokens_per_s: 10, mean_steps: r }));
-      const report = { task: 'gsm8k-cot' as const, model: 'recurrent (1,1,1), post-trained with M = 8 on walks with walls of 1 to 8 moves', shots: 0, cue: false, static_baseline: 0.3, results };
+      const results = [1, 2, 4].map((r) => ({
+        recurrence: r,
+        n: 6,
+        strict: 0,
+        flexible: 0.2 * r,
+        stderr: 0.1,
+        strict_stderr: 0,
+        tokens_per_s: 10,
+        mean_steps: r,
+      }));
+      const report = {
+        task: 'gsm8k-cot' as const,
+        model: 'recurrent (1,1,1), post-trained with M = 8 on walks with walls of 1 to 8 moves',
+        shots: 0,
+        cue: false,
+        static_baseline: 0.3,
+        results,
+      };
       const svg = renderAccuracyChart(results, { title: `GSM8K gsm8k-cot (0-shot): ${report.model}`, staticBaseline: 0.3 });
       const reportPath = join(dir, 'report.html');
       writeFileSync(reportPath, renderReportHtml(report, svg));

@@ -25,23 +25,25 @@ export function renderDemoHtml(input: DemoReportInput): string {
   const recurrent = rows.filter((r) => r.model === 'recurrent');
   const staticRow = rows.find((r) => r.model === 'static');
   const heuristicRow = rows.find((r) => r.model === 'heuristic');
-  const charts = moves.map((m, i) =>
-    renderLineChart({
-      title: `${m} moves${m > config.task.trainMoves[1] ? ' (longer than any trained on)' : ''}: accuracy against test-time recurrence r`,
-      xLabel: 'recurrence r (log scale)',
-      yLabel: 'accuracy',
-      xLog2: true,
-      yRange: [0, 1],
-      yPercent: true,
-      width: 420,
-      height: 300,
-      series: [{ label: 'recurrent', color: PALETTE[0], points: recurrent.map((r) => ({ x: r.recurrence, y: r.byMoves[String(m)] ?? 0 })) }],
-      hlines: [
-        ...(staticRow ? [{ label: 'static, same FLOPs', y: staticRow.byMoves[String(m)] ?? 0, color: PALETTE[1] }] : []),
-        ...(heuristicRow ? [{ label: `heuristic: ${input.heuristic}`, y: heuristicRow.byMoves[String(m)] ?? 0, color: PALETTE[2] }] : []),
-      ],
-    }),
-  ).map((svg, i) => `<figure data-moves="${moves[i]}">${svg}</figure>`);
+  const charts = moves
+    .map((m, _i) =>
+      renderLineChart({
+        title: `${m} moves${m > config.task.trainMoves[1] ? ' (longer than any trained on)' : ''}: accuracy against test-time recurrence r`,
+        xLabel: 'recurrence r (log scale)',
+        yLabel: 'accuracy',
+        xLog2: true,
+        yRange: [0, 1],
+        yPercent: true,
+        width: 420,
+        height: 300,
+        series: [{ label: 'recurrent', color: PALETTE[0], points: recurrent.map((r) => ({ x: r.recurrence, y: r.byMoves[String(m)] ?? 0 })) }],
+        hlines: [
+          ...(staticRow ? [{ label: 'static, same FLOPs', y: staticRow.byMoves[String(m)] ?? 0, color: PALETTE[1] }] : []),
+          ...(heuristicRow ? [{ label: `heuristic: ${input.heuristic}`, y: heuristicRow.byMoves[String(m)] ?? 0, color: PALETTE[2] }] : []),
+        ],
+      }),
+    )
+    .map((svg, i) => `<figure data-moves="${moves[i]}">${svg}</figure>`);
   const lossChart = renderLineChart({
     title: 'Training loss against training FLOPs (post-training, from the same pretrained model)',
     xLabel: 'training FLOPs (docs/method.md accounting)',

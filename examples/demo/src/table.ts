@@ -23,7 +23,7 @@ export function renderDemoTable(rows: readonly DemoRow[], moves: readonly number
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]): string => `| ${cells.map((c, i) => (i < 2 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(' | ')} |`;
   const rule = `|${widths.map((w, i) => (i < 2 ? '-'.repeat(w + 2) : `${'-'.repeat(w + 1)}:`)).join('|')}|`;
-  return [line(header), rule, ...body.map(line)].join('\n') + '\n';
+  return `${[line(header), rule, ...body.map(line)].join('\n')}\n`;
 }
 
 /** Accuracy at r = b minus r = a on the hardest problems (the largest move count), in points. */

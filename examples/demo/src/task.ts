@@ -40,7 +40,8 @@ export const WALK_MAX = 9;
 export function walkProblem(rng: Rng, moves: number, options: WalkOptions = {}): WalkProblem {
   const maxStep = options.maxStep ?? 5;
   if (!Number.isInteger(moves) || moves < 1) throw new RRError('BAD_ARGUMENT', `walkProblem: moves = ${moves} must be an integer >= 1.`);
-  if (!Number.isInteger(maxStep) || maxStep < 1 || maxStep > 9) throw new RRError('BAD_ARGUMENT', `walkProblem: maxStep = ${maxStep} must be an integer from 1 to 9.`);
+  if (!Number.isInteger(maxStep) || maxStep < 1 || maxStep > 9)
+    throw new RRError('BAD_ARGUMENT', `walkProblem: maxStep = ${maxStep} must be an integer from 1 to 9.`);
   const start = WALK_MIN + rng.integer(WALK_MAX - WALK_MIN + 1);
   let at = start;
   let question = `${start}`;
@@ -113,7 +114,10 @@ export function makeSplits(options: SplitOptions): { train: WalkProblem[]; valid
   let attempts = 0;
   while (train.length < options.trainSize) {
     if (++attempts > options.trainSize * 20 + 1000) {
-      throw new RRError('BAD_ARGUMENT', `makeSplits: cannot draw ${options.trainSize} training problems outside the test set with moves ${lo}..${hi}; allow more moves or fewer problems.`);
+      throw new RRError(
+        'BAD_ARGUMENT',
+        `makeSplits: cannot draw ${options.trainSize} training problems outside the test set with moves ${lo}..${hi}; allow more moves or fewer problems.`,
+      );
     }
     const p = walkProblem(trainRng, lo + trainRng.integer(hi - lo + 1), options);
     if (!held.has(p.question)) train.push(p);

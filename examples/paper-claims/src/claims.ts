@@ -58,13 +58,17 @@ export async function runSeed(scale: Scale, seed: number, outDir: string, log: (
   const train_ = async (variant: Variant, make: () => Promise<Trained>): Promise<void> => {
     const t = await make();
     runs.set(variant, t);
-    log(`seed ${seed}: ${VARIANTS[variant]}: ${t.steps} steps, ${t.flops.toExponential(3)} FLOPs, ${t.seconds.toFixed(0)}s, last loss ${t.losses.at(-1)?.toFixed(3)}`);
+    log(
+      `seed ${seed}: ${VARIANTS[variant]}: ${t.steps} steps, ${t.flops.toExponential(3)} FLOPs, ${t.seconds.toFixed(0)}s, last loss ${t.losses.at(-1)?.toFixed(3)}`,
+    );
   };
   const M = scale.largeMean;
   await train_('main', async () => postTrain(await copyWeights(base), scale, seed, packer, { maxMean: M }));
   await train_('smallM', async () => postTrain(await copyWeights(base), scale, seed, packer, { maxMean: scale.smallMean }));
   await train_('static', async () => postTrain(await copyWeights(base), scale, seed, packer, { flopsBudget: runs.get('main')!.flops }));
-  await train_('random', async () => postTrain(initializeWeights(modelConfigOf(scale), backend, { seed: seed + 7919, std: scale.model.initStd }), scale, seed, packer, { maxMean: M }));
+  await train_('random', async () =>
+    postTrain(initializeWeights(modelConfigOf(scale), backend, { seed: seed + 7919, std: scale.model.initStd }), scale, seed, packer, { maxMean: M }),
+  );
   await train_('constant', async () => postTrain(await copyWeights(base), scale, seed, packer, { maxMean: M, curriculum: 'constant' }));
   await train_('adamw', async () => postTrain(await copyWeights(base), scale, seed, packer, { maxMean: M, optimizer: 'adamw' }));
   base.dispose();
@@ -80,7 +84,15 @@ export async function runSeed(scale: Scale, seed: number, outDir: string, log: (
     accuracy,
     flops: Object.fromEntries([...runs].map(([v, t]) => [v, t.flops])),
     trainSeconds: Object.fromEntries([...runs].map(([v, t]) => [v, t.seconds])),
-    loss: Object.fromEntries([...runs].map(([v, t]) => [v, thin(t.losses.map((loss, i) => ({ flops: t.flopsAt[i]!, loss })), 60)])),
+    loss: Object.fromEntries(
+      [...runs].map(([v, t]) => [
+        v,
+        thin(
+          t.losses.map((loss, i) => ({ flops: t.flopsAt[i]!, loss })),
+          60,
+        ),
+      ]),
+    ),
     spikes: Object.fromEntries([...runs].map(([v, t]) => [v, lossSpikes(t.losses)])),
     finalLoss: Object.fromEntries([...runs].map(([v, t]) => [v, mean(t.losses.slice(-Math.max(1, Math.floor(t.losses.length / 10))))])),
     adaptive,
@@ -123,7 +135,14 @@ export function verdicts(scale: Scale, seeds: readonly SeedResult[]): ClaimResul
   const beyond = scale.task.testMoves.filter((m) => m > scale.task.trainMoves[1]).map(String);
   const acc = (s: SeedResult, v: Variant, r: number, key = 'all'): number => s.accuracy[v]?.[String(r)]?.[key] ?? Number.NaN;
   const over = (f: (s: SeedResult) => number): Summary => summarize(seeds.map(f));
-  const claim = (id: number, text: string, measure: string, a: Summary, b: Summary): ClaimResult => ({ id, claim: text, measure, a, b, verdict: greaterThan(a, b) });
+  const claim = (id: number, text: string, measure: string, a: Summary, b: Summary): ClaimResult => ({
+    id,
+    claim: text,
+    measure,
+    a,
+    b,
+    verdict: greaterThan(a, b),
+  });
   const beyondAcc = (s: SeedResult, r: number): number => {
     const keys = beyond.length ? beyond : [hardest];
     return keys.reduce((sum, k) => sum + acc(s, 'main', r, k), 0) / keys.length;
@@ -132,20 +151,57 @@ export function verdicts(scale: Scale, seeds: readonly SeedResult[]): ClaimResul
   const rDeep = scale.recurrences.includes(2 * M) ? 2 * M : rMax;
   const adaptiveAt = (s: SeedResult): { accuracy: number; meanSteps: number } => s.adaptive.find((a) => a.kl === 5e-4) ?? s.adaptive[s.adaptive.length - 1]!;
   return [
-    claim(1, `accuracy rises with test-time recurrence, more so for a larger mean M (M = ${M} against ${scale.smallMean})`, `gain from r = 1 to r = ${rMax} (all test problems): M = ${M} (a) against M = ${scale.smallMean} (b)`,
-      over((s) => acc(s, 'main', rMax) - acc(s, 'main', 1)), over((s) => acc(s, 'smallM', rMax) - acc(s, 'smallM', 1))),
-    claim(2, 'the retrofitted recurrent model beats the static model at the same training compute', `accuracy of the recurrent model at r = ${rM} (a) against the static model with the same post-training FLOPs (b)`,
-      over((s) => acc(s, 'main', rM)), over((s) => acc(s, 'static', 1))),
-    claim(3, 'starting from pretrained weights beats random initialisation of the same recurrent model', `accuracy at r = ${rM}: retrofitted from the pretrained model (a) against the same recurrent model from random weights, same post-training (b)`,
-      over((s) => acc(s, 'main', rM)), over((s) => acc(s, 'random', rM))),
-    sameForLess(4, 'a curriculum on the mean recurrence reaches the same quality for less compute', `accuracy at r = ${rM}: curriculum (a) against constant M (b), the same steps; holds when the curriculum spent fewer FLOPs on every seed and its accuracy is not lower beyond the intervals`,
-      over((s) => acc(s, 'main', rM)), over((s) => acc(s, 'constant', rM)), seeds.every((s) => s.flops.main! < s.flops.constant!)),
-    claim(5, 'Muon trains the recurrent model more stably than AdamW', 'loss spikes (a step above 1.5x the median of the 20 before it), negated so that larger is more stable: Muon (a) against AdamW (b); final losses are in the JSON',
-      over((s) => -s.spikes.main!), over((s) => -s.spikes.adamw!)),
-    claim(6, 'recurrence deeper than trained helps on problems harder than any trained on', `accuracy on ${beyond.length ? `${beyond.join(', ')} moves (never trained on)` : `${hardest} moves`}: r = ${rDeep} (a) against r = ${rM} (b)`,
-      over((s) => beyondAcc(s, rDeep)), over((s) => beyondAcc(s, rM))),
-    sameForLess(7, `adaptive exit (KL < 5e-4 between successive steps' answers) keeps the accuracy of r = ${rMax} with fewer steps`, `accuracy of adaptive exit (a) against fixed r = ${rMax} (b); holds when its mean steps are below ${rMax} on every seed and its accuracy is not lower beyond the intervals`,
-      over((s) => adaptiveAt(s).accuracy), over((s) => acc(s, 'main', rMax)), seeds.every((s) => adaptiveAt(s).meanSteps < rMax)),
+    claim(
+      1,
+      `accuracy rises with test-time recurrence, more so for a larger mean M (M = ${M} against ${scale.smallMean})`,
+      `gain from r = 1 to r = ${rMax} (all test problems): M = ${M} (a) against M = ${scale.smallMean} (b)`,
+      over((s) => acc(s, 'main', rMax) - acc(s, 'main', 1)),
+      over((s) => acc(s, 'smallM', rMax) - acc(s, 'smallM', 1)),
+    ),
+    claim(
+      2,
+      'the retrofitted recurrent model beats the static model at the same training compute',
+      `accuracy of the recurrent model at r = ${rM} (a) against the static model with the same post-training FLOPs (b)`,
+      over((s) => acc(s, 'main', rM)),
+      over((s) => acc(s, 'static', 1)),
+    ),
+    claim(
+      3,
+      'starting from pretrained weights beats random initialisation of the same recurrent model',
+      `accuracy at r = ${rM}: retrofitted from the pretrained model (a) against the same recurrent model from random weights, same post-training (b)`,
+      over((s) => acc(s, 'main', rM)),
+      over((s) => acc(s, 'random', rM)),
+    ),
+    sameForLess(
+      4,
+      'a curriculum on the mean recurrence reaches the same quality for less compute',
+      `accuracy at r = ${rM}: curriculum (a) against constant M (b), the same steps; holds when the curriculum spent fewer FLOPs on every seed and its accuracy is not lower beyond the intervals`,
+      over((s) => acc(s, 'main', rM)),
+      over((s) => acc(s, 'constant', rM)),
+      seeds.every((s) => s.flops.main! < s.flops.constant!),
+    ),
+    claim(
+      5,
+      'Muon trains the recurrent model more stably than AdamW',
+      'loss spikes (a step above 1.5x the median of the 20 before it), negated so that larger is more stable: Muon (a) against AdamW (b); final losses are in the JSON',
+      over((s) => -s.spikes.main!),
+      over((s) => -s.spikes.adamw!),
+    ),
+    claim(
+      6,
+      'recurrence deeper than trained helps on problems harder than any trained on',
+      `accuracy on ${beyond.length ? `${beyond.join(', ')} moves (never trained on)` : `${hardest} moves`}: r = ${rDeep} (a) against r = ${rM} (b)`,
+      over((s) => beyondAcc(s, rDeep)),
+      over((s) => beyondAcc(s, rM)),
+    ),
+    sameForLess(
+      7,
+      `adaptive exit (KL < 5e-4 between successive steps' answers) keeps the accuracy of r = ${rMax} with fewer steps`,
+      `accuracy of adaptive exit (a) against fixed r = ${rMax} (b); holds when its mean steps are below ${rMax} on every seed and its accuracy is not lower beyond the intervals`,
+      over((s) => adaptiveAt(s).accuracy),
+      over((s) => acc(s, 'main', rMax)),
+      seeds.every((s) => adaptiveAt(s).meanSteps < rMax),
+    ),
   ];
 }
 

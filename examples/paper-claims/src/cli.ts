@@ -18,9 +18,19 @@ recurrence on walks longer than trained, (7) adaptive exit. Writes claims.html a
 `;
 
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
+  // biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript narrows it to parseArgs's result by control flow
   let args;
   try {
-    args = parseArgs({ args: [...argv], options: { tiny: { type: 'boolean', default: false }, seeds: { type: 'string' }, out: { type: 'string', default: 'reports/claims' }, help: { type: 'boolean', short: 'h', default: false } }, strict: true }).values;
+    args = parseArgs({
+      args: [...argv],
+      options: {
+        tiny: { type: 'boolean', default: false },
+        seeds: { type: 'string' },
+        out: { type: 'string', default: 'reports/claims' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+      strict: true,
+    }).values;
   } catch (e) {
     console.error(`${(e as Error).message}\n\n${USAGE}`);
     return 2;
@@ -43,7 +53,10 @@ export async function main(argv: readonly string[] = process.argv.slice(2)): Pro
     const result = await runSuite(scale, args.out);
     const files = writeClaimsReport(args.out, result);
     console.log(`\nverdicts (${scale.name} run, seeds ${scale.seeds.join(', ')}, ${result.seconds.toFixed(0)} s; mean ± std over seeds):`);
-    for (const c of result.claims) console.log(`(${c.id}) ${c.verdict.toUpperCase()}: ${c.claim}\n    ${c.measure}: a ${c.a.mean.toFixed(3)} ± ${c.a.std.toFixed(3)}, b ${c.b.mean.toFixed(3)} ± ${c.b.std.toFixed(3)}`);
+    for (const c of result.claims)
+      console.log(
+        `(${c.id}) ${c.verdict.toUpperCase()}: ${c.claim}\n    ${c.measure}: a ${c.a.mean.toFixed(3)} ± ${c.a.std.toFixed(3)}, b ${c.b.mean.toFixed(3)} ± ${c.b.std.toFixed(3)}`,
+      );
     console.log(`report: ${files.html} (data ${files.json})`);
     return 0;
   } catch (e) {

@@ -36,7 +36,7 @@ export function modelConfigOf(scale: Scale): ReturnType<typeof makeModelConfig> 
 
 /** Writes the training split once and returns a packer factory (completion-only loss, as the demo). */
 export function packerFor(trainPath: string, train: readonly WalkProblem[], scale: Scale): () => TokenPacker {
-  const text = train.map((p) => JSON.stringify({ question: p.question, final: p.final, text: trainingText(p) })).join('\n') + '\n';
+  const text = `${train.map((p) => JSON.stringify({ question: p.question, final: p.final, text: trainingText(p) })).join('\n')}\n`;
   writeFileAtomically(trainPath, (append) => append(Buffer.from(text, 'utf8')));
   const source = [{ path: trainPath, promptTemplate: TRAINING_PROMPT, template: TRAINING_COMPLETION }];
   return () => new TokenPacker(source, tokenizer, scale.seq + 1);
@@ -95,7 +95,9 @@ export async function postTrain(weights: Map<string, Tensor>, scale: Scale, seed
     steps = stepsForBudget(spec.flopsBudget, trainingFlops(partParams(model), scale.batch * scale.seq, 0, 0));
   }
   const optimizer: Optimizer =
-    spec.optimizer === 'adamw' ? new AdamW({ lr: scale.adamwOnlyLr }) : new MuonWithAdamW({ muon: { lr: scale.postLr.muon }, adamw: { lr: scale.postLr.adam } });
+    spec.optimizer === 'adamw'
+      ? new AdamW({ lr: scale.adamwOnlyLr })
+      : new MuonWithAdamW({ muon: { lr: scale.postLr.muon }, adamw: { lr: scale.postLr.adam } });
   const trainer = new Trainer({
     model,
     optimizer,
@@ -152,7 +154,12 @@ export async function digitLogProbs(model: RecurrentLM, problems: readonly WalkP
 const argmax = (p: Float64Array): number => p.reduce((best, v, i) => (v > p[best]! ? i : best), 0);
 
 /** Accuracy per difficulty (and `all`) at each recurrence. */
-export async function accuracyByRecurrence(model: RecurrentLM, problems: readonly WalkProblem[], recurrences: readonly number[], seed: number): Promise<Record<string, Record<string, number>>> {
+export async function accuracyByRecurrence(
+  model: RecurrentLM,
+  problems: readonly WalkProblem[],
+  recurrences: readonly number[],
+  seed: number,
+): Promise<Record<string, Record<string, number>>> {
   const out: Record<string, Record<string, number>> = {};
   for (const r of recurrences) {
     const lp = await digitLogProbs(model, problems, model.isRecurrent ? r : 1, seed);
@@ -180,7 +187,13 @@ export function accuracyOf(problems: readonly WalkProblem[], answer: (i: number)
  * `maxRecurrence`. Each r is a full forward with the same initial state, so p_r is exactly what
  * exiting after r steps gives. Returns accuracy and mean steps per threshold.
  */
-export async function adaptiveExit(model: RecurrentLM, problems: readonly WalkProblem[], maxRecurrence: number, thresholds: readonly number[], seed: number): Promise<{ kl: number; accuracy: number; meanSteps: number }[]> {
+export async function adaptiveExit(
+  model: RecurrentLM,
+  problems: readonly WalkProblem[],
+  maxRecurrence: number,
+  thresholds: readonly number[],
+  seed: number,
+): Promise<{ kl: number; accuracy: number; meanSteps: number }[]> {
   const perR: Float64Array[][] = [];
   for (let r = 1; r <= maxRecurrence; r++) perR.push(await digitLogProbs(model, problems, r, seed));
   return thresholds.map((kl) => {

@@ -9,7 +9,9 @@ const pct = (x: number): string => (x * 100).toFixed(1);
 
 /** Mean ± std over seeds of one variant's accuracy at each r (a difficulty or 'all'), plus per-seed points. */
 function accuracySeries(result: SuiteResult, variant: Variant, key: string, color: string): Series[] {
-  const rs = Object.keys(result.seeds[0]?.accuracy[variant] ?? {}).map(Number).sort((a, b) => a - b);
+  const rs = Object.keys(result.seeds[0]?.accuracy[variant] ?? {})
+    .map(Number)
+    .sort((a, b) => a - b);
   const mean: Series = {
     label: `${VARIANTS[variant]} (mean ± std)`,
     color,
@@ -18,7 +20,12 @@ function accuracySeries(result: SuiteResult, variant: Variant, key: string, colo
       return { x: r, y: s.mean, err: s.std };
     }),
   };
-  const perSeed: Series = { label: 'per seed', color, pointsOnly: true, points: rs.flatMap((r) => result.seeds.map((seed) => ({ x: r, y: seed.accuracy[variant]![String(r)]![key] ?? 0 }))) };
+  const perSeed: Series = {
+    label: 'per seed',
+    color,
+    pointsOnly: true,
+    points: rs.flatMap((r) => result.seeds.map((seed) => ({ x: r, y: seed.accuracy[variant]![String(r)]![key] ?? 0 }))),
+  };
   return [mean, perSeed];
 }
 
@@ -38,7 +45,11 @@ export function renderClaimsHtml(result: SuiteResult): string {
       yPercent: true,
       width: 560,
       height: 340,
-      series: [...accuracySeries(result, 'main', key, PALETTE[0]!), ...accuracySeries(result, 'smallM', key, PALETTE[1]!), ...accuracySeries(result, 'random', key, PALETTE[2]!)],
+      series: [
+        ...accuracySeries(result, 'main', key, PALETTE[0]!),
+        ...accuracySeries(result, 'smallM', key, PALETTE[1]!),
+        ...accuracySeries(result, 'random', key, PALETTE[2]!),
+      ],
       hlines: staticLine(key),
     }),
   );
@@ -68,7 +79,11 @@ export function renderClaimsHtml(result: SuiteResult): string {
     yLabel: 'training loss',
     width: 700,
     height: 360,
-    series: variants.map((v, i) => ({ label: VARIANTS[v], color: PALETTE[i % PALETTE.length]!, points: (result.seeds[0]?.loss[v] ?? []).map((p) => ({ x: p.flops, y: p.loss })) })),
+    series: variants.map((v, i) => ({
+      label: VARIANTS[v],
+      color: PALETTE[i % PALETTE.length]!,
+      points: (result.seeds[0]?.loss[v] ?? []).map((p) => ({ x: p.flops, y: p.loss })),
+    })),
   });
   const adaptive = renderLineChart({
     title: 'Adaptive exit: accuracy against mean recurrence steps used (each point one KL threshold, per seed)',
@@ -78,13 +93,23 @@ export function renderClaimsHtml(result: SuiteResult): string {
     yPercent: true,
     width: 560,
     height: 340,
-    series: result.seeds.map((s, i) => ({ label: `seed ${s.seed}`, color: PALETTE[i % PALETTE.length]!, points: s.adaptive.map((a) => ({ x: a.meanSteps, y: a.accuracy })) })),
+    series: result.seeds.map((s, i) => ({
+      label: `seed ${s.seed}`,
+      color: PALETTE[i % PALETTE.length]!,
+      points: s.adaptive.map((a) => ({ x: a.meanSteps, y: a.accuracy })),
+    })),
   });
   const verdictRows = result.claims
-    .map((c) => `<tr><td>${c.id}</td><td>${esc(c.claim)}</td><td>${esc(c.measure)}</td><td>${fmt(c.a)}</td><td>${fmt(c.b)}</td><td class="verdict">${c.verdict}</td></tr>`)
+    .map(
+      (c) =>
+        `<tr><td>${c.id}</td><td>${esc(c.claim)}</td><td>${esc(c.measure)}</td><td>${fmt(c.a)}</td><td>${fmt(c.b)}</td><td class="verdict">${c.verdict}</td></tr>`,
+    )
     .join('\n');
   const seedRows = result.seeds
-    .map((s) => `<tr><td>${s.seed}</td><td>${s.seconds.toFixed(0)} s</td>${variants.map((v) => `<td>${(s.flops[v] ?? 0).toExponential(2)} (${(s.trainSeconds[v] ?? 0).toFixed(0)} s)</td>`).join('')}</tr>`)
+    .map(
+      (s) =>
+        `<tr><td>${s.seed}</td><td>${s.seconds.toFixed(0)} s</td>${variants.map((v) => `<td>${(s.flops[v] ?? 0).toExponential(2)} (${(s.trainSeconds[v] ?? 0).toFixed(0)} s)</td>`).join('')}</tr>`,
+    )
     .join('\n');
   return `<!doctype html>
 <html lang="en">
@@ -124,7 +149,7 @@ export function writeClaimsReport(outDir: string, result: SuiteResult): { json: 
   const json = join(outDir, 'claims.json');
   const html = join(outDir, 'claims.html');
   const write = (path: string, text: string): void => writeFileAtomically(path, (append) => append(Buffer.from(text, 'utf8')));
-  write(json, JSON.stringify(result, null, 2) + '\n');
+  write(json, `${JSON.stringify(result, null, 2)}\n`);
   write(html, renderClaimsHtml(result));
   return { json, html };
 }

@@ -2,8 +2,20 @@
 export interface Scale {
   readonly name: 'full' | 'tiny';
   readonly seeds: readonly number[];
-  readonly task: { readonly trainSize: number; readonly trainMoves: readonly [number, number]; readonly testMoves: readonly number[]; readonly testPerMoves: number; readonly maxStep: number };
-  readonly model: { readonly hiddenSize: number; readonly numLayers: number; readonly numHeads: number; readonly intermediateSize: number; readonly initStd: number };
+  readonly task: {
+    readonly trainSize: number;
+    readonly trainMoves: readonly [number, number];
+    readonly testMoves: readonly number[];
+    readonly testPerMoves: number;
+    readonly maxStep: number;
+  };
+  readonly model: {
+    readonly hiddenSize: number;
+    readonly numLayers: number;
+    readonly numHeads: number;
+    readonly intermediateSize: number;
+    readonly initStd: number;
+  };
   readonly plan: string;
   readonly initScale: number;
   readonly seq: number;

@@ -38,7 +38,10 @@ itWithFixtures("runs the paper's TinyLlama recipe shapes at tiny scale, static a
       expect(r.gsm8k.variant).toBe("gsm8k_cot_sean, num_fewshot 1 (the paper's)");
       expect(r.gsm8k.results.map((x) => x.recurrence)).toEqual(r.name.includes('static') ? [1] : [1, 2]);
     }
-    const metrics = readFileSync(join(out, 'tinyllama-two-phase', 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const metrics = readFileSync(join(out, 'tinyllama-two-phase', 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(metrics.filter((m) => 'data_mix' in m).map((m) => m.phase)).toEqual(['healing', 'mix']);
   } finally {
     rmSync(out, { recursive: true, force: true });

@@ -50,10 +50,27 @@ const HELD_OUT_R = [1, 2, 4, 8, 16, 32];
 function optimizer(kind: RunKind): Record<string, unknown> {
   return kind === 'adamw'
     ? { kind: 'adamw', adamLr: 5e-5, adamBetas: [0.9, 0.95], adamEps: 1e-8, adamWeightDecay: 1e-4, clip: 1 }
-    : { kind: 'muon', muonLr: 1e-3, muonWeightDecay: 1e-4, momentum: 0.95, adamLr: 5e-5, adamBetas: [0.9, 0.95], adamEps: 1e-10, adamWeightDecay: 1e-4, clip: 1 };
+    : {
+        kind: 'muon',
+        muonLr: 1e-3,
+        muonWeightDecay: 1e-4,
+        momentum: 0.95,
+        adamLr: 5e-5,
+        adamBetas: [0.9, 0.95],
+        adamEps: 1e-10,
+        adamWeightDecay: 1e-4,
+        clip: 1,
+      };
 }
 
-function phase(name: string, steps: number, data: Record<string, unknown>[], kind: RunKind, curriculum: Record<string, unknown>, lr: { warmup: number; cooldown: number }): Record<string, unknown> {
+function phase(
+  name: string,
+  steps: number,
+  data: Record<string, unknown>[],
+  kind: RunKind,
+  curriculum: Record<string, unknown>,
+  lr: { warmup: number; cooldown: number },
+): Record<string, unknown> {
   return {
     name,
     steps,
@@ -71,11 +88,21 @@ function phase(name: string, steps: number, data: Record<string, unknown>[], kin
 
 function model(m: PaperModel, kind: RunKind): Record<string, unknown> {
   const spec = PAPER_MODELS[m];
-  return kind === 'static' ? { path: spec.path, untieEmbeddings: spec.untieStatic } : { path: spec.path, plan: spec.plan, adapterInit: 'default', initScale: 1 };
+  return kind === 'static'
+    ? { path: spec.path, untieEmbeddings: spec.untieStatic }
+    : { path: spec.path, plan: spec.plan, adapterInit: 'default', initScale: 1 };
 }
 
 function recipe(name: string, m: PaperModel, kind: RunKind, phases: Record<string, unknown>[]): Record<string, unknown> {
-  return { name, seed: 0, out: `../runs/${name}`, model: model(m, kind), phases, saveFormat: kind === 'static' ? 'rr' : 'huginn', checkpoint: { every: 1000, keep: 3 } };
+  return {
+    name,
+    seed: 0,
+    out: `../runs/${name}`,
+    model: model(m, kind),
+    phases,
+    saveFormat: kind === 'static' ? 'rr' : 'huginn',
+    checkpoint: { every: 1000, keep: 3 },
+  };
 }
 
 const SUFFIX: Record<RunKind, string> = { recurrent: '', static: '-static', adamw: '-adamw' };
@@ -117,7 +144,9 @@ export function paperRuns(): PaperRun[] {
       family: 'math',
       kind,
       ...(kind === 'static' ? {} : { maxMean: M }),
-      recipe: recipe(name, m, kind, [phase('math', 50_000, [{ path: PAPER_DATA.math }], kind, { kind: '1-sqrt', maxMean: M, warmupFraction: 0.75 }, { warmup: 0.0025, cooldown: 0.6 })]),
+      recipe: recipe(name, m, kind, [
+        phase('math', 50_000, [{ path: PAPER_DATA.math }], kind, { kind: '1-sqrt', maxMean: M, warmupFraction: 0.75 }, { warmup: 0.0025, cooldown: 0.6 }),
+      ]),
     });
     for (const M of MATH_MEANS) {
       runs.push(math('recurrent', M, `${m}-math-M${M}`));

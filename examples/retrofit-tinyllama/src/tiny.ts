@@ -36,8 +36,18 @@ export function writeTinyData(dir: string, count = 400): { math: string; instruc
   mkdirSync(dir, { recursive: true });
   const math = join(dir, 'math.jsonl');
   const instruction = join(dir, 'instruction.jsonl');
-  writeFileSync(math, Array.from({ length: count }, () => problem()).map((p) => line(`${p.question} ${p.solution} The answer is ${p.answer}.`)).join('\n') + '\n');
-  writeFileSync(instruction, Array.from({ length: count }, () => problem()).map((p) => line(`User: ${p.question}\nAssistant: ${p.solution} The answer is ${p.answer}.`)).join('\n') + '\n');
+  writeFileSync(
+    math,
+    `${Array.from({ length: count }, () => problem())
+      .map((p) => line(`${p.question} ${p.solution} The answer is ${p.answer}.`))
+      .join('\n')}\n`,
+  );
+  writeFileSync(
+    instruction,
+    `${Array.from({ length: count }, () => problem())
+      .map((p) => line(`User: ${p.question}\nAssistant: ${p.solution} The answer is ${p.answer}.`))
+      .join('\n')}\n`,
+  );
   return { math, instruction };
 }
 
@@ -61,7 +71,14 @@ export function tinyRecipe(run: PaperRun, inputs: TinyInputs, data: { math: stri
   };
   const recipe = structuredClone(run.recipe) as {
     model: { path: string; plan?: string };
-    phases: { steps: number; seq: number; batch: number; gradAccum: number; data: { path: string }[]; eval: { data: { path: string }[]; every: number; batches: number } }[];
+    phases: {
+      steps: number;
+      seq: number;
+      batch: number;
+      gradAccum: number;
+      data: { path: string }[];
+      eval: { data: { path: string }[]; every: number; batches: number };
+    }[];
   } & Record<string, unknown>;
   recipe.out = out;
   recipe.model.path = inputs.model;

@@ -8,7 +8,10 @@ const GPU = { vendor: 'nvidia', architecture: 'hopper', device: '', description:
 describe('--backend auto', () => {
   it('chooses WebGPU only on a real GPU', () => {
     expect(autoBackendFor(GPU).backend).toBe('webgpu');
-    expect(autoBackendFor(LAVAPIPE)).toEqual({ backend: 'cpu', reason: expect.stringContaining('llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)) emulates a GPU on the CPU') });
+    expect(autoBackendFor(LAVAPIPE)).toEqual({
+      backend: 'cpu',
+      reason: expect.stringContaining('llvmpipe: Mesa 25.0.7 (LLVM 15.0.6)) emulates a GPU on the CPU'),
+    });
     // a software adapter that Dawn does not flag as a fallback adapter is still not a GPU
     expect(autoBackendFor({ ...LAVAPIPE, isFallbackAdapter: false }).backend).toBe('cpu');
     expect(autoBackendFor({ ...GPU, description: 'SwiftShader Device (Subzero)' }).backend).toBe('cpu');

@@ -67,7 +67,15 @@ async function chooseBackend(name: string, options: BackendFlags): Promise<{ bac
       const adapter = await pickAdapter();
       const backend = await createWebGPUBackend({ adapter });
       const software = isSoftwareAdapter(adapter.info);
-      return { backend, choice: { backend: 'webgpu', adapter: adapterName(adapter.info), requested: name, reason: `--backend webgpu${software ? '; this adapter emulates a GPU on the CPU, where --backend cpu is usually faster' : ''}` } };
+      return {
+        backend,
+        choice: {
+          backend: 'webgpu',
+          adapter: adapterName(adapter.info),
+          requested: name,
+          reason: `--backend webgpu${software ? '; this adapter emulates a GPU on the CPU, where --backend cpu is usually faster' : ''}`,
+        },
+      };
     }
     case 'auto': {
       const adapter = await pickAdapter().catch(() => undefined);

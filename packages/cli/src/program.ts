@@ -97,6 +97,9 @@ export function errorLine(e: unknown): string {
 
 /** commander's "error: ..." for a bad flag or command, in the same one-line form. */
 function flagErrorLine(message: string): string {
-  const text = message.trim().replace(/^error: /, '').replace(/\s*\n\s*/g, ' ');
+  const text = message
+    .trim()
+    .replace(/^error: /, '')
+    .replace(/\s*\n\s*/g, ' ');
   return `rr: ${text}; see --help. [BAD_FLAG]\n`;
 }

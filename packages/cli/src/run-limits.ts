@@ -30,10 +30,18 @@ export interface InferenceLimits {
 export function checkInference(o: InferenceLimits): void {
   const r = Math.max(...o.recurrences);
   if (!o.model.isRecurrent && r !== 1) {
-    throw new RRError('BAD_FLAG', `--recurrence ${o.recurrences.join(',')}: ${o.modelPath} is a static model (no recurrent block), so every r gives the r = 1 result; drop the flag or use --recurrence 1.`);
+    throw new RRError(
+      'BAD_FLAG',
+      `--recurrence ${o.recurrences.join(',')}: ${o.modelPath} is a static model (no recurrent block), so every r gives the r = 1 result; drop the flag or use --recurrence 1.`,
+    );
   }
   checkContext(o.model.config, o.positions, o.what, { allowExtrapolation: o.allowExtrapolation, flag: '--allow-extrapolation' });
   const shape: RunShape = { batch: 1, seq: o.positions, recurrence: r, cachePositions: o.cachePositions };
-  checkMemory(estimateMemory(o.model, shape), availableMemory(), `recurrence ${r} over ${o.positions} positions${o.cachePositions ? ' with a KV cache (one slot per unrolled layer)' : ''}`, 'Use a smaller --recurrence or fewer tokens.');
+  checkMemory(
+    estimateMemory(o.model, shape),
+    availableMemory(),
+    `recurrence ${r} over ${o.positions} positions${o.cachePositions ? ' with a KV cache (one slot per unrolled layer)' : ''}`,
+    'Use a smaller --recurrence or fewer tokens.',
+  );
   checkRecurrence(r, '--recurrence');
 }

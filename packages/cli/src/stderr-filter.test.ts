@@ -50,7 +50,10 @@ describe('the filtered child', () => {
     try {
       const script = join(dir, 'noisy.mjs');
       // writes to fd 2 directly, as native code does, then exits with 3
-      writeFileSync(script, `import { writeSync } from 'node:fs';\nwriteSync(2, ${JSON.stringify(`${UNIFORM}\n${STORAGE}\n`)});\nwriteSync(2, 'kept: ' + process.env.RR_STDERR_FILTERED + '\\n');\nprocess.exit(3);\n`);
+      writeFileSync(
+        script,
+        `import { writeSync } from 'node:fs';\nwriteSync(2, ${JSON.stringify(`${UNIFORM}\n${STORAGE}\n`)});\nwriteSync(2, 'kept: ' + process.env.RR_STDERR_FILTERED + '\\n');\nprocess.exit(3);\n`,
+      );
       let err = '';
       const code = await runFilteredChild(script, [], (s) => (err += s));
       expect(err).toBe('kept: pipe\n');

@@ -9,7 +9,9 @@ import { spawn } from 'node:child_process';
  * reaches them. So `rr` runs as a child whose stderr passes through this filter (see bin.ts);
  * `--debug` shows everything.
  */
-export const DAWN_NOISE: readonly RegExp[] = [/^Warning: maxDynamic(?:Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.\r?$/];
+export const DAWN_NOISE: readonly RegExp[] = [
+  /^Warning: maxDynamic(?:Uniform|Storage)BuffersPerPipelineLayout artificially reduced from \d+ to \d+ to fit dynamic offset allocation limit\.\r?$/,
+];
 
 const NOISE_PREFIX = 'Warning: maxDynamic';
 

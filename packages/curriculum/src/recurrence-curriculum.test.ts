@@ -49,7 +49,9 @@ describe('recurrenceCurriculum', () => {
       /kind = "cosine" is not one of 'linear', '1-sqrt', 'constant'/,
     );
     expect(() => recurrenceCurriculum({ kind: 'linear', maxMean: 0, warmupFraction: 0.25, totalSteps: 10 })).toThrow(/maxMean = 0/);
-    expect(() => recurrenceCurriculum({ kind: 'linear', maxMean: 4, warmupFraction: 1.5, totalSteps: 10 })).toThrow(/warmupFraction = 1.5 must be a number in \[0, 1\]/);
+    expect(() => recurrenceCurriculum({ kind: 'linear', maxMean: 4, warmupFraction: 1.5, totalSteps: 10 })).toThrow(
+      /warmupFraction = 1.5 must be a number in \[0, 1\]/,
+    );
     expect(() => recurrenceCurriculum({ kind: 'linear', maxMean: 4, totalSteps: 10 })).toThrow(/warmupFraction = undefined/);
     expect(() => recurrenceCurriculum({ kind: 'linear', maxMean: 4, warmupFraction: 0.1, totalSteps: 0 })).toThrow(/totalSteps = 0/);
     expect(() => recurrenceCurriculum({ kind: 'constant', maxMean: 4, totalSteps: 10 }).at(-1)).toThrow(/step = -1/);

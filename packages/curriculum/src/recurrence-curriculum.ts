@@ -33,7 +33,11 @@ export function recurrenceCurriculum(options: RecurrenceCurriculumOptions): Sche
   if (typeof options !== 'object' || options === null) throw badArgument(where, 'options', options, 'an object { kind, maxMean, warmupFraction, totalSteps }');
   const { kind } = options;
   if (!RECURRENCE_CURRICULUM_KINDS.includes(kind)) {
-    throw new CurriculumError('BAD_ARGUMENT', `${where}: kind = ${JSON.stringify(kind)} is not one of ${RECURRENCE_CURRICULUM_KINDS.map((k) => `'${k}'`).join(', ')}.`, { argument: 'kind', value: kind });
+    throw new CurriculumError(
+      'BAD_ARGUMENT',
+      `${where}: kind = ${JSON.stringify(kind)} is not one of ${RECURRENCE_CURRICULUM_KINDS.map((k) => `'${k}'`).join(', ')}.`,
+      { argument: 'kind', value: kind },
+    );
   }
   const maxMean = expectInteger(where, 'maxMean', options.maxMean, 1);
   const totalSteps = expectInteger(where, 'totalSteps', options.totalSteps, 1);

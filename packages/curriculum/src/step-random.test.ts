@@ -46,19 +46,28 @@ describe('StepRandom', () => {
   });
 
   it('draws uniforms in [0, 1) with mean 1/2 and variance 1/12', () => {
-    const { mean, variance } = moments(perStep(3, 50_000, (r) => r.uniform()), 50_000);
+    const { mean, variance } = moments(
+      perStep(3, 50_000, (r) => r.uniform()),
+      50_000,
+    );
     expect(mean).toBeCloseTo(0.5, 2);
     expect(variance).toBeCloseTo(1 / 12, 2);
   });
 
   it('draws standard normals', () => {
-    const { mean, variance } = moments(perStep(4, 50_000, (r) => r.normal()), 50_000);
+    const { mean, variance } = moments(
+      perStep(4, 50_000, (r) => r.normal()),
+      50_000,
+    );
     expect(Math.abs(mean)).toBeLessThan(0.02);
     expect(Math.abs(variance - 1)).toBeLessThan(0.03);
   });
 
   it.each([0.3, 4, POISSON_PIECE - 0.5, POISSON_PIECE + 0.5, 100])('draws Poisson(%d) with mean and variance lambda', (lambda) => {
-    const { mean, variance } = moments(perStep(5, 40_000, (r) => r.poisson(lambda)), 40_000);
+    const { mean, variance } = moments(
+      perStep(5, 40_000, (r) => r.poisson(lambda)),
+      40_000,
+    );
     expect(Math.abs(mean - lambda) / lambda).toBeLessThan(0.02);
     expect(Math.abs(variance - lambda) / lambda).toBeLessThan(0.05);
   });

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { loadModel } from '@rr/model';
 import { retrofit, saveRetrofitted } from '@rr/surgery';
 import { createCpuBackend } from '@rr/tensor';
@@ -24,12 +24,17 @@ describeWithFixtures('README', ['gsm8k/test.jsonl', 'models/stories260K-hf'], ()
       generator: modelGenerator(model, tokenizer!),
       samples: await loadGsm8k(fixture('gsm8k/test.jsonl')),
       recurrences: [1, 2],
-      limit: 5, batch: 5, maxNewTokens: 16,
+      limit: 5,
+      batch: 5,
+      maxNewTokens: 16,
       outDir: join(runs, 'gsm8k-stories260K'),
       model: 'stories260K (1,2,1)',
     });
     expect(markdown).toMatch(/^GSM8K variant: gsm8k_cot_sean, num_fewshot 1 \(the paper's\)\n\n\| r \|/);
-    expect(report.results.map((r) => [r.recurrence, r.n])).toEqual([[1, 5], [2, 5]]);
+    expect(report.results.map((r) => [r.recurrence, r.n])).toEqual([
+      [1, 5],
+      [2, 5],
+    ]);
     for (const r of report.results) expect(r.tokens_per_s).toBeGreaterThan(0);
     backend.destroy();
   });

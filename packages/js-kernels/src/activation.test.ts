@@ -1,5 +1,16 @@
 import { Rng, type Tensor } from '@rr/tensor';
-import { type ConformanceCase, type OpSet, type RefTensor, checkBackward, checkForward, defaultTolerance, input, normal, referenceOps, tensorOps } from '@rr/tensor/testing';
+import {
+  type ConformanceCase,
+  type OpSet,
+  type RefTensor,
+  checkBackward,
+  checkForward,
+  defaultTolerance,
+  input,
+  normal,
+  referenceOps,
+  tensorOps,
+} from '@rr/tensor/testing';
 import { describe, expect, it } from 'vitest';
 import { jsKernel } from './index.js';
 import { NO_ADAPTER, backends } from './test-support.js';
@@ -40,7 +51,13 @@ const ops = {
 };
 
 const cases: ConformanceCase[] = [
-  { name: 'js kernel: gelu', group: 'js-kernels', inputs: [input('x', [3, 7], normal(2))], backward: 'finite-differences', compute: <T>(o: OpSet<T>, [x]: readonly T[]) => (o as WithGelu<T>).gelu(x!) },
+  {
+    name: 'js kernel: gelu',
+    group: 'js-kernels',
+    inputs: [input('x', [3, 7], normal(2))],
+    backward: 'finite-differences',
+    compute: <T>(o: OpSet<T>, [x]: readonly T[]) => (o as WithGelu<T>).gelu(x!),
+  },
   // inside a composite: the gradient flows through the kernel into built-in ops and back
   {
     name: 'js kernel: gelu(x) * w + x',

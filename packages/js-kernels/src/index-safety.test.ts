@@ -48,9 +48,16 @@ describe.each(await backends())('indices past 2^24 on $name', ({ name, backend }
     expect(firstMismatch(await out.read(), wanted)).toBe(-1);
     if (name === 'webgpu') {
       // the kernel as gpu.js wrote it (no i32 twin) reads the wrong elements past 2^24: the check above can fail
-      const raw = window.wgsl(a, START).replace(/\nlet rr_int_i : i32 = [^;]*;/, '').replaceAll('rr_int_i', 'i32(user_i)');
+      const raw = window
+        .wgsl(a, START)
+        .replace(/\nlet rr_int_i : i32 = [^;]*;/, '')
+        .replaceAll('rr_int_i', 'i32(user_i)');
       const { workgroups, dispatchWidth } = grid(256, 64);
-      const kernel = { name: 'window as gpu.js wrote it', js: () => {}, wgsl: { code: raw, uniforms: uniformWords(256, dispatchWidth, [a, START], ['tensor', 'integer']), workgroups } };
+      const kernel = {
+        name: 'window as gpu.js wrote it',
+        js: () => {},
+        wgsl: { code: raw, uniforms: uniformWords(256, dispatchWidth, [a, START], ['tensor', 'integer']), workgroups },
+      };
       const wrong = be.runCustomKernel!(kernel, [a], { shape: [256], dtype: 'f32' });
       expect(firstMismatch(await wrong.read(), wanted)).toBe(F32_EXACT_INTEGERS + 1 - START);
       wrong.dispose();

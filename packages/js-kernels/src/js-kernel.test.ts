@@ -28,15 +28,18 @@ const rng = Rng.fromSeed(seed);
 describe.each(await backends())('js kernels on $name', ({ name, backend }) => {
   const be = backend!;
   const skip = backend === undefined;
-  it.skipIf(skip)(`${skip ? `skipped: ${NO_ADAPTER}` : 'an elementwise kernel with numbers'} matches the f64 formula on fresh inputs (seed ${seed})`, async () => {
-    const n = 1000 + rng.integer(100);
-    const [p, m, g] = [0, 1, 2].map(() => rng.fillNormal(new Float64Array(n)));
-    const [tp, tm, tg] = [p, m, g].map((v) => be.upload(v!, [n], 'f32'));
-    const out = await lerpSign(tp!, tm!, tg!, 0.01, 0.1).read();
-    const stored = await Promise.all([tp!, tm!, tg!].map((t) => t.read()));
-    const want = stored[0]!.map((pv, i) => pv - 0.01 * Math.sign(stored[1]![i]! + 0.1 * (stored[2]![i]! - stored[1]![i]!)));
-    expect(relativeError(out, want)).toBeLessThan(1e-6);
-  });
+  it.skipIf(skip)(
+    `${skip ? `skipped: ${NO_ADAPTER}` : 'an elementwise kernel with numbers'} matches the f64 formula on fresh inputs (seed ${seed})`,
+    async () => {
+      const n = 1000 + rng.integer(100);
+      const [p, m, g] = [0, 1, 2].map(() => rng.fillNormal(new Float64Array(n)));
+      const [tp, tm, tg] = [p, m, g].map((v) => be.upload(v!, [n], 'f32'));
+      const out = await lerpSign(tp!, tm!, tg!, 0.01, 0.1).read();
+      const stored = await Promise.all([tp!, tm!, tg!].map((t) => t.read()));
+      const want = stored[0]!.map((pv, i) => pv - 0.01 * Math.sign(stored[1]![i]! + 0.1 * (stored[2]![i]! - stored[1]![i]!)));
+      expect(relativeError(out, want)).toBeLessThan(1e-6);
+    },
+  );
 
   it.skipIf(skip)('a small-loop kernel with an integer argument (row sums)', async () => {
     const rows = 37;

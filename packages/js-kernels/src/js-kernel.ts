@@ -84,7 +84,11 @@ function bind(fn: KernelFunction, options: JsKernelOptions): BoundKernel {
   const params = parameterNames(source);
   const gradients = (options.gradient ?? []).map((g, i) => {
     if (g && g.length !== fn.length + 1) {
-      throw kernelError(source, 'JS_KERNEL_ARGUMENTS', `gradient ${i + 1} takes ${g.length} arguments; a gradient kernel takes the kernel's ${fn.length} arguments and then dy (${fn.length + 1} in all).`);
+      throw kernelError(
+        source,
+        'JS_KERNEL_ARGUMENTS',
+        `gradient ${i + 1} takes ${g.length} arguments; a gradient kernel takes the kernel's ${fn.length} arguments and then dy (${fn.length + 1} in all).`,
+      );
     }
     return g && bind(g, { name: `${source.name} gradient ${i + 1}`, integers: options.integers ?? [] });
   });
@@ -97,7 +101,11 @@ function bind(fn: KernelFunction, options: JsKernelOptions): BoundKernel {
       if (typeof a === 'number') {
         const integer = integers.has(params[i] ?? '');
         if (!Number.isFinite(a) || (integer && (!Number.isInteger(a) || Math.abs(a) > 2 ** 31 - 1))) {
-          throw kernelError(source, 'JS_KERNEL_ARGUMENTS', `argument ${params[i]} = ${a} must be a finite number${integer ? ', an integer in the i32 range' : ''}.`);
+          throw kernelError(
+            source,
+            'JS_KERNEL_ARGUMENTS',
+            `argument ${params[i]} = ${a} must be a finite number${integer ? ', an integer in the i32 range' : ''}.`,
+          );
         }
         return integer ? 'integer' : 'float';
       }
@@ -134,7 +142,10 @@ function bind(fn: KernelFunction, options: JsKernelOptions): BoundKernel {
       wgsl: { code: t.code, uniforms: uniformWords(size, dispatchWidth, args as (number | Tensor)[], kinds), workgroups },
     };
     if (!backend.runCustomKernel) {
-      throw new RRError('UNSUPPORTED_BACKEND', `js kernel ${source.name}: the ${backend.name} backend cannot run user kernels (it has no runCustomKernel); use the cpu or webgpu backend.`);
+      throw new RRError(
+        'UNSUPPORTED_BACKEND',
+        `js kernel ${source.name}: the ${backend.name} backend cannot run user kernels (it has no runCustomKernel); use the cpu or webgpu backend.`,
+      );
     }
     return backend.runCustomKernel(kernel, tensors, { shape, dtype: first.dtype });
   };
@@ -200,9 +211,18 @@ function checkTensors(kernel: KernelSource, tensors: readonly Tensor[]): Backend
   const backend = tensors[0]!.backend;
   for (const t of tensors) {
     t.assertLive(`js kernel ${kernel.name}`);
-    if (t.backend !== backend) throw kernelError(kernel, 'BACKEND_MISMATCH', `its tensors live on different backends (${backend.name} and ${t.backend.name}); move them to one backend first.`);
+    if (t.backend !== backend)
+      throw kernelError(
+        kernel,
+        'BACKEND_MISMATCH',
+        `its tensors live on different backends (${backend.name} and ${t.backend.name}); move them to one backend first.`,
+      );
     if (!isFloat(t.dtype) || t.dtype !== tensors[0]!.dtype) {
-      throw kernelError(kernel, 'DTYPE_MISMATCH', `its tensors must share one float dtype (f32 on every backend), got ${tensors.map((x) => x.dtype).join(', ')}; cast first.`);
+      throw kernelError(
+        kernel,
+        'DTYPE_MISMATCH',
+        `its tensors must share one float dtype (f32 on every backend), got ${tensors.map((x) => x.dtype).join(', ')}; cast first.`,
+      );
     }
   }
   return backend;

@@ -53,20 +53,33 @@ describe('gpu.js layout', () => {
     const x = { size: 7 };
     const y = { size: 3 };
     expect(uniformWords(5, 64, [x, 0.5, y, 4], ['tensor', 'float', 'tensor', 'integer'])).toEqual([
-      ['u32', 5], ['u32', 1], ['u32', 1], ['u32', 64],
-      ['u32', 7], ['u32', 1], ['u32', 1], ['u32', 7],
-      ['u32', 3], ['u32', 1], ['u32', 1], ['u32', 3],
-      ['f32', 0.5], ['i32', 4],
+      ['u32', 5],
+      ['u32', 1],
+      ['u32', 1],
+      ['u32', 64],
+      ['u32', 7],
+      ['u32', 1],
+      ['u32', 1],
+      ['u32', 7],
+      ['u32', 3],
+      ['u32', 1],
+      ['u32', 1],
+      ['u32', 3],
+      ['f32', 0.5],
+      ['i32', 4],
     ]);
   });
 
   it('the grid covers every element and folds into rows past 65535 workgroups', () => {
     for (const n of [1, 63, 64, 65, 65535 * 64, 65535 * 64 + 1, 2 ** 24 + 3, 2 ** 28]) {
-      const { workgroups: [x, y], dispatchWidth } = grid(n, 64);
+      const {
+        workgroups: [x, y],
+        dispatchWidth,
+      } = grid(n, 64);
       expect(x).toBeLessThanOrEqual(65535);
       expect(dispatchWidth).toBe(x * 64);
       expect(x * y * 64).toBeGreaterThanOrEqual(n);
-      expect((x * (y - 1)) * 64).toBeLessThan(n);
+      expect(x * (y - 1) * 64).toBeLessThan(n);
     }
   });
 });

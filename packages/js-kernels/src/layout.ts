@@ -50,7 +50,12 @@ export function checkLayout(kernel: KernelSource, wgsl: string, names: readonly 
 }
 
 /** The uniform words of one call: output and dispatch sizes, each tensor's dims, then the numbers. */
-export function uniformWords(outputSize: number, dispatchWidth: number, args: readonly (number | { size: number })[], kinds: readonly ArgKind[]): UniformWord[] {
+export function uniformWords(
+  outputSize: number,
+  dispatchWidth: number,
+  args: readonly (number | { size: number })[],
+  kinds: readonly ArgKind[],
+): UniformWord[] {
   const words: UniformWord[] = [
     ['u32', outputSize],
     ['u32', 1],

@@ -1,5 +1,5 @@
 import { createRequire } from 'node:module';
-import { RRError } from '@rr/tensor';
+import type { RRError } from '@rr/tensor';
 import { checkLayout } from './layout.js';
 import { type ArgKind, type KernelSource, kernelError, lineOf } from './source.js';
 import { findFloatIndices, keepIndicesInIntegers } from './index-safety.js';
@@ -79,7 +79,12 @@ export function translate(kernel: KernelSource, kinds: readonly ArgKind[]): Tran
     throw kernelError(kernel, 'JS_KERNEL_UNSUPPORTED', `returns ${k.returnType}; a kernel returns one number per output element.`);
   }
   if (/\bpcg_random\(/.test(k.compiledSource)) {
-    throw kernelError(kernel, 'JS_KERNEL_UNSUPPORTED', `calls Math.random, which would differ between backends; pass random values in as a tensor (Rng of @rr/tensor).`, lineOf(kernel, /Math\.random\s*\(/));
+    throw kernelError(
+      kernel,
+      'JS_KERNEL_UNSUPPORTED',
+      `calls Math.random, which would differ between backends; pass random values in as a tensor (Rng of @rr/tensor).`,
+      lineOf(kernel, /Math\.random\s*\(/),
+    );
   }
   const names = k.argumentNames.map(sanitizeName);
   const workgroupSize = checkLayout(kernel, k.compiledSource, names, kinds, k.workgroupSize);
@@ -87,7 +92,7 @@ export function translate(kernel: KernelSource, kinds: readonly ArgKind[]): Tran
   const code = keepIndicesInIntegers(k.compiledSource);
   const floatIndexed = findFloatIndices(code).map((name) => {
     const original = k.argumentNames[names.indexOf(name)] ?? name;
-    return { name: original, lines: kernel.lines.filter((l) => new RegExp(`(^|[^\\w$.])${escape(original)}\\s*\\[`).test(l)).map((l) => l.trim()) };
+    return { name: original, lines: kernel.lines.filter((l) => new RegExp(`(^|[^\\w$.])${escapeDollar(original)}\\s*\\[`).test(l)).map((l) => l.trim()) };
   });
   return { code, workgroupSize, floatIndexed };
 }
@@ -148,9 +153,9 @@ function undefinedFunctions(kernel: KernelSource, wgsl: string): void {
       kernel,
       'JS_KERNEL_COMPILE',
       `calls ${name}(), which is not defined inside the kernel; write its body into the kernel (gpu.js translates only the kernel function itself).`,
-      lineOf(kernel, new RegExp(`(^|[^\\w$.])${escape(name)}\\s*\\(`)),
+      lineOf(kernel, new RegExp(`(^|[^\\w$.])${escapeDollar(name)}\\s*\\(`)),
     );
   }
 }
 
-const escape = (s: string): string => s.replace(/[$]/g, '\\$');
+const escapeDollar = (s: string): string => s.replace(/[$]/g, '\\$');

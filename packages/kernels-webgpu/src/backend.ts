@@ -7,7 +7,6 @@ import {
   type HostArray,
   type MatmulOptions,
   type RopeOptions,
-  RRError,
   type Storage,
   type Tensor,
   type UnaryOp,
@@ -260,7 +259,15 @@ export class WebGPUBackend implements Backend {
     return attention(this.#enter('attention'), q, k, v, options);
   }
 
-  attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, dOut: Tensor, options: AttentionOptions): { dq: Tensor; dk: Tensor; dv: Tensor } {
+  attentionBackward(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    out: Tensor,
+    lse: Tensor,
+    dOut: Tensor,
+    options: AttentionOptions,
+  ): { dq: Tensor; dk: Tensor; dv: Tensor } {
     return attentionBackward(this.#enter('attentionBackward'), q, k, v, out, lse, dOut, options);
   }
 
@@ -318,7 +325,13 @@ export class WebGPUBackend implements Backend {
     const tensors = this.#ctx.pool.stats();
     const staging = this.#transfers.staging.stats();
     const paramBuffers = this.#ctx.stream.uniforms.blocks;
-    return { ...tensors, allocations: tensors.allocations + staging.allocations + paramBuffers, reuses: tensors.reuses + staging.reuses, staging, paramBuffers };
+    return {
+      ...tensors,
+      allocations: tensors.allocations + staging.allocations + paramBuffers,
+      reuses: tensors.reuses + staging.reuses,
+      staging,
+      paramBuffers,
+    };
   }
 
   /** Frees the pool's idle buffers (after a phase that used shapes it will not use again). */

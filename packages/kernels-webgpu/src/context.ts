@@ -149,10 +149,14 @@ export class GpuContext implements KernelContext {
     if (x === 0 || y === 0 || z === 0) return;
     const max = this.limits.maxComputeWorkgroupsPerDimension;
     if (Math.max(x, y, z) > max) {
-      throw webgpuError('WEBGPU_VALIDATION', `${this.op}: kernel ${shader.name} asked for workgroups [${x}, ${y}, ${z}]; each dimension is limited to ${max} (fold with grid1d).`, {
-        op: this.op,
-        kernel: shader.name,
-      });
+      throw webgpuError(
+        'WEBGPU_VALIDATION',
+        `${this.op}: kernel ${shader.name} asked for workgroups [${x}, ${y}, ${z}]; each dimension is limited to ${max} (fold with grid1d).`,
+        {
+          op: this.op,
+          kernel: shader.name,
+        },
+      );
     }
     const variant = args.variant ?? defaultVariant(args);
     const kernel = this.pipelines.get(shader, variant, args.read.length, args.write.length);

@@ -11,7 +11,14 @@ function expectRRError(e: unknown, code: string, patterns: RegExp[]): void {
 
 /** Rejects with an RRError of `code` whose message matches every pattern. */
 async function rejectsWith(p: Promise<unknown>, code: string, ...patterns: RegExp[]): Promise<void> {
-  expectRRError(await p.then(() => undefined, (e: unknown) => e), code, patterns);
+  expectRRError(
+    await p.then(
+      () => undefined,
+      (e: unknown) => e,
+    ),
+    code,
+    patterns,
+  );
 }
 
 function throwsWith(fn: () => unknown, code: string, ...patterns: RegExp[]): void {

@@ -1,4 +1,13 @@
-import { type AdapterChoice, type DawnBackend, REQUESTED_LIMITS, USEFUL_FEATURES, type WebGPUFeature, describeAdapter, isSoftwareAdapter, pickAdapter } from './adapter.js';
+import {
+  type AdapterChoice,
+  type DawnBackend,
+  REQUESTED_LIMITS,
+  USEFUL_FEATURES,
+  type WebGPUFeature,
+  describeAdapter,
+  isSoftwareAdapter,
+  pickAdapter,
+} from './adapter.js';
 import { WebGPUBackend } from './backend.js';
 import { webgpuError } from './errors.js';
 import type { MatmulKernelKind } from './kernels/matmul/index.js';

@@ -24,7 +24,14 @@ const axpy = (n: number, s: number): CustomKernel => ({
   js: () => {
     throw new Error('the webgpu backend must not run the JavaScript form');
   },
-  wgsl: { code: AXPY, uniforms: [['u32', n], ['f32', s]], workgroups: [Math.ceil(n / 64), 1] },
+  wgsl: {
+    code: AXPY,
+    uniforms: [
+      ['u32', n],
+      ['f32', s],
+    ],
+    workgroups: [Math.ceil(n / 64), 1],
+  },
 });
 
 const be = await gpu();
@@ -39,7 +46,12 @@ describe.skipIf(!be)(be ? 'custom kernels on webgpu' : `skipped: ${NO_ADAPTER}`,
     const y = be!.runCustomKernel(axpy(n, 0.25), [a, b], { shape: [10, 100], dtype: 'f32' });
     expect(y.shape).toEqual([10, 100]);
     const stored = [await a.read(), await b.read()];
-    expect(relativeError(await y.read(), Array.from(stored[0]!, (v, i) => v * 0.25 + stored[1]![i]!))).toBeLessThan(1e-6);
+    expect(
+      relativeError(
+        await y.read(),
+        Array.from(stored[0]!, (v, i) => v * 0.25 + stored[1]![i]!),
+      ),
+    ).toBeLessThan(1e-6);
     for (const t of [a, b, y]) t.dispose();
   });
 

@@ -8,7 +8,12 @@ import type { KernelContext, ShaderSpec } from './kernel.js';
  * host and no second device exists. The kernel's binding layout is the one kernel.ts gives every
  * shader (params uniform, reads, then writes), so the ordinary dispatch path serves it.
  */
-export function runCustomKernel(ctx: KernelContext, kernel: CustomKernel, inputs: readonly Tensor[], output: { shape: readonly number[]; dtype: DType }): Tensor {
+export function runCustomKernel(
+  ctx: KernelContext,
+  kernel: CustomKernel,
+  inputs: readonly Tensor[],
+  output: { shape: readonly number[]; dtype: DType },
+): Tensor {
   for (const [i, t] of inputs.entries()) {
     if (t.dtype !== 'f32') throw unsupportedDType(kernel.name, `input ${i + 1} (${t})`, t.dtype);
   }
@@ -36,8 +41,12 @@ function shaderFor(kernel: CustomKernel): ShaderSpec {
 }
 
 function unsupportedDType(name: string, what: string, dtype: DType): RRError {
-  return new RRError('UNSUPPORTED_DTYPE', `custom kernel ${name}: ${what} is ${dtype}; custom kernels run on f32 tensors on the webgpu backend. Cast with backend.cast(t, 'f32') first.`, {
-    kernel: name,
-    dtype,
-  });
+  return new RRError(
+    'UNSUPPORTED_DTYPE',
+    `custom kernel ${name}: ${what} is ${dtype}; custom kernels run on f32 tensors on the webgpu backend. Cast with backend.cast(t, 'f32') first.`,
+    {
+      kernel: name,
+      dtype,
+    },
+  );
 }

@@ -33,7 +33,11 @@ export function webgpuError(code: WebGPUErrorCode, message: string, details: Rec
 export function fromGPUError(error: GPUError, what: string): RRError {
   const kind = error.constructor?.name ?? '';
   if (kind.includes('OutOfMemory')) {
-    return webgpuError('WEBGPU_OUT_OF_MEMORY', `${what}: the device ran out of memory (${error.message}). Use smaller batches or shapes, or free tensors (scope(), dispose()) before this point.`, { what });
+    return webgpuError(
+      'WEBGPU_OUT_OF_MEMORY',
+      `${what}: the device ran out of memory (${error.message}). Use smaller batches or shapes, or free tensors (scope(), dispose()) before this point.`,
+      { what },
+    );
   }
   if (kind.includes('Internal')) {
     return webgpuError('WEBGPU_INTERNAL', `${what}: internal GPU error (${error.message}).`, { what });

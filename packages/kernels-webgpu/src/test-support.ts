@@ -58,7 +58,13 @@ function testGpu(backend: WebGPUBackend, capped: Map<string, TestGpu>): TestGpu 
       const key = JSON.stringify(caps);
       let t = capped.get(key);
       if (!t) {
-        const limited = new WebGPUBackend({ device: backend.device, ownsDevice: false, matmulKernel: backend.matmulKernel, sleepWhileWaiting: false, limitCaps: caps });
+        const limited = new WebGPUBackend({
+          device: backend.device,
+          ownsDevice: false,
+          matmulKernel: backend.matmulKernel,
+          sleepWhileWaiting: false,
+          limitCaps: caps,
+        });
         capped.set(key, (t = testGpu(limited, capped)));
       }
       return t;
@@ -74,9 +80,10 @@ export function describeGpu(title: string, body: (gpu: TestGpu) => void): void {
   describe(title, async () => {
     const backend = await backendPromise;
     if (backend) body(testGpu(backend, capped));
-    else if (onCi()) it(`${title}: no GPU adapter on CI`, () => {
-      throw new Error(`${title}: ${NO_ADAPTER}, and CI=true requires the WebGPU tests to run.`);
-    });
+    else if (onCi())
+      it(`${title}: no GPU adapter on CI`, () => {
+        throw new Error(`${title}: ${NO_ADAPTER}, and CI=true requires the WebGPU tests to run.`);
+      });
     else it.skip(`${title} (skipped: ${NO_ADAPTER})`, () => {});
   });
 }

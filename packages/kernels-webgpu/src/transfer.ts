@@ -114,4 +114,3 @@ function fromBytes(bytes: ArrayBuffer, dtype: DType, size: number): HostArray {
 function emptyHost(dtype: DType): HostArray {
   return dtype === 'i32' ? new Int32Array(0) : dtype === 'u32' ? new Uint32Array(0) : new Float32Array(0);
 }
-

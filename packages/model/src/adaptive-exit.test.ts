@@ -54,7 +54,11 @@ const tokenizer: TextTokenizer = {
   bosId: 1,
   eosId: 2,
   encode: (text) => [1, ...Array.from(text, (c) => 3 + (c.charCodeAt(0) % 29))],
-  decode: (ids) => ids.filter((i) => i > 2).map((i) => String.fromCharCode(94 + i)).join(''),
+  decode: (ids) =>
+    ids
+      .filter((i) => i > 2)
+      .map((i) => String.fromCharCode(94 + i))
+      .join(''),
 };
 
 const PROMPTS = [
@@ -88,11 +92,14 @@ describe('adaptive exit', () => {
     const width = config.numKvHeads * config.headDim;
     const caches = [0, 1].map(() => new KVCache(backend, 1, prompt.length + 2, width, 'f32'));
     try {
-      for (const cache of caches) noGrad(() => scope(() => model.forward(backend.upload(prompt, [1, prompt.length], 'i32'), { recurrence: r, cache, initScale, rng: Rng.fromSeed(1) })));
+      for (const cache of caches)
+        noGrad(() => scope(() => model.forward(backend.upload(prompt, [1, prompt.length], 'i32'), { recurrence: r, cache, initScale, rng: Rng.fromSeed(1) })));
       for (const [i, token] of [7, 19].entries()) {
         // a fresh copy of the same stream for each: drawing advances a stream
         const rng = (): Rng => Rng.fromSeed(2).stream('s0', i);
-        const logits = noGrad(() => scope(() => model.forward(backend.upload([token], [1, 1], 'i32'), { recurrence: r, cache: caches[0], initScale, rng: rng() })));
+        const logits = noGrad(() =>
+          scope(() => model.forward(backend.upload([token], [1, 1], 'i32'), { recurrence: r, cache: caches[0], initScale, rng: rng() })),
+        );
         const plain = await logits.read();
         logits.dispose();
         const adaptive = await decodeTokenWithAdaptiveExit(model, token, caches[1]!, { maxRecurrence: r, kl: 0, initScale, rng: rng() });
@@ -131,7 +138,8 @@ describe('adaptive exit', () => {
     const cache = new KVCache(backend, 1, prompt.length + 2, config.numKvHeads * config.headDim, 'f32');
     try {
       noGrad(() => scope(() => model.forward(backend.upload(prompt, [1, prompt.length], 'i32'), { recurrence: r, cache, lastPositionOnly: true })));
-      const slots = (): Promise<Float32Array[]> => Promise.all(Array.from({ length: 1 + 2 * r + 1 }, async (_, i) => (await cache.slot(i).k.read()) as Float32Array));
+      const slots = (): Promise<Float32Array[]> =>
+        Promise.all(Array.from({ length: 1 + 2 * r + 1 }, async (_, i) => (await cache.slot(i).k.read()) as Float32Array));
       const before = await slots();
       const out = await decodeTokenWithAdaptiveExit(model, 7, cache, { maxRecurrence: r, kl: 1e9, rng: Rng.fromSeed(3) });
       expect(out.steps).toBe(1);
@@ -177,9 +185,13 @@ describe('adaptive exit', () => {
 
   it('refuses static models and bad thresholds', async () => {
     const flat = new RecurrentLM(config, initializeWeights(config, backend, { seed: 1 }));
-    await expect(generateWithAdaptiveExit(flat, tokenizer, [[1]], { maxNewTokens: 2, recurrence: 2, kl: 1e-3 })).rejects.toMatchObject({ code: 'NOT_RECURRENT' });
+    await expect(generateWithAdaptiveExit(flat, tokenizer, [[1]], { maxNewTokens: 2, recurrence: 2, kl: 1e-3 })).rejects.toMatchObject({
+      code: 'NOT_RECURRENT',
+    });
     await expect(generateWithAdaptiveExit(model, tokenizer, [[1]], { maxNewTokens: 2, recurrence: 2, kl: -1 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
-    await expect(generateWithAdaptiveExit(model, tokenizer, [[1]], { maxNewTokens: 2, recurrence: 0, kl: 1e-3 })).rejects.toMatchObject({ code: 'BAD_ARGUMENT' });
+    await expect(generateWithAdaptiveExit(model, tokenizer, [[1]], { maxNewTokens: 2, recurrence: 0, kl: 1e-3 })).rejects.toMatchObject({
+      code: 'BAD_ARGUMENT',
+    });
     flat.dispose();
   });
 

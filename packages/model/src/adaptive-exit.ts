@@ -59,7 +59,11 @@ export async function decodeTokenWithAdaptiveExit(
   options: AdaptiveExitOptions & { rng: Rng; initScale?: number },
 ): Promise<AdaptiveStep> {
   checkAdaptiveExit(model, options);
-  if (cache.batch !== 1) throw new RRError('BAD_ARGUMENT', `decodeTokenWithAdaptiveExit: the cache has batch ${cache.batch}; adaptive exit decodes one sequence at a time (batch 1).`);
+  if (cache.batch !== 1)
+    throw new RRError(
+      'BAD_ARGUMENT',
+      `decodeTokenWithAdaptiveExit: the cache has batch ${cache.batch}; adaptive exit decodes one sequence at a time (batch 1).`,
+    );
   const { config, backend } = model;
   const { prelude, block, coda } = model.structure;
   const maxSteps = options.maxRecurrence;
@@ -169,7 +173,13 @@ export async function generateWithAdaptiveExit(
   return results;
 }
 
-async function generateOne(model: RecurrentLM, tokenizer: TextTokenizer, promptIds: number[], options: AdaptiveGenerateOptions, rng: Rng): Promise<AdaptiveGeneration> {
+async function generateOne(
+  model: RecurrentLM,
+  tokenizer: TextTokenizer,
+  promptIds: number[],
+  options: AdaptiveGenerateOptions,
+  rng: Rng,
+): Promise<AdaptiveGeneration> {
   const dtype = model.param(EMBED).dtype as 'f32' | 'f64';
   const cache = new KVCache(model.backend, 1, promptIds.length + options.maxNewTokens, model.config.numKvHeads * model.config.headDim, dtype);
   const generated: number[] = [];
@@ -184,7 +194,12 @@ async function generateOne(model: RecurrentLM, tokenizer: TextTokenizer, promptI
         logits = await promptLogits(model, promptIds, cache, options, s0);
         steps.push(options.recurrence);
       } else {
-        const out = await decodeTokenWithAdaptiveExit(model, generated[generated.length - 1]!, cache, { maxRecurrence: options.recurrence, kl: options.kl, initScale: options.initScale, rng: s0 });
+        const out = await decodeTokenWithAdaptiveExit(model, generated[generated.length - 1]!, cache, {
+          maxRecurrence: options.recurrence,
+          kl: options.kl,
+          initScale: options.initScale,
+          rng: s0,
+        });
         logits = out.logits;
         steps.push(out.steps);
       }
@@ -204,9 +219,21 @@ async function generateOne(model: RecurrentLM, tokenizer: TextTokenizer, promptI
 }
 
 /** The prompt at full recurrence, filling every cache slot; the last position's logits. */
-async function promptLogits(model: RecurrentLM, ids: number[], cache: KVCache, options: AdaptiveGenerateOptions, rng: Rng): Promise<Float32Array | Float64Array> {
+async function promptLogits(
+  model: RecurrentLM,
+  ids: number[],
+  cache: KVCache,
+  options: AdaptiveGenerateOptions,
+  rng: Rng,
+): Promise<Float32Array | Float64Array> {
   const logits = run(() =>
-    model.forward(model.backend.upload(ids, [1, ids.length], 'i32'), { recurrence: options.recurrence, initScale: options.initScale, cache, lastPositionOnly: true, rng }),
+    model.forward(model.backend.upload(ids, [1, ids.length], 'i32'), {
+      recurrence: options.recurrence,
+      initScale: options.initScale,
+      cache,
+      lastPositionOnly: true,
+      rng,
+    }),
   );
   try {
     return (await logits.read()) as Float32Array | Float64Array;
@@ -219,7 +246,14 @@ async function promptLogits(model: RecurrentLM, ids: number[], cache: KVCache, o
  * The exit policy's cache fill: block slots of steps `exitSteps..maxSteps-1` (0-based) at
  * `position` get the entry of the same block layer at the exit step (0-based `exitSteps - 1`).
  */
-function fillSkippedSteps(cache: KVCache, position: number, exitSteps: number, maxSteps: number, blockSlot: (step: number, layer: number) => number, blockLayers: number): void {
+function fillSkippedSteps(
+  cache: KVCache,
+  position: number,
+  exitSteps: number,
+  maxSteps: number,
+  blockSlot: (step: number, layer: number) => number,
+  blockLayers: number,
+): void {
   if (exitSteps === maxSteps) return;
   run(() => {
     const row = cache.backend.upload([position], [1, 1], 'i32');
@@ -248,7 +282,10 @@ function initialState(model: RecurrentLM, e: Tensor, initScale: number | undefin
 
 function checkAdaptiveExit(model: RecurrentLM, options: AdaptiveExitOptions): void {
   if (!model.isRecurrent) {
-    throw new RRError('NOT_RECURRENT', 'Adaptive exit needs a recurrent model (a prelude/block/coda structure); this model is static. Retrofit it first (rr surgery), or evaluate it without adaptive exit.');
+    throw new RRError(
+      'NOT_RECURRENT',
+      'Adaptive exit needs a recurrent model (a prelude/block/coda structure); this model is static. Retrofit it first (rr surgery), or evaluate it without adaptive exit.',
+    );
   }
   if (!Number.isInteger(options.maxRecurrence) || options.maxRecurrence < 1) {
     throw new RRError('BAD_ARGUMENT', `Adaptive exit: recurrence = ${options.maxRecurrence} must be a positive integer (the most steps a token may run).`);
@@ -288,4 +325,3 @@ function klDivergence(logP: Float64Array, logQ: Float64Array): number {
   }
   return Math.max(0, kl);
 }
-

@@ -100,11 +100,15 @@ export function parseRopeScaling(value: unknown, source: string): Llama3RopeScal
   const s = value as Json;
   const type = s.rope_type ?? s.type;
   if (type !== 'llama3') {
-    throw new RRError('CONFIG_UNSUPPORTED', `${source}: rope_scaling type ${JSON.stringify(type)} is not supported (rr implements "llama3"); remove it or convert the model.`);
+    throw new RRError(
+      'CONFIG_UNSUPPORTED',
+      `${source}: rope_scaling type ${JSON.stringify(type)} is not supported (rr implements "llama3"); remove it or convert the model.`,
+    );
   }
   const get = (key: string): number => {
     const v = s[key];
-    if (typeof v !== 'number' || !(v > 0)) throw new RRError('CONFIG_INVALID', `${source}: rope_scaling.${key} must be a positive number, got ${JSON.stringify(v)}.`);
+    if (typeof v !== 'number' || !(v > 0))
+      throw new RRError('CONFIG_INVALID', `${source}: rope_scaling.${key} must be a positive number, got ${JSON.stringify(v)}.`);
     return v;
   };
   return {

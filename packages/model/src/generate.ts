@@ -32,7 +32,12 @@ export interface Generation {
  * Prompts run one after another, each with batch 1: rows of different lengths would need padding
  * masks in attention, which the kernels do not have yet.
  */
-export async function generate(model: RecurrentLM, tokenizer: TextTokenizer, prompts: readonly (string | readonly number[])[], options: GenerateOptions): Promise<Generation[]> {
+export async function generate(
+  model: RecurrentLM,
+  tokenizer: TextTokenizer,
+  prompts: readonly (string | readonly number[])[],
+  options: GenerateOptions,
+): Promise<Generation[]> {
   if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1) {
     throw new RRError('BAD_ARGUMENT', `generate: maxNewTokens = ${options.maxNewTokens} must be a positive integer.`);
   }
@@ -46,7 +51,14 @@ export async function generate(model: RecurrentLM, tokenizer: TextTokenizer, pro
   return results;
 }
 
-async function generateOne(model: RecurrentLM, tokenizer: TextTokenizer, promptIds: number[], options: GenerateOptions, rng: Rng, onToken: (id: number) => void): Promise<Generation> {
+async function generateOne(
+  model: RecurrentLM,
+  tokenizer: TextTokenizer,
+  promptIds: number[],
+  options: GenerateOptions,
+  rng: Rng,
+  onToken: (id: number) => void,
+): Promise<Generation> {
   const useCache = options.useCache ?? true;
   const backend = model.backend;
   const dtype = model.param('model.embed_tokens.weight').dtype as 'f32' | 'f64';

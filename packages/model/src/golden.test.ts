@@ -1,5 +1,4 @@
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { createCpuBackend } from '@rr/tensor';
 import { generate } from './generate.js';
 import { loadModel } from './loaders/load.js';

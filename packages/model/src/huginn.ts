@@ -67,19 +67,27 @@ export function huginnTensorGroups(config: ModelConfig, structure: RecurrenceStr
 }
 
 /** The model config and structure a Huginn-format config.json (and its tensor names) describe. */
-export function parseHuginnConfig(raw: Record<string, unknown>, tensorNames: ReadonlySet<string>, source: string): { config: ModelConfig; structure: RecurrenceStructure } {
+export function parseHuginnConfig(
+  raw: Record<string, unknown>,
+  tensorNames: ReadonlySet<string>,
+  source: string,
+): { config: ModelConfig; structure: RecurrenceStructure } {
   const int = (keys: string[], fallback?: number, allowZero = false): number => {
     const key = keys.find((k) => raw[k] !== undefined);
     const v = key === undefined ? fallback : raw[key];
     if (typeof v !== 'number' || !Number.isInteger(v) || v < (allowZero ? 0 : 1)) {
-      throw new RRError('CONFIG_INVALID', `${source}: "${keys[0]}" must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(key === undefined ? undefined : raw[key])}.`);
+      throw new RRError(
+        'CONFIG_INVALID',
+        `${source}: "${keys[0]}" must be a ${allowZero ? 'non-negative' : 'positive'} integer, got ${JSON.stringify(key === undefined ? undefined : raw[key])}.`,
+      );
     }
     return v;
   };
   const num = (keys: string[], fallback: number): number => {
     const key = keys.find((k) => raw[k] !== undefined);
     const v = key === undefined ? fallback : raw[key];
-    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v)) throw new RRError('CONFIG_INVALID', `${source}: "${keys[0]}" must be a positive number, got ${JSON.stringify(v)}.`);
+    if (typeof v !== 'number' || !(v > 0) || !Number.isFinite(v))
+      throw new RRError('CONFIG_INVALID', `${source}: "${keys[0]}" must be a positive number, got ${JSON.stringify(v)}.`);
     return v;
   };
   if ([...tensorNames].some((n) => n.endsWith('.norm_3.weight') || n.endsWith('.norm_4.weight'))) {
@@ -94,7 +102,10 @@ export function parseHuginnConfig(raw: Record<string, unknown>, tensorNames: Rea
   const initValues = (raw.init_values ?? {}) as Record<string, unknown>;
   const embedScale = initValues.embed_scale ?? 1;
   if (embedScale !== 1) {
-    throw new RRError('CONFIG_UNSUPPORTED', `${source}: init_values.embed_scale is ${JSON.stringify(embedScale)}; rr does not scale embeddings (the retrofitted models set it to 1.0).`);
+    throw new RRError(
+      'CONFIG_UNSUPPORTED',
+      `${source}: init_values.embed_scale is ${JSON.stringify(embedScale)}; rr does not scale embeddings (the retrofitted models set it to 1.0).`,
+    );
   }
   const architecture: Architecture = [...tensorNames].some((n) => n.endsWith('.attn.q_norm.weight')) ? 'olmo2' : 'llama';
   const hiddenSize = int(['n_embd', 'hidden_size']);
@@ -103,7 +114,10 @@ export function parseHuginnConfig(raw: Record<string, unknown>, tensorNames: Rea
   // the Llama variant of the modeling code always splits n_embd into n_heads heads
   const headDim = architecture === 'llama' ? hiddenSize / numHeads : int(['head_dim'], hiddenSize / numHeads);
   if (!Number.isInteger(headDim) || headDim % 2 !== 0 || numHeads % numKvHeads !== 0) {
-    throw new RRError('CONFIG_INVALID', `${source}: ${numHeads} heads of ${hiddenSize} / ${numHeads} dimensions with ${numKvHeads} key/value heads is not a valid attention shape.`);
+    throw new RRError(
+      'CONFIG_INVALID',
+      `${source}: ${numHeads} heads of ${hiddenSize} / ${numHeads} dimensions with ${numKvHeads} key/value heads is not a valid attention shape.`,
+    );
   }
   const prelude = int(['n_layers_in_prelude'], undefined, true);
   const block = int(['n_layers_in_recurrent_block']);
@@ -146,9 +160,16 @@ export function parseHuginnConfig(raw: Record<string, unknown>, tensorNames: Rea
 }
 
 /** The rr model config as a Huginn-format config.json (the authors' RavenConfig keys). */
-export function toHuginnConfig(config: ModelConfig, structure: RecurrenceStructure, options: { meanRecurrence?: number; backpropDepth?: number } = {}): Record<string, unknown> {
+export function toHuginnConfig(
+  config: ModelConfig,
+  structure: RecurrenceStructure,
+  options: { meanRecurrence?: number; backpropDepth?: number } = {},
+): Record<string, unknown> {
   if (config.architecture === 'llama' && config.numHeads * config.headDim !== config.hiddenSize) {
-    throw new RRError('HUGINN_UNSUPPORTED', `Huginn format: the Llama variant of the authors' code needs n_heads * head_dim = n_embd, but this model has ${config.numHeads} x ${config.headDim} != ${config.hiddenSize}.`);
+    throw new RRError(
+      'HUGINN_UNSUPPORTED',
+      `Huginn format: the Llama variant of the authors' code needs n_heads * head_dim = n_embd, but this model has ${config.numHeads} x ${config.headDim} != ${config.hiddenSize}.`,
+    );
   }
   if (structure.block.length === 0) {
     throw new RRError('HUGINN_UNSUPPORTED', 'Huginn format: the model has no recurrent block; a static model stays a plain Hugging Face folder.');
@@ -227,7 +248,11 @@ export function huginnTensorSource(huginn: TensorSource, config: ModelConfig, st
     const rowWidth = info.shape.slice(1).reduce((a, b) => a * b, 1);
     const expectedRows = members.reduce((s, m) => s + shapes.get(m)![0]!, 0);
     if (info.shape[0] !== expectedRows) {
-      throw new RRError('TENSOR_SHAPE_MISMATCH', `${origin}: tensor ${name} has shape [${info.shape.join(', ')}] but the config implies ${expectedRows} rows (${members.join(' + ')}); the config.json and the weights do not belong together.`, { tensor: name });
+      throw new RRError(
+        'TENSOR_SHAPE_MISMATCH',
+        `${origin}: tensor ${name} has shape [${info.shape.join(', ')}] but the config implies ${expectedRows} rows (${members.join(' + ')}); the config.json and the weights do not belong together.`,
+        { tensor: name },
+      );
     }
     let row = 0;
     for (const m of members) {

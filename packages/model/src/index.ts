@@ -5,8 +5,15 @@ export { decoderLayer, type LayerCacheSlot } from './layer.js';
 export { RecurrentLM, type RecurrenceStructure, type ForwardOptions, S0_STD, staticStructure } from './recurrent-lm.js';
 export { KVCache } from './kv-cache.js';
 export { generate, type GenerateOptions, type Generation } from './generate.js';
-export { decodeTokenWithAdaptiveExit, generateWithAdaptiveExit, type AdaptiveExitOptions, type AdaptiveStep, type AdaptiveGenerateOptions, type AdaptiveGeneration } from './adaptive-exit.js';
-export { type TextTokenizer } from './tokenizer/tokenizer.js';
+export {
+  decodeTokenWithAdaptiveExit,
+  generateWithAdaptiveExit,
+  type AdaptiveExitOptions,
+  type AdaptiveStep,
+  type AdaptiveGenerateOptions,
+  type AdaptiveGeneration,
+} from './adaptive-exit.js';
+export type { TextTokenizer } from './tokenizer/tokenizer.js';
 export { HfTokenizer } from './tokenizer/hf.js';
 export { Llama2cTokenizer } from './tokenizer/llama2c.js';
 export { CharTokenizer } from './tokenizer/char.js';

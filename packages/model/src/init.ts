@@ -7,7 +7,11 @@ import { expectedTensors } from './names.js';
  * N(0, std^2) with Hugging Face's initializer_range 0.02 by default, norm weights 1. Each tensor
  * draws from its own named stream, so adding a layer does not change the others.
  */
-export function initializeWeights(config: ModelConfig, backend: Backend, options: { seed?: number; std?: number; dtype?: 'f32' | 'f64'; adapter?: boolean } = {}): Map<string, Tensor> {
+export function initializeWeights(
+  config: ModelConfig,
+  backend: Backend,
+  options: { seed?: number; std?: number; dtype?: 'f32' | 'f64'; adapter?: boolean } = {},
+): Map<string, Tensor> {
   const rng = Rng.fromSeed(options.seed ?? 0);
   const std = options.std ?? 0.02;
   const params = new Map<string, Tensor>();

@@ -32,7 +32,10 @@ export class KVCache {
   /** Checks that `tokens` more positions fit. */
   reserve(tokens: number): void {
     if (this.length + tokens > this.capacity) {
-      throw new RRError('KV_CACHE_FULL', `KV cache holds ${this.capacity} positions; ${this.length} used, ${tokens} more requested. Create it with a larger capacity (max new tokens + prompt length).`);
+      throw new RRError(
+        'KV_CACHE_FULL',
+        `KV cache holds ${this.capacity} positions; ${this.length} used, ${tokens} more requested. Create it with a larger capacity (max new tokens + prompt length).`,
+      );
     }
   }
 

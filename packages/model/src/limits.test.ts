@@ -32,7 +32,12 @@ const model = new RecurrentLM(config, initializeWeights(config, backend, { seed:
   s0Std: S0_STD,
   initScale: 0,
 });
-const tokens = (n: number) => backend.upload(Array.from({ length: n }, (_, i) => (i * 5) % 32), [1, n], 'i32');
+const tokens = (n: number) =>
+  backend.upload(
+    Array.from({ length: n }, (_, i) => (i * 5) % 32),
+    [1, n],
+    'i32',
+  );
 
 /** Bytes held by the backend right after a forward returns, before its scope frees anything. */
 function bytesHeldAfterForward(recurrence: number): number {
@@ -94,7 +99,10 @@ describe('limits', () => {
     cache.dispose();
     const huge = estimateMemory(model, { batch: 1, seq: 40, recurrence: 1e9, cachePositions: 40 });
     expect(() => checkMemory(huge, 1e9, 'recurrence 1e9', 'Use less.')).toThrowError(
-      expect.objectContaining({ code: 'MEMORY_LIMIT', message: expect.stringMatching(/would need about .* TB \(mostly kvCache.*but 1.0 GB is available\. Use less\./) }),
+      expect.objectContaining({
+        code: 'MEMORY_LIMIT',
+        message: expect.stringMatching(/would need about .* TB \(mostly kvCache.*but 1.0 GB is available\. Use less\./),
+      }),
     );
     expect(() => checkMemory(estimate, 1e9, 'x', 'y')).not.toThrow();
   });

@@ -88,7 +88,10 @@ export function estimateMemory(model: RecurrentLM, shape: RunShape): MemoryEstim
   // a layer's saved tensors per token: norms, q/k/v, attention output, residuals, the MLP's three
   // intermediate-wide tensors, and the attention probabilities of every head
   const perLayerPerToken = (8 * c.hiddenSize + 2 * kvWidth + 3 * c.intermediateSize + c.numHeads * attentionPositions) * f32;
-  const recordedLayers = shape.recordedSteps === undefined || shape.recordedSteps === 0 ? 0 : prelude.length + block.length * Math.min(shape.recordedSteps, recurrence) + coda.length;
+  const recordedLayers =
+    shape.recordedSteps === undefined || shape.recordedSteps === 0
+      ? 0
+      : prelude.length + block.length * Math.min(shape.recordedSteps, recurrence) + coda.length;
   const parts = {
     weights: paramCount * f32,
     optimizer: paramCount * f32 * (shape.optimizerSlots ?? 0),

@@ -30,12 +30,25 @@ describe('OLMo-2 layers', () => {
   it('are post-norm with QK-norm over the full projections', async () => {
     const params = initializeWeights(config, backend, { seed: 5, std: 0.2 });
     // non-trivial norm weights so that a misplaced norm shows
-    for (const [name, t] of params) if (t.rank === 1) backend.assign(t, backend.upload(Array.from({ length: t.size }, (_, i) => 0.5 + i / t.size), t.shape, 'f32'));
+    for (const [_name, t] of params)
+      if (t.rank === 1)
+        backend.assign(
+          t,
+          backend.upload(
+            Array.from({ length: t.size }, (_, i) => 0.5 + i / t.size),
+            t.shape,
+            'f32',
+          ),
+        );
     const names = layerNames(0, 'olmo2');
     expect(names.qNorm).toBe('model.layers.0.self_attn.q_norm.weight');
     const w = (n: string): Tensor => params.get(n)!;
     const [got, want] = scope(() => {
-      const x = backend.upload(Array.from({ length: 2 * 3 * 16 }, (_, i) => Math.sin(i)), [2, 3, 16], 'f32');
+      const x = backend.upload(
+        Array.from({ length: 2 * 3 * 16 }, (_, i) => Math.sin(i)),
+        [2, 3, 16],
+        'f32',
+      );
       const lin = (t: Tensor, n: string): Tensor => ops.matmul(t, w(n), { transB: true });
       const rope = { theta: config.ropeTheta, headDim: 4 };
       const q = ops.rope(ops.rmsnorm(lin(x, names.q), w(names.qNorm!), 1e-6), { ...rope, nHeads: 4 });

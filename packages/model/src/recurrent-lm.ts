@@ -179,6 +179,10 @@ export function staticStructure(numLayers: number): RecurrenceStructure {
 /** x [B, T, D] -> [B, 1, D]: a row gather (the embedding op on the flattened rows), differentiable. */
 function lastPosition(x: Tensor): Tensor {
   const [batch, seq, dim] = x.shape as [number, number, number];
-  const rows = x.backend.upload(Array.from({ length: batch }, (_, b) => b * seq + seq - 1), [batch, 1], 'i32');
+  const rows = x.backend.upload(
+    Array.from({ length: batch }, (_, b) => b * seq + seq - 1),
+    [batch, 1],
+    'i32',
+  );
   return ops.embedding(rows, ops.reshape(x, [batch * seq, dim]));
 }

@@ -60,7 +60,12 @@ describe('AdamW', () => {
     const p = cpu.upload([1, 2, 3], [3], 'f64');
     for (let i = 0; i < 2; i++) scope(() => adamw.step([{ name: 'norm.weight', tensor: p }], [cpu.full([3], 1, 'f64')]));
     const state = adamw.state();
-    expect(Object.keys(state).sort()).toEqual(['adamw/beta1_power/norm.weight', 'adamw/beta2_power/norm.weight', 'adamw/exp_avg/norm.weight', 'adamw/exp_avg_sq/norm.weight']);
+    expect(Object.keys(state).sort()).toEqual([
+      'adamw/beta1_power/norm.weight',
+      'adamw/beta2_power/norm.weight',
+      'adamw/exp_avg/norm.weight',
+      'adamw/exp_avg_sq/norm.weight',
+    ]);
     expect((await state['adamw/beta1_power/norm.weight']!.read())[0]).toBeCloseTo(0.81, 15);
     expect((await state['adamw/beta2_power/norm.weight']!.read())[0]).toBeCloseTo(0.9025, 15);
     for (const t of Object.values(state)) t.dispose();

@@ -22,7 +22,7 @@ describe('warmupStableDecay', () => {
     // step 625: q = 0.25, (1 + cos(pi / 4)) / 2 = 0.853553 -> 0.001 + 0.999 * 0.853553 = 0.853700
     expect(schedule.at(625)).toBeCloseTo(0.8537, 4);
     expect(schedule.at(750)).toBeCloseTo(0.5005, 12); // q = 0.5
-    expect(schedule.at(999)).toBeCloseTo(0.001 + 0.999 * (1 + Math.cos(Math.PI * 0.998)) / 2, 15);
+    expect(schedule.at(999)).toBeCloseTo(0.001 + (0.999 * (1 + Math.cos(Math.PI * 0.998))) / 2, 15);
     expect(schedule.at(1000)).toBeCloseTo(0.001, 15);
     expect(schedule.at(5000)).toBeCloseTo(0.001, 15);
   });

@@ -36,7 +36,10 @@ export function warmupStableDecay(options: WarmupStableDecayOptions): { at(step:
   if (!(warmupFraction >= 0 && warmupFraction <= 1)) throw bad(where, 'warmupFraction', warmupFraction, 'a number in [0, 1]');
   if (!(cooldownFraction >= 0 && cooldownFraction <= 1)) throw bad(where, 'cooldownFraction', cooldownFraction, 'a number in [0, 1]');
   if (warmupFraction + cooldownFraction > 1) {
-    throw new RRError('BAD_ARGUMENT', `${where}: warmupFraction + cooldownFraction = ${warmupFraction + cooldownFraction} exceeds 1; warm-up and cool-down cannot overlap.`);
+    throw new RRError(
+      'BAD_ARGUMENT',
+      `${where}: warmupFraction + cooldownFraction = ${warmupFraction + cooldownFraction} exceeds 1; warm-up and cool-down cannot overlap.`,
+    );
   }
   if (!(minFactor >= 0 && minFactor <= 1)) throw bad(where, 'minFactor', minFactor, 'a number in [0, 1]');
   if (!(Number.isFinite(peak) && peak >= 0)) throw bad(where, 'peak', peak, 'a finite number >= 0');

@@ -9,17 +9,33 @@ async function readAll(params: readonly Param[]): Promise<HostArray[]> {
 }
 
 describe('MuonWithAdamW', () => {
-  it('splits a Llama by the paper rule and keeps each group\'s state under its own keys', () => {
+  it("splits a Llama by the paper rule and keeps each group's state under its own keys", () => {
     const cpu = createCpuBackend({ threads: 1 });
     const params = tinyLlamaParams(cpu, 'f32');
     const optimizer = new MuonWithAdamW();
     scope(() => optimizer.step(params, seededGrads(params, 0)));
     const keys = scope(() => Object.keys(optimizer.state()));
-    expect(keys.filter((k) => k.startsWith('muon/momentum/')).map((k) => k.slice('muon/momentum/'.length)).sort()).toEqual(
-      params.filter((p) => /_proj|adapter/.test(p.name)).map((p) => p.name).sort(),
+    expect(
+      keys
+        .filter((k) => k.startsWith('muon/momentum/'))
+        .map((k) => k.slice('muon/momentum/'.length))
+        .sort(),
+    ).toEqual(
+      params
+        .filter((p) => /_proj|adapter/.test(p.name))
+        .map((p) => p.name)
+        .sort(),
     );
-    expect(keys.filter((k) => k.startsWith('adamw/exp_avg/')).map((k) => k.slice('adamw/exp_avg/'.length)).sort()).toEqual(
-      params.filter((p) => /norm|embed|lm_head/.test(p.name)).map((p) => p.name).sort(),
+    expect(
+      keys
+        .filter((k) => k.startsWith('adamw/exp_avg/'))
+        .map((k) => k.slice('adamw/exp_avg/'.length))
+        .sort(),
+    ).toEqual(
+      params
+        .filter((p) => /norm|embed|lm_head/.test(p.name))
+        .map((p) => p.name)
+        .sort(),
     );
     expect(optimizer.muon.lr).toBe(1e-3);
     expect(optimizer.adamw.lr).toBe(5e-5);
@@ -32,7 +48,9 @@ describe('MuonWithAdamW', () => {
     const optimizer = new MuonWithAdamW({ assignGroup: () => 'adamw' });
     expect(optimizer.groupOf({ name: 'a.q_proj.weight', tensor: w })).toBe('adamw');
     expect(optimizer.groupOf({ name: 'a.q_proj.weight', tensor: w, group: 'muon' })).toBe('muon');
-    expect(() => optimizer.groupOf({ name: 'n.weight', tensor: cpu.zeros([4], 'f32'), group: 'muon' })).toThrow(/assigned to Muon, which updates matrices only/);
+    expect(() => optimizer.groupOf({ name: 'n.weight', tensor: cpu.zeros([4], 'f32'), group: 'muon' })).toThrow(
+      /assigned to Muon, which updates matrices only/,
+    );
     cpu.destroy();
   });
 
@@ -63,7 +81,9 @@ describe('MuonWithAdamW', () => {
       const saved = await scope(() => original.state());
       const host = Object.fromEntries(await Promise.all(Object.entries(saved).map(async ([k, t]) => [k, { data: await t.read(), shape: t.shape }] as const)));
       for (const t of Object.values(saved)) t.dispose();
-      const resumedParams: Param[] = await Promise.all(params.map(async (p) => ({ name: p.name, tensor: cpu.upload(await p.tensor.read(), p.tensor.shape, dtype) })));
+      const resumedParams: Param[] = await Promise.all(
+        params.map(async (p) => ({ name: p.name, tensor: cpu.upload(await p.tensor.read(), p.tensor.shape, dtype) })),
+      );
       const resumed = new MuonWithAdamW();
       scope(() => {
         const uploaded: OptimizerState = {};
@@ -101,7 +121,11 @@ describe('MuonWithAdamW', () => {
       }
     };
     expectCode(() => optimizer.load({ 'lion/m/w': cpu.zeros([2, 2], 'f32') }), 'OPTIMIZER_STATE_UNKNOWN_KEY', /'lion\/m\/w' belongs to neither Muon/);
-    expectCode(() => optimizer.load({ 'muon/velocity/w': cpu.zeros([2, 2], 'f32') }), 'OPTIMIZER_STATE_UNKNOWN_KEY', /expected 'muon\/\{momentum\}\/<parameter name>'/);
+    expectCode(
+      () => optimizer.load({ 'muon/velocity/w': cpu.zeros([2, 2], 'f32') }),
+      'OPTIMIZER_STATE_UNKNOWN_KEY',
+      /expected 'muon\/\{momentum\}\/<parameter name>'/,
+    );
     expectCode(() => optimizer.load({ 'adamw/exp_avg/n': cpu.zeros([2], 'f32') }), 'OPTIMIZER_STATE_INCOMPLETE', /'n' lacks 'adamw\/exp_avg_sq\/n'/);
     optimizer.load({ 'muon/momentum/w': cpu.zeros([3, 2], 'f32') });
     expectCode(

@@ -36,7 +36,10 @@ export class MuonWithAdamW implements Optimizer {
       throw new RRError('BAD_ARGUMENT', `MuonWithAdamW: parameter '${param.name}' has group ${JSON.stringify(group)}; use 'muon' or 'adamw'.`);
     }
     if (group === 'muon' && param.tensor.rank !== 2) {
-      throw new RRError('BAD_ARGUMENT', `MuonWithAdamW: parameter '${param.name}' (${param.tensor}) is assigned to Muon, which updates matrices only; assign it to 'adamw'.`);
+      throw new RRError(
+        'BAD_ARGUMENT',
+        `MuonWithAdamW: parameter '${param.name}' (${param.tensor}) is assigned to Muon, which updates matrices only; assign it to 'adamw'.`,
+      );
     }
     return group;
   }
@@ -65,7 +68,11 @@ export class MuonWithAdamW implements Optimizer {
       if (key.startsWith('muon/')) muon[key] = tensor;
       else if (key.startsWith('adamw/')) adamw[key] = tensor;
       else {
-        throw new RRError('OPTIMIZER_STATE_UNKNOWN_KEY', `MuonWithAdamW.load: state key '${key}' belongs to neither Muon ('muon/...') nor AdamW ('adamw/...').`, { key });
+        throw new RRError(
+          'OPTIMIZER_STATE_UNKNOWN_KEY',
+          `MuonWithAdamW.load: state key '${key}' belongs to neither Muon ('muon/...') nor AdamW ('adamw/...').`,
+          { key },
+        );
       }
     }
     this.muon.load(muon);

@@ -7,7 +7,14 @@ import { seededTensor } from './test-model.js';
 describe('Muon', () => {
   it('uses the docs/method.md defaults', () => {
     const muon = new Muon();
-    expect([muon.lr, muon.weightDecay, muon.momentum, muon.nesterov, muon.newtonSchulzSteps, muon.updateScale]).toEqual([1e-3, 1e-4, 0.95, true, 5, 'aspect-ratio']);
+    expect([muon.lr, muon.weightDecay, muon.momentum, muon.nesterov, muon.newtonSchulzSteps, muon.updateScale]).toEqual([
+      1e-3,
+      1e-4,
+      0.95,
+      true,
+      5,
+      'aspect-ratio',
+    ]);
   });
 
   it('updates the parameter in place and frees every temporary', async () => {

@@ -3,7 +3,7 @@ import { assignParamGroup } from './param-groups.js';
 import { tinyLlamaShapes } from './test-model.js';
 
 describe('assignParamGroup (the paper rule)', () => {
-  it('gives a retrofitted Llama\'s projections and adapter to Muon, everything else to AdamW', () => {
+  it("gives a retrofitted Llama's projections and adapter to Muon, everything else to AdamW", () => {
     const groups = Object.fromEntries([...tinyLlamaShapes(8, 16, 12, 1)].map(([name, shape]) => [name, assignParamGroup(name, shape)]));
     expect(groups).toEqual({
       'model.embed_tokens.weight': 'adamw',
@@ -22,7 +22,7 @@ describe('assignParamGroup (the paper rule)', () => {
     });
   });
 
-  it('recognises other checkpoints\' embeddings and heads, biases and QK-norms', () => {
+  it("recognises other checkpoints' embeddings and heads, biases and QK-norms", () => {
     expect(assignParamGroup('adapter.weight', [64, 128])).toBe('muon');
     expect(assignParamGroup('model.layers.3.self_attn.q_proj.bias', [64])).toBe('adamw');
     expect(assignParamGroup('model.layers.3.self_attn.q_norm.weight', [64])).toBe('adamw');

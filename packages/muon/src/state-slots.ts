@@ -34,10 +34,7 @@ export class StateSlots {
       return slot;
     }
     const fits =
-      slot.backend === param.tensor.backend &&
-      slot.dtype === param.tensor.dtype &&
-      slot.rank === shape.length &&
-      slot.shape.every((d, i) => d === shape[i]);
+      slot.backend === param.tensor.backend && slot.dtype === param.tensor.dtype && slot.rank === shape.length && slot.shape.every((d, i) => d === shape[i]);
     if (!fits) {
       throw new RRError(
         'OPTIMIZER_STATE_MISMATCH',
@@ -77,7 +74,11 @@ export class StateSlots {
     for (const [name, kinds] of byParam) {
       const missing = this.kinds.filter((k) => !kinds.has(k));
       if (missing.length > 0) {
-        throw new RRError('OPTIMIZER_STATE_INCOMPLETE', `${where}: state for parameter '${name}' lacks ${missing.map((k) => `'${this.key(k, name)}'`).join(', ')}.`, { name, missing });
+        throw new RRError(
+          'OPTIMIZER_STATE_INCOMPLETE',
+          `${where}: state for parameter '${name}' lacks ${missing.map((k) => `'${this.key(k, name)}'`).join(', ')}.`,
+          { name, missing },
+        );
       }
     }
     const copies = new Map<string, Tensor>();

@@ -28,7 +28,13 @@ export function tinyLlamaShapes(hidden = 8, vocab = 16, ffn = 12, layers = 2): M
 
 export function seededTensor(backend: Backend, shape: readonly number[], dtype: DType, ...path: (string | number)[]): Tensor {
   const size = shape.reduce((a, b) => a * b, 1);
-  return backend.upload(Rng.fromSeed(2024).stream(...path).fillNormal(new Float64Array(size)), shape, dtype);
+  return backend.upload(
+    Rng.fromSeed(2024)
+      .stream(...path)
+      .fillNormal(new Float64Array(size)),
+    shape,
+    dtype,
+  );
 }
 
 export function tinyLlamaParams(backend: Backend, dtype: DType): Param[] {

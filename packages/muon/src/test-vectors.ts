@@ -61,7 +61,11 @@ export function defineMuonVectorTests(label: string, createBackend: () => Backen
       const { rows, cols, lr, weightDecay, momentum, row0, sum } = MUON_VECTORS.twoSteps;
       const backend = createBackend();
       try {
-        const p = backend.upload(testMatrix(rows, cols, (g) => 0.5 * g), [rows, cols], dtype);
+        const p = backend.upload(
+          testMatrix(rows, cols, (g) => 0.5 * g),
+          [rows, cols],
+          dtype,
+        );
         const muon = new Muon({ lr, weightDecay, momentum });
         const param = { name: 'w', tensor: p };
         for (const f of [(g: number) => g, (g: number) => Math.cos(3 * g)]) {

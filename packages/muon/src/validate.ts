@@ -5,7 +5,10 @@ import type { Param } from './optimizer.js';
 
 export function checkStepArguments(where: string, params: readonly Param[], grads: readonly Tensor[], lrScale: number): void {
   if (params.length !== grads.length) {
-    throw new RRError('BAD_ARGUMENT', `${where}: ${params.length} parameters but ${grads.length} gradients; pass one gradient per parameter, in the same order.`);
+    throw new RRError(
+      'BAD_ARGUMENT',
+      `${where}: ${params.length} parameters but ${grads.length} gradients; pass one gradient per parameter, in the same order.`,
+    );
   }
   if (!(Number.isFinite(lrScale) && lrScale >= 0)) {
     throw new RRError('BAD_ARGUMENT', `${where}: lrScale = ${lrScale} must be a finite number >= 0.`, { argument: 'lrScale', value: lrScale });
@@ -13,8 +16,10 @@ export function checkStepArguments(where: string, params: readonly Param[], grad
   const names = new Set<string>();
   params.forEach((param, i) => {
     const { name, tensor } = param;
-    if (typeof name !== 'string' || name === '') throw new RRError('BAD_ARGUMENT', `${where}: params[${i}] has no name; optimizer state is keyed by parameter names.`);
-    if (names.has(name)) throw new RRError('BAD_ARGUMENT', `${where}: parameter name '${name}' appears twice; names key the optimizer state and must be unique.`);
+    if (typeof name !== 'string' || name === '')
+      throw new RRError('BAD_ARGUMENT', `${where}: params[${i}] has no name; optimizer state is keyed by parameter names.`);
+    if (names.has(name))
+      throw new RRError('BAD_ARGUMENT', `${where}: parameter name '${name}' appears twice; names key the optimizer state and must be unique.`);
     names.add(name);
     tensor.assertLive(`${where} (parameter '${name}')`);
     const grad = grads[i]!;
@@ -33,7 +38,10 @@ export function checkStepArguments(where: string, params: readonly Param[], grad
 export function checkHyperparameter(where: string, name: string, value: number, min: number, max: number, maxInclusive = true): number {
   const ok = Number.isFinite(value) && value >= min && (maxInclusive ? value <= max : value < max);
   if (!ok) {
-    throw new RRError('BAD_ARGUMENT', `${where}: ${name} = ${value} must be a number in [${min}, ${max}${maxInclusive ? ']' : ')'}.`, { argument: name, value });
+    throw new RRError('BAD_ARGUMENT', `${where}: ${name} = ${value} must be a number in [${min}, ${max}${maxInclusive ? ']' : ')'}.`, {
+      argument: name,
+      value,
+    });
   }
   return value;
 }

@@ -1,4 +1,4 @@
-import { type Backend, RRError, Rng, type Tensor, keep } from '@rr/tensor';
+import { type Backend, RRError, type Rng, type Tensor, keep } from '@rr/tensor';
 
 /**
  * The adapter maps concat([s, e]) (2h) to h; stored [h, 2h] like every Linear weight.

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { Rng, type Tensor, createCpuBackend, keep } from '@rr/tensor';
 import { RecurrentLM, expectedTensors, layerNames, parseHfConfig } from '@rr/model';
 import { retrofit } from './retrofit.js';
@@ -35,33 +34,44 @@ function sharedStorageModel(config: ReturnType<typeof parseHfConfig>): Recurrent
 }
 
 const cases = [
-  { file: 'tinyllama-1.1b.config.json', plan: '4,8,4', prelude: [0, 1, 2, 3], block: [10, 11, 12, 13, 14, 15, 16, 17], coda: [18, 19, 20, 21], dropped: [4, 5, 6, 7, 8, 9] },
+  {
+    file: 'tinyllama-1.1b.config.json',
+    plan: '4,8,4',
+    prelude: [0, 1, 2, 3],
+    block: [10, 11, 12, 13, 14, 15, 16, 17],
+    coda: [18, 19, 20, 21],
+    dropped: [4, 5, 6, 7, 8, 9],
+  },
   { file: 'llama-3.2-1b.config.json', plan: '4,6,4', prelude: [0, 1, 2, 3], block: [6, 7, 8, 9, 10, 11], coda: [12, 13, 14, 15], dropped: [4, 5] },
 ];
 
-describeWithFixtures('surgery on the real configs', cases.map((c) => `configs/${c.file}`), () => {
-  for (const c of cases) {
-    it(`${c.file} with plan (${c.plan}) keeps docs/method.md's layers`, () => {
-      const config = parseHfConfig(JSON.parse(readFileSync(fixture(`configs/${c.file}`), 'utf8')), c.file);
-      const base = sharedStorageModel(config);
-      const r = retrofit(base, c.plan);
-      expect(r.plan).toEqual({ prelude: c.prelude, block: c.block, coda: c.coda });
-      expect(r.report.dropped).toEqual(c.dropped);
-      const origin = [...c.prelude, ...c.block, ...c.coda];
-      origin.forEach((from, to) => {
-        const src = layerNames(from, config.architecture);
-        const dst = layerNames(to, config.architecture);
-        for (const key of ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'attnNorm', 'mlpNorm'] as const) {
-          expect(r.model.params.get(dst[key]), `${dst[key]} is base ${src[key]}`).toBe(base.params.get(src[key]));
+describeWithFixtures(
+  'surgery on the real configs',
+  cases.map((c) => `configs/${c.file}`),
+  () => {
+    for (const c of cases) {
+      it(`${c.file} with plan (${c.plan}) keeps docs/method.md's layers`, () => {
+        const config = parseHfConfig(JSON.parse(readFileSync(fixture(`configs/${c.file}`), 'utf8')), c.file);
+        const base = sharedStorageModel(config);
+        const r = retrofit(base, c.plan);
+        expect(r.plan).toEqual({ prelude: c.prelude, block: c.block, coda: c.coda });
+        expect(r.report.dropped).toEqual(c.dropped);
+        const origin = [...c.prelude, ...c.block, ...c.coda];
+        origin.forEach((from, to) => {
+          const src = layerNames(from, config.architecture);
+          const dst = layerNames(to, config.architecture);
+          for (const key of ['q', 'k', 'v', 'o', 'gate', 'up', 'down', 'attnNorm', 'mlpNorm'] as const) {
+            expect(r.model.params.get(dst[key]), `${dst[key]} is base ${src[key]}`).toBe(base.params.get(src[key]));
+          }
+        });
+        for (const d of c.dropped) {
+          const dropped = base.params.get(layerNames(d, config.architecture).q);
+          expect([...r.model.params.values()]).not.toContain(dropped);
         }
+        const p = r.report.parameters;
+        expect(p.prelude + p.block + p.coda + p.adapter + p.embedding + p.normAndHead).toBe(p.total);
+        console.log(c.file, JSON.stringify(p));
       });
-      for (const d of c.dropped) {
-        const dropped = base.params.get(layerNames(d, config.architecture).q);
-        expect([...r.model.params.values()]).not.toContain(dropped);
-      }
-      const p = r.report.parameters;
-      expect(p.prelude + p.block + p.coda + p.adapter + p.embedding + p.normAndHead).toBe(p.total);
-      console.log(c.file, JSON.stringify(p));
-    });
-  }
-});
+    }
+  },
+);

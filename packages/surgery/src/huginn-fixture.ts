@@ -50,7 +50,11 @@ export function writeHuginnFixture(dir: string, o: HuginnFixtureOptions): Huginn
   const vocab = o.vocab ?? 48;
   const hd = h / heads;
   const rng = Rng.fromSeed(o.seed ?? 7);
-  const random = (shape: number[], std: number): TensorToWrite => ({ dtype: 'F32', shape, data: rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1)), 0, std) });
+  const random = (shape: number[], std: number): TensorToWrite => ({
+    dtype: 'F32',
+    shape,
+    data: rng.fillNormal(new Float32Array(shape.reduce((a, b) => a * b, 1)), 0, std),
+  });
   const norm = (n: number): TensorToWrite => ({ dtype: 'F32', shape: [n], data: rng.fillUniform(new Float32Array(n), 0.5, 1.5) });
   const olmo = o.architecture === 'olmo2';
 

@@ -96,7 +96,9 @@ describe('Huginn format errors', () => {
     weights.close();
     tensors['transformer.core_block.0.norm_3.weight'] = { dtype: 'F32', shape: [16], data: new Float32Array(16) };
     writeSafetensors(join(fixture.huginn, 'model.safetensors'), tensors);
-    expect(() => loadModel(fixture.huginn, backend)).toThrowError(expect.objectContaining({ code: 'CONFIG_UNSUPPORTED', message: expect.stringContaining('sandwich') }));
+    expect(() => loadModel(fixture.huginn, backend)).toThrowError(
+      expect.objectContaining({ code: 'CONFIG_UNSUPPORTED', message: expect.stringContaining('sandwich') }),
+    );
   });
 
   it('embed_scale other than 1 is refused', () => {
@@ -111,7 +113,11 @@ describe('Huginn format errors', () => {
     delete cfg.rr;
     writeFileSync(join(fixture.rr, 'config.json'), JSON.stringify(cfg));
     const weights = openModelWeights(fixture.rr);
-    const tensors = Object.fromEntries([...weights.tensors].filter(([n]) => n !== 'model.adapter.weight').map(([n, info]) => [n, { dtype: 'F32' as const, shape: info.shape, data: weights.readF32(n) }]));
+    const tensors = Object.fromEntries(
+      [...weights.tensors]
+        .filter(([n]) => n !== 'model.adapter.weight')
+        .map(([n, info]) => [n, { dtype: 'F32' as const, shape: info.shape, data: weights.readF32(n) }]),
+    );
     weights.close();
     writeSafetensors(join(fixture.rr, 'model.safetensors'), tensors);
     const model = loadModel(fixture.rr, backend).model;

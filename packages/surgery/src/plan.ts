@@ -33,8 +33,12 @@ function parsePlanString(s: string): readonly [number, number, number] | Plan {
     const [prelude, block, coda] = parts.map((p) => parseIndexList(p, s)) as [number[], number[], number[]];
     return { prelude, block, coda };
   }
-  const nums = trimmed.replace(/^\(|\)$/g, '').split(',').map((x) => x.trim());
-  if (nums.length !== 3 || nums.some((x) => !/^\d+$/.test(x))) throw bad(s, 'use P,R,C (e.g. 4,8,4) or explicit lists prelude/block/coda (e.g. 0-3/10-17/18-21)');
+  const nums = trimmed
+    .replace(/^\(|\)$/g, '')
+    .split(',')
+    .map((x) => x.trim());
+  if (nums.length !== 3 || nums.some((x) => !/^\d+$/.test(x)))
+    throw bad(s, 'use P,R,C (e.g. 4,8,4) or explicit lists prelude/block/coda (e.g. 0-3/10-17/18-21)');
   return nums.map(Number) as unknown as readonly [number, number, number];
 }
 
@@ -53,7 +57,11 @@ function parseIndexList(part: string, whole: string): number[] {
 }
 
 function fromShorthand([p, r, c]: readonly [number, number, number], numLayers: number): Plan {
-  for (const [name, v] of [['P', p], ['R', r], ['C', c]] as const) {
+  for (const [name, v] of [
+    ['P', p],
+    ['R', r],
+    ['C', c],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw bad(`(${p},${r},${c})`, `${name} = ${v} must be a non-negative integer`);
   }
   if (p + r + c > numLayers) throw bad(`(${p},${r},${c})`, `P + R + C = ${p + r + c} exceeds the model's ${numLayers} layers`);

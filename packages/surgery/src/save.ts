@@ -42,14 +42,21 @@ export interface RecurrenceProvenance {
 export async function saveModelFolder(out: string, model: RecurrentLM, options: SaveOptions & Partial<RecurrenceProvenance> = {}): Promise<void> {
   const existing = statPath(out);
   if (existing && !existing.isDirectory()) {
-    throw new RRError('FILE_EXISTS', `${out}: a file with that name already exists where the output folder should go; choose another --out, or remove the file.`, { path: out });
+    throw new RRError(
+      'FILE_EXISTS',
+      `${out}: a file with that name already exists where the output folder should go; choose another --out, or remove the file.`,
+      { path: out },
+    );
   }
   if (existing && !options.force && readdirSync(out).length > 0) {
     throw new RRError('OUTPUT_EXISTS', `${out}: the output folder exists and is not empty; choose another --out or pass --force to replace it.`);
   }
   const huginn = (options.format ?? 'rr') === 'huginn';
   if (huginn && !model.isRecurrent) {
-    throw new RRError('HUGINN_UNSUPPORTED', `${out}: the Huginn format describes recurrent models; a static model is saved as a plain Hugging Face folder (format "rr").`);
+    throw new RRError(
+      'HUGINN_UNSUPPORTED',
+      `${out}: the Huginn format describes recurrent models; a static model is saved as a plain Hugging Face folder (format "rr").`,
+    );
   }
   const tensors = huginn ? await huginnTensors(model) : await rrTensors(model);
   const config: Record<string, unknown> = huginn

@@ -146,15 +146,7 @@ export interface Backend {
    * out [B, Tq, Hq * Dh] and the softmax log-sum-exp per query, lse [B, Hq, Tq] (kept for backward).
    */
   attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): { out: Tensor; lse: Tensor };
-  attentionBackward(
-    q: Tensor,
-    k: Tensor,
-    v: Tensor,
-    out: Tensor,
-    lse: Tensor,
-    dOut: Tensor,
-    options: AttentionOptions,
-  ): { dq: Tensor; dk: Tensor; dv: Tensor };
+  attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, dOut: Tensor, options: AttentionOptions): { dq: Tensor; dk: Tensor; dv: Tensor };
   /**
    * Mean cross-entropy of logits [..., V] (N rows) against labels [...] (N, i32), skipping labels
    * equal to ignoreIndex: loss [] and the log-sum-exp per row, lse [N]. The backward returns

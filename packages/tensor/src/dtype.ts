@@ -10,13 +10,7 @@ export type FloatDType = 'f32' | 'f16' | 'bf16' | 'f64';
 export type IntDType = 'i32' | 'u32';
 
 /** What `Tensor.read()` returns for each dtype. */
-export type HostArrayOf<D extends DType> = D extends 'f64'
-  ? Float64Array
-  : D extends 'i32'
-    ? Int32Array
-    : D extends 'u32'
-      ? Uint32Array
-      : Float32Array;
+export type HostArrayOf<D extends DType> = D extends 'f64' ? Float64Array : D extends 'i32' ? Int32Array : D extends 'u32' ? Uint32Array : Float32Array;
 
 export type HostArray = Float32Array | Float64Array | Int32Array | Uint32Array;
 

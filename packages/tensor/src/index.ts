@@ -1,7 +1,18 @@
 export { RRError, isRRError } from './errors.js';
 export * from './dtype.js';
 export { Tensor, resolveShape } from './tensor.js';
-export type { Backend, CustomKernel, UniformWord, Storage, UnaryOp, BinaryOp, MatmulOptions, RopeOptions, AttentionOptions, Llama3RopeScaling } from './backend.js';
+export type {
+  Backend,
+  CustomKernel,
+  UniformWord,
+  Storage,
+  UnaryOp,
+  BinaryOp,
+  MatmulOptions,
+  RopeOptions,
+  AttentionOptions,
+  Llama3RopeScaling,
+} from './backend.js';
 export { scope, keep, scopeDepth } from './scope.js';
 export { checkUpload, checkAssign, checkWriteRange, checkStoredDType } from './validate.js';
 export { grad, noGrad, detach, requireGrad, isGradEnabled, record, type GradNode } from './autograd/tape.js';

@@ -33,6 +33,8 @@ describe('nograd', () => {
     const x = be.upload([1, 2, 3, 4, 5, 6], [2, 3], 'f32');
     expect([...(await nograd.matmul(x, x, { transB: true, symmetric: true }).read())]).toEqual([14, 32, 32, 77]);
     expect(() => nograd.matmul(x, x, { transA: true, transB: true, symmetric: true })).toThrow(expect.objectContaining({ code: 'SHAPE_MISMATCH' }));
-    expect(() => nograd.matmul(x, be.upload([1, 2, 3, 4, 5, 6, 7, 8, 9], [3, 3], 'f32'), { symmetric: true })).toThrow(/symmetric needs a square product, this one is 2 x 3/);
+    expect(() => nograd.matmul(x, be.upload([1, 2, 3, 4, 5, 6, 7, 8, 9], [3, 3], 'f32'), { symmetric: true })).toThrow(
+      /symmetric needs a square product, this one is 2 x 3/,
+    );
   });
 });

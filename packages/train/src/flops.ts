@@ -27,7 +27,11 @@ export function partParams(model: FlopsCountable): PartParams {
   const sum = (layers: readonly number[]): number =>
     layers.reduce((s, i) => {
       const n = perLayer.get(i);
-      if (n === undefined) throw new RRError('MISSING_TENSOR', `partParams: layer ${i} of the structure has no tensors named model.layers.${i}.*; the structure does not match the weights.`);
+      if (n === undefined)
+        throw new RRError(
+          'MISSING_TENSOR',
+          `partParams: layer ${i} of the structure has no tensors named model.layers.${i}.*; the structure does not match the weights.`,
+        );
       return s + n;
     }, 0);
   const { prelude, block, coda } = model.structure;
@@ -41,7 +45,11 @@ export function partParams(model: FlopsCountable): PartParams {
  * empty block) gives `6 * N * D`.
  */
 export function trainingFlops(parts: PartParams, tokens: number, noGradSteps: number, gradSteps: number): number {
-  for (const [name, v] of [['tokens', tokens], ['noGradSteps', noGradSteps], ['gradSteps', gradSteps]] as const) {
+  for (const [name, v] of [
+    ['tokens', tokens],
+    ['noGradSteps', noGradSteps],
+    ['gradSteps', gradSteps],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new RRError('BAD_ARGUMENT', `trainingFlops: ${name} = ${v} must be a non-negative integer.`);
   }
   const n1 = parts.prelude + gradSteps * parts.block + parts.coda;
@@ -56,7 +64,8 @@ export function trainingFlops(parts: PartParams, tokens: number, noGradSteps: nu
  */
 export function stepsForBudget(budget: number, flopsPerStep: number): number {
   if (!(budget > 0) || !Number.isFinite(budget)) throw new RRError('BAD_ARGUMENT', `stepsForBudget: budget = ${budget} must be a positive number of FLOPs.`);
-  if (!(flopsPerStep > 0)) throw new RRError('BAD_ARGUMENT', `stepsForBudget: flopsPerStep = ${flopsPerStep} must be positive (a model with no layers costs nothing to train).`);
+  if (!(flopsPerStep > 0))
+    throw new RRError('BAD_ARGUMENT', `stepsForBudget: flopsPerStep = ${flopsPerStep} must be positive (a model with no layers costs nothing to train).`);
   return Math.max(1, Math.ceil(budget / flopsPerStep - 1e-9));
 }
 

@@ -77,7 +77,10 @@ const phase = z
         /** One recurrence for held-out loss (kept for older recipes; `recurrences` lists several). */
         recurrence: z.number().int().positive().max(MAX_RECURRENCE, `at most ${MAX_RECURRENCE} (rr's recurrence limit)`).optional(),
         /** Recurrences the held-out loss is reported at (default 1, 2, 4, 8, 16, 32; r = 1 for a static model). */
-        recurrences: z.array(z.number().int().positive().max(MAX_RECURRENCE, `at most ${MAX_RECURRENCE} (rr's recurrence limit)`)).min(1).optional(),
+        recurrences: z
+          .array(z.number().int().positive().max(MAX_RECURRENCE, `at most ${MAX_RECURRENCE} (rr's recurrence limit)`))
+          .min(1)
+          .optional(),
       })
       .strict()
       .optional(),

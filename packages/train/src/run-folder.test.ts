@@ -60,7 +60,10 @@ describe.skipIf(!data)(`the run folder${data ? '' : ` (skipped: ${SHARED_DATA_MI
   });
 
   it('limits are checked before any work, naming what is needed', async () => {
-    await expect(runRecipe(recipe('long', { seq: 100_000 }), { backend })).rejects.toMatchObject({ code: 'CONTEXT_TOO_LONG', message: expect.stringMatching(/seq = 100000 needs 100000 positions.*512/) });
+    await expect(runRecipe(recipe('long', { seq: 100_000 }), { backend })).rejects.toMatchObject({
+      code: 'CONTEXT_TOO_LONG',
+      message: expect.stringMatching(/seq = 100000 needs 100000 positions.*512/),
+    });
     await expect(runRecipe(recipe('wide', { batch: 1e9 }), { backend, memoryBytes: 8e9 })).rejects.toMatchObject({
       code: 'MEMORY_LIMIT',
       message: expect.stringMatching(/batch 1000000000 .* would need about .* but 8.0 GB is available/),

@@ -8,7 +8,12 @@ import { loadRecipe, parseRecipe } from './recipe.js';
 import { runRecipe } from './run-recipe.js';
 import { describeWithFixtures, fixture, itWithFixtures } from '@rr/tensor/testing';
 
-const STORIES = ['models/stories260K-hf', 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt', 'text/tinystories/tinystories_validation_head_794K.txt', 'gsm8k/train.jsonl'];
+const STORIES = [
+  'models/stories260K-hf',
+  'text/tinystories/toyrnn_tinystories_sample_2MiB.txt',
+  'text/tinystories/tinystories_validation_head_794K.txt',
+  'gsm8k/train.jsonl',
+];
 const root = mkdtempSync(join(tmpdir(), 'rr-train-'));
 const backend = createCpuBackend();
 afterAll(() => {
@@ -16,7 +21,10 @@ afterAll(() => {
   rmSync(root, { recursive: true, force: true });
 });
 
-function recipe(name: string, overrides: { steps?: number; seq?: number; batch?: number; every?: number; optimizer?: Record<string, unknown>; eval?: boolean; mix?: boolean } = {}): unknown {
+function recipe(
+  name: string,
+  overrides: { steps?: number; seq?: number; batch?: number; every?: number; optimizer?: Record<string, unknown>; eval?: boolean; mix?: boolean } = {},
+): unknown {
   const text = fixture('text/tinystories');
   return {
     name,
@@ -37,7 +45,9 @@ function recipe(name: string, overrides: { steps?: number; seq?: number; batch?:
           : [{ path: join(text, 'toyrnn_tinystories_sample_2MiB.txt') }],
         curriculum: { kind: 'linear', maxMean: 4, warmupFraction: 0.25 },
         ...(overrides.optimizer ? { optimizer: overrides.optimizer } : {}),
-        ...(overrides.eval ? { eval: { data: [{ path: join(text, 'tinystories_validation_head_794K.txt') }], every: 100, batches: 4, recurrences: [1, 4] } } : {}),
+        ...(overrides.eval
+          ? { eval: { data: [{ path: join(text, 'tinystories_validation_head_794K.txt') }], every: 100, batches: 4, recurrences: [1, 4] } }
+          : {}),
       },
     ],
     checkpoint: { every: overrides.every ?? 25, keep: 2 },
@@ -45,7 +55,10 @@ function recipe(name: string, overrides: { steps?: number; seq?: number; batch?:
 }
 
 function losses(runDir: string): Map<number, number> {
-  const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const lines = readFileSync(join(runDir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   return new Map(lines.filter((l) => 'loss' in l).map((l) => [l.step, l.loss]));
 }
 
@@ -54,10 +67,19 @@ describeWithFixtures('training stories260K (1,2,1)', STORIES, () => {
     const r = parseRecipe(recipe('learn', { steps: 200, seq: 32, batch: 4, eval: true }), join(root, 'learn.json'));
     const summary = await runRecipe(r, { backend });
     // the held-out loss is reported at every listed r, at step 0 and at the end
-    expect(summary.evals.map((e) => [e.step, e.recurrence])).toEqual([[0, 1], [0, 4], [100, 1], [100, 4], [200, 1], [200, 4]]);
+    expect(summary.evals.map((e) => [e.step, e.recurrence])).toEqual([
+      [0, 1],
+      [0, 4],
+      [100, 1],
+      [100, 4],
+      [200, 1],
+      [200, 4],
+    ]);
     const atR4 = summary.evals.filter((e) => e.recurrence === 4);
     const [first, last] = [atR4[0]!, atR4[atR4.length - 1]!];
-    console.log(`held-out loss at r=1/4: step 0 ${summary.evals[0]!.eval_loss.toFixed(3)}/${first.eval_loss.toFixed(3)} -> step 200 ${summary.evals[4]!.eval_loss.toFixed(3)}/${last.eval_loss.toFixed(3)}`);
+    console.log(
+      `held-out loss at r=1/4: step 0 ${summary.evals[0]!.eval_loss.toFixed(3)}/${first.eval_loss.toFixed(3)} -> step 200 ${summary.evals[4]!.eval_loss.toFixed(3)}/${last.eval_loss.toFixed(3)}`,
+    );
     expect(last.eval_loss).toBeLessThan(first.eval_loss - 0.5);
     expect(readFileSync(join(summary.modelDir!, 'config.json'), 'utf8')).toContain('"rr"');
   });
@@ -81,7 +103,12 @@ describeWithFixtures('training stories260K (1,2,1)', STORIES, () => {
     const b = losses(split.out);
     for (let step = 51; step <= 100; step++) expect(b.get(step), `step ${step}`).toBe(a.get(step));
     // the realised mix written at the end of the phase is the same too
-    const mixOf = (dir: string): unknown => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l)).find((l) => 'data_mix' in l).data_mix;
+    const mixOf = (dir: string): unknown =>
+      readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l))
+        .find((l) => 'data_mix' in l).data_mix;
     expect(mixOf(split.out)).toEqual(mixOf(whole.out));
     // the FLOPs sum survives the resume: the resumed run reports the whole run's FLOPs
     expect(done.flops).toBeGreaterThan(0);
@@ -93,13 +120,18 @@ describeWithFixtures('training stories260K (1,2,1)', STORIES, () => {
       const r = recipe(name, { steps: 3, seq: 16, batch: 2, every: 100 }) as { phases: Record<string, unknown>[]; checkpoint: Record<string, unknown> };
       const [healing] = r.phases as [Record<string, unknown>];
       const general = (healing.data as { path: string }[])[0]!;
-      r.phases = [healing, { ...healing, name: 'mix', data: [general, { path: fixture('gsm8k/train.jsonl'), template: 'Question: {question}\nAnswer: {answer}' }] }];
+      r.phases = [
+        healing,
+        { ...healing, name: 'mix', data: [general, { path: fixture('gsm8k/train.jsonl'), template: 'Question: {question}\nAnswer: {answer}' }] },
+      ];
       r.checkpoint = { every: 100, keep: 5 };
       return r;
     };
     const whole = parseRecipe(twoPhases('phases'), join(root, 'phases.json'));
     await runRecipe(whole, { backend });
-    const boundary = listCheckpoints(whole.out).map((n) => loadCheckpoint(join(whole.out, 'checkpoints', n))).find((c) => c.state.phase === 1)!;
+    const boundary = listCheckpoints(whole.out)
+      .map((n) => loadCheckpoint(join(whole.out, 'checkpoints', n)))
+      .find((c) => c.state.phase === 1)!;
     const general = whole.phases[0]!.data[0]!.path;
     // phase 1 read 3 steps x 2 rows x 17 tokens of one source: phase 2 starts past the documents it touched, at a document boundary
     expect(boundary.state.data).toMatchObject({ drawn: 0, token: 0 });
@@ -152,13 +184,17 @@ describe('recipe errors are reported before any work', () => {
   it('an unknown field is named', () => {
     const json = base();
     (json.phases as Record<string, unknown>[])[0]!.stpes = 3;
-    expect(() => loadRecipe(write('unknown', json))).toThrowError(expect.objectContaining({ code: 'RECIPE_INVALID', message: expect.stringMatching(/phases\.0.*"stpes"/) }));
+    expect(() => loadRecipe(write('unknown', json))).toThrowError(
+      expect.objectContaining({ code: 'RECIPE_INVALID', message: expect.stringMatching(/phases\.0.*"stpes"/) }),
+    );
   });
 
   it('a phase without steps or a FLOPs budget is refused', () => {
     const json = base();
     delete (json.phases as Record<string, unknown>[])[0]!.steps;
-    expect(() => loadRecipe(write('no-steps', json))).toThrowError(expect.objectContaining({ code: 'RECIPE_INVALID', message: expect.stringContaining('set steps, a flops budget, or both') }));
+    expect(() => loadRecipe(write('no-steps', json))).toThrowError(
+      expect.objectContaining({ code: 'RECIPE_INVALID', message: expect.stringContaining('set steps, a flops budget, or both') }),
+    );
   });
 
   it('a bad value names its field', () => {

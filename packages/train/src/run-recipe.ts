@@ -2,7 +2,18 @@ import { createHash } from 'node:crypto';
 import { existsSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { type Backend, RRError, type Tensor, keep, statPath } from '@rr/tensor';
-import { EMBED, LM_HEAD, type RecurrentLM, type TextTokenizer, checkContext, checkMemory, estimateMemory, initializeWeights, loadModel, RecurrentLM as Model } from '@rr/model';
+import {
+  EMBED,
+  LM_HEAD,
+  type RecurrentLM,
+  type TextTokenizer,
+  checkContext,
+  checkMemory,
+  estimateMemory,
+  initializeWeights,
+  loadModel,
+  RecurrentLM as Model,
+} from '@rr/model';
 import { PoissonLognormalSampler, type RecurrenceSampler, type Schedule, recurrenceCurriculum } from '@rr/curriculum';
 import { AdamW, MuonWithAdamW, type Optimizer, type OptimizerState, warmupStableDecay } from '@rr/muon';
 import { type Retrofitted, retrofit, saveModelFolder } from '@rr/surgery';
@@ -66,7 +77,10 @@ export async function runRecipe(recipe: Recipe, options: RunOptions): Promise<Ru
   prepareRunFolder(recipe.out, options);
   const checkpoint = options.resume ? loadLatestCheckpoint(recipe.out) : undefined;
   if (checkpoint && checkpoint.state.recipeHash !== hash) {
-    throw new RRError('RESUME_MISMATCH', `${checkpoint.path}: was written by a different recipe; resume with the recipe that started the run, or start a new run in another "out" folder.`);
+    throw new RRError(
+      'RESUME_MISMATCH',
+      `${checkpoint.path}: was written by a different recipe; resume with the recipe that started the run, or start a new run in another "out" folder.`,
+    );
   }
   const { model, tokenizer, retrofitted, tokenizerFiles } = buildModel(recipe, options.backend);
   checkRecipeLimits(recipe, model, options.memoryBytes);
@@ -129,14 +143,24 @@ async function runPhase(run: Run, phaseIndex: number, resume: LoadedCheckpoint |
   const optimizer = options.optimizer?.(phase, phaseIndex) ?? makeOptimizer(phase);
   try {
     const seed = recipe.seed + 1000 * phaseIndex;
-    const data = new TokenPacker(phase.data, run.tokenizer, phase.seq + 1, { position: resume ? resume.state.data : run.carried, seed: recipe.seed, shuffle: phase.shuffle, mixBy: phase.mixBy });
+    const data = new TokenPacker(phase.data, run.tokenizer, phase.seq + 1, {
+      position: resume ? resume.state.data : run.carried,
+      seed: recipe.seed,
+      shuffle: phase.shuffle,
+      mixBy: phase.mixBy,
+    });
     const trainer = new Trainer({
       model: run.model,
       optimizer,
       sampler: options.sampler?.(phase, seed) ?? new PoissonLognormalSampler({ seed, backpropDepth: phase.curriculum.backpropDepth }),
       curriculum:
         options.curriculum?.(phase) ??
-        recurrenceCurriculum({ kind: phase.curriculum.kind, maxMean: phase.curriculum.maxMean, warmupFraction: phase.curriculum.warmupFraction, totalSteps: steps }),
+        recurrenceCurriculum({
+          kind: phase.curriculum.kind,
+          maxMean: phase.curriculum.maxMean,
+          warmupFraction: phase.curriculum.warmupFraction,
+          totalSteps: steps,
+        }),
       lrSchedule: warmupStableDecay({ totalSteps: steps, warmupFraction: phase.lr.warmup, cooldownFraction: phase.lr.cooldown }),
       data,
       batch: phase.batch,
@@ -152,7 +176,19 @@ async function runPhase(run: Run, phaseIndex: number, resume: LoadedCheckpoint |
       if (trainer.step > 0) optimizer.load(uploadState(options.backend, resume.optimizer));
     }
     const save = (): Promise<void> =>
-      saveRunCheckpoint(run, { step: run.globalStep, phase: phaseIndex, phaseStep: trainer.step, data: data.position, recipeHash: run.hash, flops: run.summary.flops, phaseFlops: trainer.flops }, optimizer.state());
+      saveRunCheckpoint(
+        run,
+        {
+          step: run.globalStep,
+          phase: phaseIndex,
+          phaseStep: trainer.step,
+          data: data.position,
+          recipeHash: run.hash,
+          flops: run.summary.flops,
+          phaseFlops: trainer.flops,
+        },
+        optimizer.state(),
+      );
     if (trainer.step === 0 && phaseIndex === 0) await evaluatePhase(run, phase);
     while (trainer.step < steps && !trainer.budgetReached) {
       if (options.signal?.aborted) {
@@ -176,7 +212,11 @@ async function runPhase(run: Run, phaseIndex: number, resume: LoadedCheckpoint |
     run.summary.mix.push(mix);
     // the phase boundary: the next phase starts with fresh schedules and optimizer, and where this one stopped in the data
     run.carried = await data.continuation();
-    await saveRunCheckpoint(run, { step: run.globalStep, phase: phaseIndex + 1, phaseStep: 0, data: run.carried, recipeHash: run.hash, flops: run.summary.flops, phaseFlops: 0 }, {});
+    await saveRunCheckpoint(
+      run,
+      { step: run.globalStep, phase: phaseIndex + 1, phaseStep: 0, data: run.carried, recipeHash: run.hash, flops: run.summary.flops, phaseFlops: 0 },
+      {},
+    );
     return 'done';
   } finally {
     optimizer.dispose();
@@ -211,13 +251,19 @@ async function evaluatePhase(run: Run, phase: PhaseRecipe): Promise<void> {
 function prepareRunFolder(out: string, options: RunOptions): void {
   const existing = statPath(out);
   if (existing && !existing.isDirectory()) {
-    throw new RRError('FILE_EXISTS', `${out}: the recipe's "out" names an existing file; the run needs a folder there. Choose another "out", or remove the file.`, { path: out });
+    throw new RRError(
+      'FILE_EXISTS',
+      `${out}: the recipe's "out" names an existing file; the run needs a folder there. Choose another "out", or remove the file.`,
+      { path: out },
+    );
   }
   removeStaleTemps(out);
   const held = RUN_FILES.filter((f) => existsSync(join(out, f)));
   if (held.length === 0 || options.resume) return;
   if (!options.force) {
-    throw new RRError('RUN_EXISTS', `${out} already holds a run (${held.join(', ')}); pass --resume to continue it, or --force to start over and delete it.`, { path: out });
+    throw new RRError('RUN_EXISTS', `${out} already holds a run (${held.join(', ')}); pass --resume to continue it, or --force to start over and delete it.`, {
+      path: out,
+    });
   }
   for (const f of held) rmSync(join(out, f), { recursive: true, force: true });
 }
@@ -231,8 +277,20 @@ function checkRecipeLimits(recipe: Recipe, model: RecurrentLM, memoryBytes: numb
   for (const [i, p] of recipe.phases.entries()) {
     checkContext(model.config, p.seq, `phases[${i}].seq = ${p.seq}`, { fix: `Set seq to at most ${model.config.maxPositionEmbeddings}.` });
     if (memoryBytes !== undefined) {
-      const shape = { batch: p.batch, seq: p.seq, recurrence: p.curriculum.maxMean, recordedSteps: p.curriculum.backpropDepth, allLogits: true, optimizerSlots: 3 };
-      checkMemory(estimateMemory(model, shape), memoryBytes, `phases[${i}] (batch ${p.batch} x seq ${p.seq}, ${p.curriculum.backpropDepth} recorded recurrence steps)`, 'Lower batch (raise gradAccum to keep the tokens per step), seq or curriculum.backpropDepth.');
+      const shape = {
+        batch: p.batch,
+        seq: p.seq,
+        recurrence: p.curriculum.maxMean,
+        recordedSteps: p.curriculum.backpropDepth,
+        allLogits: true,
+        optimizerSlots: 3,
+      };
+      checkMemory(
+        estimateMemory(model, shape),
+        memoryBytes,
+        `phases[${i}] (batch ${p.batch} x seq ${p.seq}, ${p.curriculum.backpropDepth} recorded recurrence steps)`,
+        'Lower batch (raise gradAccum to keep the tokens per step), seq or curriculum.backpropDepth.',
+      );
     }
     // token counts index typed arrays and counters: beyond 2^31 they are a typo, not a run
     for (const [what, tokens] of [
@@ -240,7 +298,10 @@ function checkRecipeLimits(recipe: Recipe, model: RecurrentLM, memoryBytes: numb
       ['eval.batches x batch x seq', (p.eval?.batches ?? 0) * p.batch * p.seq],
     ] as const) {
       if (tokens > MAX_TOKENS_PER_STEP) {
-        throw new RRError('RECIPE_INVALID', `phases[${i}]: ${what} = ${tokens} tokens is more than rr processes in one step (${MAX_TOKENS_PER_STEP}); lower batch, gradAccum or eval.batches.`);
+        throw new RRError(
+          'RECIPE_INVALID',
+          `phases[${i}]: ${what} = ${tokens} tokens is more than rr processes in one step (${MAX_TOKENS_PER_STEP}); lower batch, gradAccum or eval.batches.`,
+        );
       }
     }
   }
@@ -254,7 +315,10 @@ function checkRecipeLimits(recipe: Recipe, model: RecurrentLM, memoryBytes: numb
 function resolveSteps(phase: PhaseRecipe, index: number, model: RecurrentLM): number {
   if (phase.steps !== undefined) return phase.steps;
   if (model.isRecurrent) {
-    throw new RRError('RECIPE_INVALID', `phases[${index}] ("${phase.name}"): a recurrent model's phase with a flops budget also needs steps (the length of its curriculum and LR schedule; the budget may end it earlier).`);
+    throw new RRError(
+      'RECIPE_INVALID',
+      `phases[${index}] ("${phase.name}"): a recurrent model's phase with a flops budget also needs steps (the length of its curriculum and LR schedule; the budget may end it earlier).`,
+    );
   }
   const perStep = trainingFlops(partParams(model), phase.batch * phase.seq, 0, 0) * phase.gradAccum;
   return stepsForBudget(phase.flops!, perStep);
@@ -308,7 +372,10 @@ function restoreParams(model: RecurrentLM, params: Map<string, HostTensor>, sour
   for (const [name, t] of model.params) {
     const data = params.get(name)?.data;
     if (!data || data.length !== t.size) {
-      throw new RRError('CHECKPOINT_INVALID', `${source}: parameter ${name} is missing or has the wrong size; the checkpoint does not belong to this recipe's model.`);
+      throw new RRError(
+        'CHECKPOINT_INVALID',
+        `${source}: parameter ${name} is missing or has the wrong size; the checkpoint does not belong to this recipe's model.`,
+      );
     }
     const uploaded = t.backend.upload(data, t.shape, t.dtype);
     t.backend.assign(t, uploaded);
@@ -322,7 +389,13 @@ function uploadState(backend: Backend, state: Map<string, HostTensor>): Record<s
   return out;
 }
 
-async function saveModel(dir: string, model: RecurrentLM, retrofitted: Retrofitted | undefined, tokenizerFiles: { from: string; as: string }[], recipe: Recipe): Promise<void> {
+async function saveModel(
+  dir: string,
+  model: RecurrentLM,
+  retrofitted: Retrofitted | undefined,
+  tokenizerFiles: { from: string; as: string }[],
+  recipe: Recipe,
+): Promise<void> {
   await saveModelFolder(dir, model, {
     tokenizerFiles,
     baseModel: recipe.model.path,

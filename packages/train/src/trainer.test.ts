@@ -62,7 +62,15 @@ describe('Trainer', () => {
   it('runs the sampler recurrence on a recurrent model', async () => {
     const { model } = retrofit(new RecurrentLM(config, initializeWeights(config, backend, { seed: 2 })), '1,2,1');
     const optimizer = new AdamW();
-    const trainer = new Trainer({ model, optimizer, sampler: new FixedSampler(3, { backpropDepth: 2 }), curriculum: { at: () => 3 }, data: fixedBatch(1, 5), batch: 1, gradAccum: 2 });
+    const trainer = new Trainer({
+      model,
+      optimizer,
+      sampler: new FixedSampler(3, { backpropDepth: 2 }),
+      curriculum: { at: () => 3 },
+      data: fixedBatch(1, 5),
+      batch: 1,
+      gradAccum: 2,
+    });
     const m = await trainer.trainStep();
     expect(m.r).toEqual([3, 3]);
     expect(m.mean_recurrence).toBe(3);

@@ -65,7 +65,10 @@ export class Trainer {
     if (options.model.isRecurrent) {
       const { sampler, curriculum } = options;
       if (!sampler || !curriculum) {
-        throw new RRError('BAD_ARGUMENT', `Trainer: a recurrent model needs a sampler and a curriculum (missing: ${[sampler ? '' : 'sampler', curriculum ? '' : 'curriculum'].filter(Boolean).join(', ')}); pass e.g. new FixedSampler(r) and { at: () => r } for a fixed recurrence r.`);
+        throw new RRError(
+          'BAD_ARGUMENT',
+          `Trainer: a recurrent model needs a sampler and a curriculum (missing: ${[sampler ? '' : 'sampler', curriculum ? '' : 'curriculum'].filter(Boolean).join(', ')}); pass e.g. new FixedSampler(r) and { at: () => r } for a fixed recurrence r.`,
+        );
       }
       this.#recurrence = { sampler, curriculum };
     }
@@ -74,7 +77,10 @@ export class Trainer {
     for (const p of this.#params) p.tensor.requiresGrad = true;
     this.parts = partParams(options.model);
     if (options.flopsBudget !== undefined && !(options.flopsBudget > 0 && Number.isFinite(options.flopsBudget))) {
-      throw new RRError('BAD_ARGUMENT', `Trainer: flopsBudget = ${options.flopsBudget} must be a positive, finite number of FLOPs (or left out to train by steps).`);
+      throw new RRError(
+        'BAD_ARGUMENT',
+        `Trainer: flopsBudget = ${options.flopsBudget} must be a positive, finite number of FLOPs (or left out to train by steps).`,
+      );
     }
   }
 
@@ -102,20 +108,29 @@ export class Trainer {
       const rows = await o.data.nextRows(o.batch);
       const { noGrad: n, withGrad: k } = recurrence ? recurrence.sampler.sample(this.step * accum + micro, mean) : { noGrad: 0, withGrad: 0 };
       recurrences.push(n + k);
-      flops += trainingFlops(this.parts, rows.tokens.length / (seq + 1) * seq, n, k);
+      flops += trainingFlops(this.parts, (rows.tokens.length / (seq + 1)) * seq, n, k);
       const rng = Rng.fromSeed(o.seed ?? 0).stream('s0', this.step, micro);
       const { loss, grads } = scope(() => {
         const { input, labels } = uploadRows(this.#backend, rows, seq);
         const logits = o.model.forward(input, recurrence ? { noGradSteps: n, gradSteps: k, rng } : {});
         const l = ops.crossEntropy(logits, labels);
-        return { loss: l, grads: grad(l, this.#params.map((p) => p.tensor)) };
+        return {
+          loss: l,
+          grads: grad(
+            l,
+            this.#params.map((p) => p.tensor),
+          ),
+        };
       });
       const value = ((await loss.read()) as Float32Array)[0]!;
       loss.dispose();
       if (!Number.isFinite(value)) {
         grads.forEach((g) => g.dispose());
         gradSums?.forEach((g) => g.dispose());
-        throw new RRError('LOSS_NOT_FINITE', `training step ${this.step}: the loss is ${value} (micro-batch ${micro}, recurrence ${n + k}); stopping before the optimizer runs, so the last checkpoint holds the last good state. Lower the learning rate or check the data.`);
+        throw new RRError(
+          'LOSS_NOT_FINITE',
+          `training step ${this.step}: the loss is ${value} (micro-batch ${micro}, recurrence ${n + k}); stopping before the optimizer runs, so the last checkpoint holds the last good state. Lower the learning rate or check the data.`,
+        );
       }
       lossSum += value;
       if (!gradSums) gradSums = grads.map(keep);
@@ -156,7 +171,11 @@ export class Trainer {
 }
 
 /** Mean next-token loss on `batches` packed batches at a fixed recurrence, without gradients. */
-export async function evaluateLoss(model: RecurrentLM, data: BatchSource, options: { batch: number; batches: number; recurrence: number; seed?: number }): Promise<number> {
+export async function evaluateLoss(
+  model: RecurrentLM,
+  data: BatchSource,
+  options: { batch: number; batches: number; recurrence: number; seed?: number },
+): Promise<number> {
   const seq = data.rowLength - 1;
   let total = 0;
   for (let i = 0; i < options.batches; i++) {
@@ -192,7 +211,10 @@ function uploadRows(backend: Backend, rows: PackedRows, seq: number): { input: T
     }
   }
   if (scored === 0) {
-    throw new RRError('DATA_INVALID', `a batch of ${batch} rows of ${seq + 1} tokens holds no scored token: every token lies inside a promptTemplate part. Shorten the prompts or raise seq.`);
+    throw new RRError(
+      'DATA_INVALID',
+      `a batch of ${batch} rows of ${seq + 1} tokens holds no scored token: every token lies inside a promptTemplate part. Shorten the prompts or raise seq.`,
+    );
   }
   return { input: backend.upload(input, [batch, seq], 'i32'), labels: backend.upload(labels, [batch, seq], 'i32') };
 }

@@ -10,7 +10,11 @@ describe('rr bench block', () => {
     const { out, err, code } = await cli(['bench', 'block', ...TINY, '--json']);
     expect(code, err).toBe(0);
     const report = JSON.parse(out);
-    expect(report).toMatchObject({ backend: 'cpu', pool_allocations_per_step: null, config: { dim: 32, heads: 4, kv_heads: 2, head_dim: 8, ffn: 48, seq: 16, batch: 2 } });
+    expect(report).toMatchObject({
+      backend: 'cpu',
+      pool_allocations_per_step: null,
+      config: { dim: 32, heads: 4, kv_heads: 2, head_dim: 8, ffn: 48, seq: 16, batch: 2 },
+    });
     for (const key of ['tokens_per_s', 'step_ms', 'flops_per_step', 'achieved_gflops'] as const) expect(report[key], key).toBeGreaterThan(0);
     expect(report.steps_ms).toHaveLength(2);
     expect(report.tokens_per_s).toBeCloseTo((2 * 16) / (report.step_ms / 1000), 6);

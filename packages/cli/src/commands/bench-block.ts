@@ -77,7 +77,8 @@ const hasPool = (b: Backend): b is Backend & PoolCounting => typeof (b as Partia
 export async function benchBlock(options: BlockBenchOptions): Promise<BlockBenchReport> {
   const c = options.config;
   checkLayerShape(c, 'rr bench block');
-  if (!Number.isInteger(options.steps) || options.steps <= 0) throw new RRError('BAD_FLAG', `rr bench block: --steps ${options.steps} must be a positive integer.`);
+  if (!Number.isInteger(options.steps) || options.steps <= 0)
+    throw new RRError('BAD_FLAG', `rr bench block: --steps ${options.steps} must be a positive integer.`);
   const backend = await createBackend(options.backend, { onChosen: options.onBackend });
   const times: number[] = [];
   const allocations: number[] = [];
@@ -177,7 +178,14 @@ export function registerBenchBlock(bench: Command, io: CliIO): void {
     .action(async (o: LayerShapeFlags & { backend: string; steps: number; profile?: boolean; json?: boolean }) => {
       const config: BlockBenchConfig = { ...d, ...layerShapeOf(o) };
       const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
-      const report = await benchBlock({ backend: o.backend, config, steps: o.steps, profile: o.profile === true, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
+      const report = await benchBlock({
+        backend: o.backend,
+        config,
+        steps: o.steps,
+        profile: o.profile === true,
+        progress,
+        onBackend: (c) => io.err(formatBackendChoice(c)),
+      });
       if (progress) io.err('\r\x1b[K');
       io.out(o.json ? `${JSON.stringify(report)}\n` : formatBlockBenchReport(report));
     });

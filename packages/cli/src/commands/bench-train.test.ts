@@ -5,7 +5,26 @@ import { cli } from '../testing/cli.js';
 import { DEFAULT_TRAIN_BENCH, type TrainBenchConfig, trainStepFlops } from './bench-train.js';
 
 /** Small enough for seconds on two cores; every dimension still exercises GQA and the recurrence. */
-const TINY = ['--dim', '32', '--heads', '4', '--kv-heads', '2', '--ffn', '64', '--vocab', '64', '--seq', '16', '--batch', '2', '--recurrence', '2', '--steps', '1'];
+const TINY = [
+  '--dim',
+  '32',
+  '--heads',
+  '4',
+  '--kv-heads',
+  '2',
+  '--ffn',
+  '64',
+  '--vocab',
+  '64',
+  '--seq',
+  '16',
+  '--batch',
+  '2',
+  '--recurrence',
+  '2',
+  '--steps',
+  '1',
+];
 
 function torchAvailable(): boolean {
   try {
@@ -75,7 +94,12 @@ describe('rr bench train', () => {
     expect(err).toMatch(/BAD_FLAG/);
   });
 
-  it.each([['--steps', '0'], ['--recurrence', '-1'], ['--seq', '1.5'], ['--backend', 'tpu']])('rejects %s %s', async (flag, value) => {
+  it.each([
+    ['--steps', '0'],
+    ['--recurrence', '-1'],
+    ['--seq', '1.5'],
+    ['--backend', 'tpu'],
+  ])('rejects %s %s', async (flag, value) => {
     const { err, code } = await cli(['bench', 'train', flag, value, '--no-peer']);
     expect(code).not.toBe(0);
     expect(err).toMatch(/invalid|not a positive integer/i);

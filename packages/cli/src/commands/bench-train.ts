@@ -182,7 +182,8 @@ export function trainStepFlops(c: TrainBenchConfig): FlopBreakdown {
 export async function benchTrain(options: TrainBenchOptions): Promise<TrainBenchReport> {
   const c = options.config;
   checkTrainBenchConfig(c);
-  if (!Number.isInteger(options.steps) || options.steps <= 0) throw new RRError('BAD_FLAG', `rr bench train: --steps ${options.steps} must be a positive integer.`);
+  if (!Number.isInteger(options.steps) || options.steps <= 0)
+    throw new RRError('BAD_FLAG', `rr bench train: --steps ${options.steps} must be a positive integer.`);
   const backend = await createBackend(options.backend, { onChosen: options.onBackend });
   const times: number[] = [];
   let profile: OpProfile | undefined;
@@ -303,7 +304,9 @@ function findPeerScript(): string | undefined {
 
 function execPython(args: string[], env: NodeJS.ProcessEnv, timeout: number): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(PYTHON, args, { env, timeout, maxBuffer: 16 << 20 }, (error, stdout, stderr) => resolve({ ok: !error, stdout, stderr: stderr || (error?.message ?? '') }));
+    execFile(PYTHON, args, { env, timeout, maxBuffer: 16 << 20 }, (error, stdout, stderr) =>
+      resolve({ ok: !error, stdout, stderr: stderr || (error?.message ?? '') }),
+    );
   });
 }
 
@@ -364,11 +367,21 @@ export function registerBenchTrain(bench: Command, io: CliIO): void {
     .option('--no-peer', 'skip the PyTorch peer')
     .option('--profile', 'time every backend call by op kind and phase (forward / backward / optimizer)')
     .option('--json', 'print one JSON object instead of a table')
-    .action(async (o: LayerShapeFlags & { backend: string; steps: number; vocab: number; recurrence: number; peer: boolean; profile?: boolean; json?: boolean }) => {
-      const config: TrainBenchConfig = { ...d, ...layerShapeOf(o), vocab: o.vocab, grad_steps: o.recurrence };
-      const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
-      const report = await benchTrain({ backend: o.backend, config, steps: o.steps, peer: o.peer, profile: o.profile === true, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
-      if (progress) io.err('\r\x1b[K');
-      io.out(o.json ? `${JSON.stringify(report)}\n` : formatTrainBenchReport(report));
-    });
+    .action(
+      async (o: LayerShapeFlags & { backend: string; steps: number; vocab: number; recurrence: number; peer: boolean; profile?: boolean; json?: boolean }) => {
+        const config: TrainBenchConfig = { ...d, ...layerShapeOf(o), vocab: o.vocab, grad_steps: o.recurrence };
+        const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
+        const report = await benchTrain({
+          backend: o.backend,
+          config,
+          steps: o.steps,
+          peer: o.peer,
+          profile: o.profile === true,
+          progress,
+          onBackend: (c) => io.err(formatBackendChoice(c)),
+        });
+        if (progress) io.err('\r\x1b[K');
+        io.out(o.json ? `${JSON.stringify(report)}\n` : formatTrainBenchReport(report));
+      },
+    );
 }

@@ -12,13 +12,13 @@ describe('rr eval gsm8k score', () => {
   const file = join(root, 'completions.jsonl');
   writeFileSync(
     file,
-    [
+    `${[
       { completion: ' 48 / 2 = 24. 48 + 24 = 72. The answer is 72.\n\nQ: more', target: '72' },
       { completion: ' She makes $18 every day.', target: 'Janet sells 9 eggs.\n#### 18' },
       { completion: ' I do not know.', target: '5' },
     ]
       .map((l) => JSON.stringify(l))
-      .join('\n') + '\n',
+      .join('\n')}\n`,
   );
 
   it('prints the extracted answers per line and the accuracy as JSON', async () => {
@@ -26,7 +26,9 @@ describe('rr eval gsm8k score', () => {
     expect(code, err).toBe(0);
     const result = JSON.parse(out);
     expect(result).toMatchObject({ task: 'gsm8k-cot', n: 3, strict: { accuracy: 1 / 3 }, flexible: { accuracy: 2 / 3 } });
-    expect(result.lines.map((l: { line: number; extracted: { strict: string; flexible: string } }) => [l.line, l.extracted.strict, l.extracted.flexible])).toEqual([
+    expect(
+      result.lines.map((l: { line: number; extracted: { strict: string; flexible: string } }) => [l.line, l.extracted.strict, l.extracted.flexible]),
+    ).toEqual([
       [1, '72', '72.'],
       [2, '[invalid]', '$18'],
       [3, '[invalid]', '[invalid]'],
@@ -105,7 +107,28 @@ describeWithFixtures('rr eval gsm8k on stories260K', ['gsm8k/test.jsonl', 'gsm8k
 
   it('reports the mean steps under adaptive exit', async () => {
     const out = join(root, 'adaptive');
-    const { code, out: stdout, err } = await cli(['eval', 'gsm8k', '--model', recurrent, '--data', test(), '--recurrence', '3', '--limit', '2', ...small, '--adaptive-exit', 'kl=1e9', '--out', out, '--json']);
+    const {
+      code,
+      out: stdout,
+      err,
+    } = await cli([
+      'eval',
+      'gsm8k',
+      '--model',
+      recurrent,
+      '--data',
+      test(),
+      '--recurrence',
+      '3',
+      '--limit',
+      '2',
+      ...small,
+      '--adaptive-exit',
+      'kl=1e9',
+      '--out',
+      out,
+      '--json',
+    ]);
     expect(code, err).toBe(0);
     const [row] = JSON.parse(stdout).results;
     // the first new token comes from the prompt at r = 3; a huge threshold lets every later one exit after 1 step
@@ -118,9 +141,33 @@ describeWithFixtures('rr eval gsm8k on stories260K', ['gsm8k/test.jsonl', 'gsm8k
     const s = await cli(['surgery', '--model', hf(), '--plan', '1,2,1', '--format', 'huginn', '--out', huginn, '--json']);
     expect(s.code, s.err).toBe(0);
     expect(JSON.parse(readFileSync(join(huginn, 'config.json'), 'utf8'))).toMatchObject({ model_type: 'huginn_raven', n_layers_in_recurrent_block: 2 });
-    const r = await cli(['eval', 'gsm8k', '--model', huginn, '--data', test(), '--variant', 'gsm8k_cot', '--recurrence', '1,2', '--limit', '1', ...small, '--out', join(root, 'huginn-eval'), '--json']);
+    const r = await cli([
+      'eval',
+      'gsm8k',
+      '--model',
+      huginn,
+      '--data',
+      test(),
+      '--variant',
+      'gsm8k_cot',
+      '--recurrence',
+      '1,2',
+      '--limit',
+      '1',
+      ...small,
+      '--out',
+      join(root, 'huginn-eval'),
+      '--json',
+    ]);
     expect(r.code, r.err).toBe(0);
-    expect(JSON.parse(r.out)).toMatchObject({ variant: 'gsm8k_cot, num_fewshot 1', cue: false, results: [{ recurrence: 1, n: 1 }, { recurrence: 2, n: 1 }] });
+    expect(JSON.parse(r.out)).toMatchObject({
+      variant: 'gsm8k_cot, num_fewshot 1',
+      cue: false,
+      results: [
+        { recurrence: 1, n: 1 },
+        { recurrence: 2, n: 1 },
+      ],
+    });
   });
 
   it('evaluates a static model at r = 1 (also the gsm8k task, exemplars from train.jsonl beside --data) and refuses r > 1 or adaptive exit for it', async () => {

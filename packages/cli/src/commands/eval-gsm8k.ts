@@ -67,9 +67,10 @@ export function registerEvalCommands(program: Command, io: CliIO): void {
     .requiredOption('--data <file>', 'GSM8K JSONL, normally the test split')
     .requiredOption('--out <dir>', 'output folder; an existing one is resumed')
     .addOption(
-      new Option('--variant <name>', `GSM8K variant by its lm-evaluation-harness name (default ${PAPER_VARIANT}, the paper's: gsm8k-cot, 1 shot, the step-by-step cue)`).choices([
-        ...GSM8K_VARIANT_NAMES,
-      ]),
+      new Option(
+        '--variant <name>',
+        `GSM8K variant by its lm-evaluation-harness name (default ${PAPER_VARIANT}, the paper's: gsm8k-cot, 1 shot, the step-by-step cue)`,
+      ).choices([...GSM8K_VARIANT_NAMES]),
     )
     .addOption(new Option('--task <name>', "lm-evaluation-harness task, with the harness's defaults for it (instead of --variant)").choices([...TASK_NAMES]))
     .option('--shots <n>', "few-shot exemplars (default: the variant's; 0..8 for gsm8k-cot)", nonNegativeInt)
@@ -90,7 +91,9 @@ export function registerEvalCommands(program: Command, io: CliIO): void {
 
   gsm8k
     .command('score')
-    .description('Re-score saved completions without generating: JSONL with "completion" and "target" per line (e.g. samples.jsonl). Prints the extracted answers per line and the accuracy as JSON.')
+    .description(
+      'Re-score saved completions without generating: JSONL with "completion" and "target" per line (e.g. samples.jsonl). Prints the extracted answers per line and the accuracy as JSON.',
+    )
     .requiredOption('--completions <file>', 'JSONL of completions')
     .addOption(taskOption())
     .action(async (o: { completions: string; task: TaskName }) => {
@@ -119,7 +122,8 @@ async function evalGsm8kCommand(o: EvalGsm8kFlags, io: CliIO): Promise<void> {
   process.on('SIGINT', onSigint);
   try {
     const { model, tokenizer } = loadModel(o.model, backend, o.tokenizer ? { tokenizerPath: o.tokenizer } : {});
-    if (!tokenizer) throw new RRError('TOKENIZER_MISSING', `${o.model}: no tokenizer found (tokenizer.json, or a llama2.c tokenizer.bin); pass --tokenizer FILE.`);
+    if (!tokenizer)
+      throw new RRError('TOKENIZER_MISSING', `${o.model}: no tokenizer found (tokenizer.json, or a llama2.c tokenizer.bin); pass --tokenizer FILE.`);
     const recurrences = o.recurrence ?? (model.isRecurrent ? DEFAULT_RECURRENCES : [1]);
     checkInference({
       model,
@@ -130,7 +134,10 @@ async function evalGsm8kCommand(o: EvalGsm8kFlags, io: CliIO): Promise<void> {
       cachePositions: Math.max(model.config.maxPositionEmbeddings, o.maxTokens + 1),
     });
     if (!model.isRecurrent && o.adaptiveExit) {
-      throw new RRError('BAD_FLAG', `--adaptive-exit: ${o.model} is a static model (no recurrent block), so there is no recurrence to exit from; drop the flag.`);
+      throw new RRError(
+        'BAD_FLAG',
+        `--adaptive-exit: ${o.model} is a static model (no recurrent block), so there is no recurrence to exit from; drop the flag.`,
+      );
     }
     const generator = modelGenerator(model, tokenizer, { seed: o.seed, initScale: o.initScale });
     const tty = process.stderr.isTTY === true;
@@ -152,12 +159,19 @@ async function evalGsm8kCommand(o: EvalGsm8kFlags, io: CliIO): Promise<void> {
       outDir: o.out,
       model: basename(resolve(o.model)),
       signal: controller.signal,
-      onProgress: (p) => io.err(tty ? `\r${progressLine(p, eta(p))}\x1b[K` : `${JSON.stringify({ recurrence: p.recurrence, done: p.done, total: p.total, tokens_per_s: p.tokensPerS })}\n`),
+      onProgress: (p) =>
+        io.err(
+          tty
+            ? `\r${progressLine(p, eta(p))}\x1b[K`
+            : `${JSON.stringify({ recurrence: p.recurrence, done: p.done, total: p.total, tokens_per_s: p.tokensPerS })}\n`,
+        ),
     });
     if (tty) io.err('\r\x1b[K');
     const { truncatedPrompts } = generator.stats();
     if (truncatedPrompts > 0) {
-      io.err(`rr eval gsm8k: ${truncatedPrompts} prompts were longer than the model's context of ${model.config.maxPositionEmbeddings} positions minus --max-tokens and kept only their end (as lm-evaluation-harness does); fewer --shots avoid that.\n`);
+      io.err(
+        `rr eval gsm8k: ${truncatedPrompts} prompts were longer than the model's context of ${model.config.maxPositionEmbeddings} positions minus --max-tokens and kept only their end (as lm-evaluation-harness does); fewer --shots avoid that.\n`,
+      );
     }
     io.err(`rr eval gsm8k: ${result.generated} answers generated, ${result.resumed} resumed from ${result.files.samples}; report in ${result.files.html}\n`);
     io.out(o.json ? `${JSON.stringify({ ...result.report, backend: chosen!.backend, adapter: chosen!.adapter })}\n` : result.markdown);

@@ -39,7 +39,9 @@ export async function forwardCommand(o: ForwardCommandOptions): Promise<{ logits
       allowExtrapolation: o.allowExtrapolation,
     });
     const logits = noGrad(() =>
-      scope(() => model.forward(backend.upload(o.tokens, [1, o.tokens.length], 'i32'), { recurrence: o.recurrence, initScale: o.initScale, lastPositionOnly: true })),
+      scope(() =>
+        model.forward(backend.upload(o.tokens, [1, o.tokens.length], 'i32'), { recurrence: o.recurrence, initScale: o.initScale, lastPositionOnly: true }),
+      ),
     );
     const values = await logits.read();
     logits.dispose();

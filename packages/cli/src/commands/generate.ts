@@ -33,7 +33,8 @@ export async function generateCommand(o: GenerateCommandOptions): Promise<Genera
   });
   try {
     const { model, tokenizer } = loadModel(o.model, backend, o.tokenizer ? { tokenizerPath: o.tokenizer } : {});
-    if (!tokenizer) throw new RRError('TOKENIZER_MISSING', `${o.model}: no tokenizer found (tokenizer.json, or a llama2.c tokenizer.bin); pass --tokenizer FILE.`);
+    if (!tokenizer)
+      throw new RRError('TOKENIZER_MISSING', `${o.model}: no tokenizer found (tokenizer.json, or a llama2.c tokenizer.bin); pass --tokenizer FILE.`);
     const promptTokens = tokenizer.encode(o.prompt, { bos: true }).length;
     const positions = promptTokens + o.maxTokens;
     checkInference({

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { cli } from '../testing/cli.js';
 import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 import { pickAdapter } from '@rr/kernels-webgpu';
@@ -47,7 +47,10 @@ describeWithFixtures('rr surgery / generate / forward on stories260K', ['models/
     const full = JSON.parse((await cli(['forward', '--model', hf(), '--tokens', tokens, '--json'])).out).logits as number[];
     expect(recurrent).toHaveLength(512);
     expect(full).toHaveLength(512);
-    expect(recurrent.some((v, i) => Math.abs(v - full[i]!) > 1e-3), 'dropping layer 1 changes the logits').toBe(true);
+    expect(
+      recurrent.some((v, i) => Math.abs(v - full[i]!) > 1e-3),
+      'dropping layer 1 changes the logits',
+    ).toBe(true);
 
     const gen = await cli(['generate', '--model', out, '--recurrence', '2', '--max-tokens', '5', '--json']);
     expect(gen.code, gen.err).toBe(0);

@@ -20,8 +20,15 @@ export function registerModelCommands(program: Command, io: CliIO): void {
     .addOption(new Option('--adapter-init <kind>', 'adapter initialisation').choices([...ADAPTER_INITS]).default('default'))
     .option('--init-scale <x>', 'scale of the initial-state std (0 = zeros)', nonNegativeNumber, 1)
     .option('--seed <n>', 'seed of the adapter init', positiveIntOrZero, 0)
-    .option('--tokenizer <file>', 'tokenizer.json or llama2.c tokenizer .bin (default: the model\'s own, or beside the checkpoint)')
-    .addOption(new Option('--format <layout>', "folder layout: rr (Hugging Face names + an rr section) or huginn (the authors' RavenForCausalLM release format, for their PyTorch code)").choices(['rr', 'huginn']).default('rr'))
+    .option('--tokenizer <file>', "tokenizer.json or llama2.c tokenizer .bin (default: the model's own, or beside the checkpoint)")
+    .addOption(
+      new Option(
+        '--format <layout>',
+        "folder layout: rr (Hugging Face names + an rr section) or huginn (the authors' RavenForCausalLM release format, for their PyTorch code)",
+      )
+        .choices(['rr', 'huginn'])
+        .default('rr'),
+    )
     .option('--force', 'replace an existing output folder')
     .option('--json', 'print the report as JSON')
     .action(async (o) => {
@@ -42,7 +49,7 @@ export function registerModelCommands(program: Command, io: CliIO): void {
     .option('--init-scale <x>', 'override the initial-state scale (0 = zeros)', nonNegativeNumber)
     .option('--stop <text...>', 'stop strings')
     .option('--no-cache', 'recompute the prefix for every token (no KV cache)')
-    .option('--tokenizer <file>', 'tokenizer.json or llama2.c tokenizer .bin (default: the model\'s own)')
+    .option('--tokenizer <file>', "tokenizer.json or llama2.c tokenizer .bin (default: the model's own)")
     .option('--allow-extrapolation', "allow prompt + new tokens beyond the model's max_position_embeddings")
     .option('--json', 'print {"text","tokens","stoppedBy","tokensPerSecond","backend","adapter"}')
     .action(async (o) => {
@@ -61,14 +68,17 @@ export function registerModelCommands(program: Command, io: CliIO): void {
     .addOption(backendOption())
     .option('--recurrence <r>', 'recurrence r', positiveInt, 1)
     .option('--init-scale <x>', 'initial-state scale (0 = zeros, deterministic)', nonNegativeNumber)
-    .option('--tokenizer <file>', 'tokenizer.json or llama2.c tokenizer .bin (default: the model\'s own)')
+    .option('--tokenizer <file>', "tokenizer.json or llama2.c tokenizer .bin (default: the model's own)")
     .option('--allow-extrapolation', "allow more tokens than the model's max_position_embeddings")
     .option('--json', 'print {"logits": [...], "backend", "adapter"}')
     .action(async (o) => {
       const { logits, backend, adapter } = await forwardCommand({ ...o, onBackend });
       if (o.json) out(`${JSON.stringify({ logits, backend, adapter })}\n`);
       else {
-        const top = logits.map((v, i) => [v, i] as const).sort((a, b) => b[0] - a[0]).slice(0, 10);
+        const top = logits
+          .map((v, i) => [v, i] as const)
+          .sort((a, b) => b[0] - a[0])
+          .slice(0, 10);
         out(`${logits.length} logits; top 10:\n${top.map(([v, i]) => `  ${String(i).padStart(6)} ${v.toFixed(5)}`).join('\n')}\n`);
       }
     });

@@ -164,16 +164,26 @@ export function formatOpProfile(p: OpProfile): string {
   const f = (ms: number): string => ms.toFixed(1).padStart(10);
   const sum = (r: Record<Phase, number>): number => r.forward + r.backward + r.optimizer;
   const lines = [`  profile (ms per step, mean of ${p.steps} steps; calls per step in the last column)`];
-  lines.push(`  ${'op'.padEnd(24)}${'forward'.padStart(10)}${'backward'.padStart(10)}${'optimizer'.padStart(10)}${'total'.padStart(10)}${'share'.padStart(8)}${'calls'.padStart(8)}`);
+  lines.push(
+    `  ${'op'.padEnd(24)}${'forward'.padStart(10)}${'backward'.padStart(10)}${'optimizer'.padStart(10)}${'total'.padStart(10)}${'share'.padStart(8)}${'calls'.padStart(8)}`,
+  );
   const wall = sum(p.phase_ms);
   const inOps = zeros();
   for (const r of p.rows) {
     for (const ph of PHASES) inOps[ph] += r.ms[ph];
     const share = `${((100 * sum(r.ms)) / wall).toFixed(1)}%`;
-    lines.push(`  ${r.op.padEnd(24)}${f(r.ms.forward)}${f(r.ms.backward)}${f(r.ms.optimizer)}${f(sum(r.ms))}${share.padStart(8)}${sum(r.calls).toFixed(0).padStart(8)}`);
+    lines.push(
+      `  ${r.op.padEnd(24)}${f(r.ms.forward)}${f(r.ms.backward)}${f(r.ms.optimizer)}${f(sum(r.ms))}${share.padStart(8)}${sum(r.calls).toFixed(0).padStart(8)}`,
+    );
   }
-  const between = { forward: p.phase_ms.forward - inOps.forward, backward: p.phase_ms.backward - inOps.backward, optimizer: p.phase_ms.optimizer - inOps.optimizer };
-  lines.push(`  ${'(between ops)'.padEnd(24)}${f(between.forward)}${f(between.backward)}${f(between.optimizer)}${f(sum(between))}${`${((100 * sum(between)) / wall).toFixed(1)}%`.padStart(8)}`);
+  const between = {
+    forward: p.phase_ms.forward - inOps.forward,
+    backward: p.phase_ms.backward - inOps.backward,
+    optimizer: p.phase_ms.optimizer - inOps.optimizer,
+  };
+  lines.push(
+    `  ${'(between ops)'.padEnd(24)}${f(between.forward)}${f(between.backward)}${f(between.optimizer)}${f(sum(between))}${`${((100 * sum(between)) / wall).toFixed(1)}%`.padStart(8)}`,
+  );
   lines.push(`  ${'phase wall time'.padEnd(24)}${f(p.phase_ms.forward)}${f(p.phase_ms.backward)}${f(p.phase_ms.optimizer)}${f(wall)}`);
   return `${lines.join('\n')}\n`;
 }

@@ -34,7 +34,9 @@ export function formatSurgeryReport(r: SurgeryReport & { out: string }): string 
     `wrote ${r.out}`,
     `plan: prelude [${r.plan.prelude.join(',')}]  block [${r.plan.block.join(',')}]  coda [${r.plan.coda.join(',')}]  dropped [${r.dropped.join(',')}] of ${r.baseLayers} layers`,
     'parameters:',
-    ...(['embedding', 'prelude', 'adapter', 'block', 'coda', 'normAndHead', 'total', 'base'] as const).map((k) => `  ${k.padEnd(12)} ${fmt(p[k]).padStart(16)}`),
+    ...(['embedding', 'prelude', 'adapter', 'block', 'coda', 'normAndHead', 'total', 'base'] as const).map(
+      (k) => `  ${k.padEnd(12)} ${fmt(p[k]).padStart(16)}`,
+    ),
     '   r   depth   GFLOP/token',
     ...r.depth.map((d) => `${String(d.recurrence).padStart(4)} ${String(d.layers).padStart(7)} ${(d.flopsPerToken / 1e9).toFixed(4).padStart(13)}`),
   ];

@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { cli } from '../testing/cli.js';
 import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 
@@ -21,7 +21,10 @@ describeWithFixtures('rr train', ['models/stories260K/stories260K.bin', 'text/ti
     );
     const { out, err, code } = await cli(['train', '--recipe', recipe, '--json']);
     expect(code, err).toBe(0);
-    const lines = out.trim().split('\n').map((l) => JSON.parse(l));
+    const lines = out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(lines.filter((l) => 'loss' in l).map((l) => l.step)).toEqual([1, 2, 3]);
     expect(lines[lines.length - 1]).toMatchObject({ done: true, steps: 3, model: join(root, 'run', 'model') });
     const again = await cli(['train', '--recipe', recipe, '--resume', '--json']);

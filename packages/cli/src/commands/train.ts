@@ -43,10 +43,30 @@ export function registerTrainCommands(program: Command, io: CliIO): void {
           onEval: (m) => (json ? io.out(`${JSON.stringify(m)}\n`) : io.err(`\n${evalLine(m)}\n`)),
         });
         if (!json) io.err('\n');
-        if (!json) for (const m of summary.mix) io.err(`data mix [${m.phase}]: ${m.sources.map((s) => `${s.source} ${(s.documentShare * 100).toFixed(1)}% of documents (asked ${(s.weight * 100).toFixed(1)}%), ${(s.tokenShare * 100).toFixed(1)}% of tokens`).join('; ')}\n`);
-        const done = { done: !summary.interrupted, steps: summary.steps, last_loss: summary.lastLoss, flops: summary.flops, model: summary.modelDir, out: recipe.out, backend: chosen!.backend, adapter: chosen!.adapter, data_mix: summary.mix };
+        if (!json)
+          for (const m of summary.mix)
+            io.err(
+              `data mix [${m.phase}]: ${m.sources.map((s) => `${s.source} ${(s.documentShare * 100).toFixed(1)}% of documents (asked ${(s.weight * 100).toFixed(1)}%), ${(s.tokenShare * 100).toFixed(1)}% of tokens`).join('; ')}\n`,
+            );
+        const done = {
+          done: !summary.interrupted,
+          steps: summary.steps,
+          last_loss: summary.lastLoss,
+          flops: summary.flops,
+          model: summary.modelDir,
+          out: recipe.out,
+          backend: chosen!.backend,
+          adapter: chosen!.adapter,
+          data_mix: summary.mix,
+        };
         if (!json) io.err(`training FLOPs: ${formatFlops(summary.flops)} (docs/method.md's accounting, the whole run)\n`);
-        io.out(json ? `${JSON.stringify(done)}\n` : summary.interrupted ? `stopped; resume with: rr train --recipe ${o.recipe} --resume\n` : `trained model: ${summary.modelDir}\n`);
+        io.out(
+          json
+            ? `${JSON.stringify(done)}\n`
+            : summary.interrupted
+              ? `stopped; resume with: rr train --recipe ${o.recipe} --resume\n`
+              : `trained model: ${summary.modelDir}\n`,
+        );
       } finally {
         process.off('SIGINT', onSigint);
         backend.destroy();

@@ -20,7 +20,12 @@ describe.skipIf(!adapter)(`webgpu commands${adapter ? '' : ': skipped, no WebGPU
     const { out, code } = await cli(['info', '--json']);
     expect(code).toBe(0);
     const r = JSON.parse(out);
-    expect(r).toMatchObject({ vendor: expect.any(String), description: expect.any(String), isFallbackAdapter: expect.any(Boolean), backend: expect.any(String) });
+    expect(r).toMatchObject({
+      vendor: expect.any(String),
+      description: expect.any(String),
+      isFallbackAdapter: expect.any(Boolean),
+      backend: expect.any(String),
+    });
     expect(r.limits.maxStorageBufferBindingSize).toBeGreaterThan(0);
     expect(Array.isArray(r.features)).toBe(true);
   });
@@ -32,7 +37,27 @@ describe.skipIf(!adapter)(`webgpu commands${adapter ? '' : ': skipped, no WebGPU
   });
 
   it('rr bench block --backend webgpu times a layer and allocates no GPU buffers after the warm-up', async () => {
-    const { out, code, err } = await cli(['bench', 'block', '--backend', 'webgpu', '--dim', '32', '--heads', '4', '--kv-heads', '2', '--ffn', '48', '--seq', '16', '--batch', '2', '--steps', '2', '--json']);
+    const { out, code, err } = await cli([
+      'bench',
+      'block',
+      '--backend',
+      'webgpu',
+      '--dim',
+      '32',
+      '--heads',
+      '4',
+      '--kv-heads',
+      '2',
+      '--ffn',
+      '48',
+      '--seq',
+      '16',
+      '--batch',
+      '2',
+      '--steps',
+      '2',
+      '--json',
+    ]);
     expect(code, err).toBe(0);
     const r = JSON.parse(out);
     expect(r.backend).toBe('webgpu');

@@ -26,7 +26,11 @@ describe('parseGsm8k', () => {
     ['{"question": "q", "answer": "####4"}', /data\.jsonl:2: field "answer" has no "#### <number>"/],
   ])('rejects %s with file and line', (bad, message) => {
     expect(() => parseGsm8k(`${GOOD}\n${bad}\n${GOOD}\n`, 'data.jsonl')).toThrowError(
-      expect.objectContaining({ code: 'GSM8K_BAD_LINE', message: expect.stringMatching(message), details: expect.objectContaining({ file: 'data.jsonl', line: 2 }) }),
+      expect.objectContaining({
+        code: 'GSM8K_BAD_LINE',
+        message: expect.stringMatching(message),
+        details: expect.objectContaining({ file: 'data.jsonl', line: 2 }),
+      }),
     );
   });
 });

@@ -92,7 +92,14 @@ describe('evaluateGsm8k with a scripted model', () => {
     expect(result).toMatchObject({ generated: 10, resumed: 0 });
     expect(result.markdown).toContain('| 1 | 5 | 20.0 ± 20.0 | 40.0 ± 24.5 | 33.3 | 1.00 |');
 
-    expect(generator.calls.map((c) => [c.prompts.length, c.options.recurrence])).toEqual([[2, 1], [2, 1], [1, 1], [2, 2], [2, 2], [1, 2]]);
+    expect(generator.calls.map((c) => [c.prompts.length, c.options.recurrence])).toEqual([
+      [2, 1],
+      [2, 1],
+      [1, 1],
+      [2, 2],
+      [2, 2],
+      [1, 2],
+    ]);
     expect(generator.calls[0].options).toEqual({ maxNewTokens: 256, stop: ['Q:', '</s>', '<|im_end|>'], recurrence: 1 });
 
     const report = JSON.parse(await readFile(result.files.json, 'utf8'));
@@ -124,7 +131,7 @@ describe('evaluateGsm8k with a scripted model', () => {
   });
 
   it('runs the gsm8k task with exemplars from a few-shot pool', async () => {
-    const pool = DOCS.map((d, i) => ({ question: `Pool ${i}?`, answer: `#### ${i}` }));
+    const pool = DOCS.map((_d, i) => ({ question: `Pool ${i}?`, answer: `#### ${i}` }));
     const prompts: string[] = [];
     const generator: Generator = {
       async generate(batch) {
@@ -145,12 +152,22 @@ describe('evaluateGsm8k resume', () => {
     const dir = await outDir();
     const crashing = new ScriptedGenerator('gsm8k-cot', 8, 3); // dies in its 3rd batch
     await expect(evaluateGsm8k(options(dir, crashing))).rejects.toThrow('simulated crash');
-    expect((await readSampleLog(join(dir, 'samples.jsonl'))).records.map((r) => [r.index, r.recurrence])).toEqual([[0, 1], [1, 1], [2, 1], [3, 1]]);
+    expect((await readSampleLog(join(dir, 'samples.jsonl'))).records.map((r) => [r.index, r.recurrence])).toEqual([
+      [0, 1],
+      [1, 1],
+      [2, 1],
+      [3, 1],
+    ]);
 
     const resuming = new ScriptedGenerator();
     const resumed = await evaluateGsm8k(options(dir, resuming));
     expect(resumed).toMatchObject({ generated: 6, resumed: 4 });
-    expect(resuming.calls.map((c) => [c.prompts.length, c.options.recurrence])).toEqual([[1, 1], [2, 2], [2, 2], [1, 2]]);
+    expect(resuming.calls.map((c) => [c.prompts.length, c.options.recurrence])).toEqual([
+      [1, 1],
+      [2, 2],
+      [2, 2],
+      [1, 2],
+    ]);
     const accuracy = (rows: typeof reference.report.results) => rows.map(({ tokens_per_s: _t, ...rest }) => rest);
     expect(accuracy(resumed.report.results)).toEqual(accuracy(reference.report.results));
 
@@ -170,7 +187,12 @@ describe('evaluateGsm8k resume', () => {
     expect(result).toMatchObject({ generated: 2, resumed: 3 });
     const text = await readFile(join(dir, 'samples.jsonl'), 'utf8');
     expect(text.endsWith('\n')).toBe(true);
-    expect(text.split('\n').filter(Boolean).map((l) => JSON.parse(l).index)).toEqual([0, 1, 2, 3, 4]);
+    expect(
+      text
+        .split('\n')
+        .filter(Boolean)
+        .map((l) => JSON.parse(l).index),
+    ).toEqual([0, 1, 2, 3, 4]);
     expect(result.report.results[0]).toMatchObject({ n: 5, flexible: 0.4 });
   });
 

@@ -223,7 +223,7 @@ async function checkOrWriteSettings(path: string, settings: RunSettings): Promis
     existing = await readFile(path, 'utf8');
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
-    writeFileAtomically(path, (append) => append(Buffer.from(JSON.stringify(settings, null, 2) + '\n', 'utf8')));
+    writeFileAtomically(path, (append) => append(Buffer.from(`${JSON.stringify(settings, null, 2)}\n`, 'utf8')));
     return;
   }
   let previous: Record<string, unknown> = {};
@@ -252,7 +252,10 @@ function checkGenerations(generations: readonly Generation[], expected: number):
   }
   for (const g of generations) {
     if (typeof g?.text !== 'string' || !Number.isSafeInteger(g.tokens) || g.tokens < 0) {
-      throw new RRError('EVAL_GENERATOR_CONTRACT', `The generator returned ${JSON.stringify(g)}; each result needs a string "text" and a non-negative integer "tokens".`);
+      throw new RRError(
+        'EVAL_GENERATOR_CONTRACT',
+        `The generator returned ${JSON.stringify(g)}; each result needs a string "text" and a non-negative integer "tokens".`,
+      );
     }
     if (g.meanSteps !== undefined && !(Number.isFinite(g.meanSteps) && g.meanSteps >= 0)) {
       throw new RRError('EVAL_GENERATOR_CONTRACT', `The generator returned meanSteps ${g.meanSteps}; it must be a non-negative number.`);
@@ -277,6 +280,11 @@ function badOption(name: string, value: unknown, requirement: string): RRError {
 
 function throwIfAborted(signal: AbortSignal | undefined): void {
   if (signal?.aborted) {
-    throw new RRError('EVAL_ABORTED', 'The GSM8K evaluation was stopped; what finished is in samples.jsonl, and running the same command again resumes from there.', {}, { cause: signal.reason });
+    throw new RRError(
+      'EVAL_ABORTED',
+      'The GSM8K evaluation was stopped; what finished is in samples.jsonl, and running the same command again resumes from there.',
+      {},
+      { cause: signal.reason },
+    );
   }
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type Backend, createCpuBackend } from '@rr/tensor';
 import { type LoadedModel, loadModel } from '@rr/model';
 import { retrofit, saveRetrofitted } from '@rr/surgery';
@@ -12,7 +12,6 @@ import { describeWithFixtures, fixture } from '@rr/tensor/testing';
 import { evaluateGsm8k } from './evaluate-gsm8k.js';
 import type { GenerateOptions, Generator } from './generator.js';
 import { modelGenerator } from './model-generator.js';
-
 
 describeWithFixtures('modelGenerator on stories260K', ['gsm8k/test.jsonl', 'models/stories260K-hf'], () => {
   let backend: Backend;
@@ -90,8 +89,13 @@ describeWithFixtures('modelGenerator on stories260K', ['gsm8k/test.jsonl', 'mode
     expect(resumed.markdown).toMatch(/^\| r \|/m);
 
     // the resumed sweep holds exactly what an uninterrupted one generates (s0 is seeded per prompt)
-    const fresh = await evaluateGsm8k({ ...common, outDir: join(root, 'sweep-uninterrupted'), generator: modelGenerator(recurrent.model, recurrent.tokenizer!) });
-    const completions = async (dir: string): Promise<string[]> => (await readSampleLog(join(dir, 'samples.jsonl'))).records.map((r) => `${r.index}/${r.recurrence}: ${r.completion}`).sort();
+    const fresh = await evaluateGsm8k({
+      ...common,
+      outDir: join(root, 'sweep-uninterrupted'),
+      generator: modelGenerator(recurrent.model, recurrent.tokenizer!),
+    });
+    const completions = async (dir: string): Promise<string[]> =>
+      (await readSampleLog(join(dir, 'samples.jsonl'))).records.map((r) => `${r.index}/${r.recurrence}: ${r.completion}`).sort();
     expect(await completions(outDir)).toEqual(await completions(join(root, 'sweep-uninterrupted')));
     expect(fresh.report.results.map((r) => r.flexible)).toEqual(report.results.map((r) => r.flexible));
   });
@@ -130,6 +134,8 @@ describeWithFixtures('modelGenerator on stories260K', ['gsm8k/test.jsonl', 'mode
     expect(generator.stats()).toMatchObject({ truncatedPrompts: 1, promptTokens: 512 - 8 });
     await expect(generator.generate([prompt!], { maxNewTokens: 512, stop: [], recurrence: 1 })).rejects.toMatchObject({ code: 'EVAL_BAD_OPTION' });
     await expect(generator.generate([prompt!], { maxNewTokens: 8, stop: [], recurrence: 2 })).rejects.toThrow(/static/);
-    await expect(generator.generate([prompt!], { maxNewTokens: 8, stop: [], recurrence: 1, adaptiveExit: { kl: 1e-3 } })).rejects.toMatchObject({ code: 'NOT_RECURRENT' });
+    await expect(generator.generate([prompt!], { maxNewTokens: 8, stop: [], recurrence: 1, adaptiveExit: { kl: 1e-3 } })).rejects.toMatchObject({
+      code: 'NOT_RECURRENT',
+    });
   });
 });

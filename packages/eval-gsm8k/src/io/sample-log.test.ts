@@ -42,7 +42,7 @@ describe('SampleLog', () => {
 
   it('drops a torn last line from a crash and cuts it off before appending', async () => {
     const path = await tempLog();
-    await writeFile(path, JSON.stringify(record(0, 1)) + '\n' + JSON.stringify(record(1, 1)).slice(0, 25));
+    await writeFile(path, `${JSON.stringify(record(0, 1))}\n${JSON.stringify(record(1, 1)).slice(0, 25)}`);
     expect(await readSampleLog(path)).toMatchObject({ records: [record(0, 1)], tornTail: true });
 
     const log = await SampleLog.open(path);
@@ -50,20 +50,22 @@ describe('SampleLog', () => {
     expect(log.has(1, 1)).toBe(false);
     await log.append([record(1, 1)]);
     const text = await readFile(path, 'utf8');
-    expect(text).toBe([record(0, 1), record(1, 1)].map((r) => JSON.stringify(r) + '\n').join(''));
+    expect(text).toBe([record(0, 1), record(1, 1)].map((r) => `${JSON.stringify(r)}\n`).join(''));
   });
 
   it('treats a damaged complete line as corruption, naming the line', async () => {
     const path = await tempLog();
-    await writeFile(path, JSON.stringify(record(0, 1)) + '\n{"index": 1}\n' + JSON.stringify(record(2, 1)) + '\n');
-    await expect(SampleLog.open(path)).rejects.toThrowError(expect.objectContaining({ code: 'EVAL_LOG_CORRUPT', message: expect.stringMatching(/samples\.jsonl:2: field "recurrence"/) }));
+    await writeFile(path, `${JSON.stringify(record(0, 1))}\n{"index": 1}\n${JSON.stringify(record(2, 1))}\n`);
+    await expect(SampleLog.open(path)).rejects.toThrowError(
+      expect.objectContaining({ code: 'EVAL_LOG_CORRUPT', message: expect.stringMatching(/samples\.jsonl:2: field "recurrence"/) }),
+    );
     await writeFile(path, 'not json\n');
     await expect(SampleLog.open(path)).rejects.toThrowError(/samples\.jsonl:1: not valid JSON/);
   });
 
   it('keeps the first record of a pair written twice', async () => {
     const path = await tempLog();
-    await appendFile(path, JSON.stringify(record(0, 1, true)) + '\n' + JSON.stringify(record(0, 1, false)) + '\n');
+    await appendFile(path, `${JSON.stringify(record(0, 1, true))}\n${JSON.stringify(record(0, 1, false))}\n`);
     const log = await SampleLog.open(path);
     expect(log.size).toBe(1);
     expect(log.get(0, 1)?.correct.flexible).toBe(true);

@@ -97,7 +97,7 @@ export class SampleLog {
 
   async append(records: readonly SampleRecord[]): Promise<void> {
     if (records.length === 0) return;
-    const text = records.map((r) => JSON.stringify(r) + '\n').join('');
+    const text = records.map((r) => `${JSON.stringify(r)}\n`).join('');
     let file: FileHandle | undefined;
     try {
       file = await open(this.path, 'a');

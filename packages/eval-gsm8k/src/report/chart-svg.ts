@@ -56,11 +56,13 @@ export function renderAccuracyChart(results: readonly RecurrenceResult[], option
     `<title id="chart-title">${escapeXml(options.title)}</title>`,
     `<desc id="chart-desc">${escapeXml(describe(rows, options.staticBaseline))}</desc>`,
     `<rect width="${WIDTH}" height="${HEIGHT}" fill="#ffffff"/>`,
-    ...titleLines.map((line, i) => `<text x="${MARGIN.left}" y="${24 + i * 19}" font-size="15" font-weight="600" fill="${COLORS.axis}">${escapeXml(line)}</text>`),
+    ...titleLines.map(
+      (line, i) => `<text x="${MARGIN.left}" y="${24 + i * 19}" font-size="15" font-weight="600" fill="${COLORS.axis}">${escapeXml(line)}</text>`,
+    ),
   );
   if (rows.length === 0) {
     parts.push(`<text x="${WIDTH / 2}" y="${HEIGHT / 2}" text-anchor="middle" fill="${COLORS.baseline}">no results yet</text>`, '</svg>');
-    return parts.join('\n') + '\n';
+    return `${parts.join('\n')}\n`;
   }
 
   // x: log2(r); a single recurrence gets a unit-wide domain so it sits in the middle.
@@ -114,7 +116,7 @@ export function renderAccuracyChart(results: readonly RecurrenceResult[], option
   if (strict) parts.push(...legendEntry(MARGIN.left + 140, legendY, COLORS.strict, '6 4', 'strict-match'));
   if (options.staticBaseline !== undefined) parts.push(...legendEntry(MARGIN.left + (strict ? 260 : 140), legendY, COLORS.baseline, '2 4', 'static baseline'));
   parts.push('</svg>');
-  return parts.join('\n') + '\n';
+  return `${parts.join('\n')}\n`;
 }
 
 function series(

@@ -16,8 +16,7 @@ export function renderReportHtml(report: Gsm8kReport, chartSvg: string): string 
         `<tr><td>${r.recurrence}</td><td>${r.n}</td>${strict ? `<td>${percentWithStderr(r.strict, r.strict_stderr)}</td>` : ''}<td><strong>${percentWithStderr(r.flexible, r.stderr)}</strong></td><td>${formatRate(r.tokens_per_s)}</td><td>${formatSteps(r.mean_steps)}</td></tr>`,
     )
     .join('\n');
-  const baseline =
-    report.static_baseline === undefined ? '' : `<p>Static baseline (flexible-extract): ${percent(report.static_baseline)}%</p>\n`;
+  const baseline = report.static_baseline === undefined ? '' : `<p>Static baseline (flexible-extract): ${percent(report.static_baseline)}%</p>\n`;
   return `<!doctype html>
 <html lang="en">
 <head>

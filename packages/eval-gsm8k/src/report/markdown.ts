@@ -13,12 +13,13 @@ export function renderMarkdownTable(report: Pick<Gsm8kReport, 'results' | 'stati
     ...(report.variant ? [`GSM8K variant: ${report.variant}`, ''] : []),
     '| r | n | strict-match | flexible-extract | tokens/s | mean steps |',
     '|---:|---:|---:|---:|---:|---:|',
-    ...report.results.map((r) =>
-      `| ${r.recurrence} | ${r.n} | ${percentWithStderr(r.strict, r.strict_stderr)} | ${percentWithStderr(r.flexible, r.stderr)} | ${formatRate(r.tokens_per_s)} | ${formatSteps(r.mean_steps)} |`,
+    ...report.results.map(
+      (r) =>
+        `| ${r.recurrence} | ${r.n} | ${percentWithStderr(r.strict, r.strict_stderr)} | ${percentWithStderr(r.flexible, r.stderr)} | ${formatRate(r.tokens_per_s)} | ${formatSteps(r.mean_steps)} |`,
     ),
   ];
   if (report.static_baseline !== undefined) {
     lines.push('', `Static baseline (flexible-extract): ${percentWithStderr(report.static_baseline, null)}`);
   }
-  return lines.join('\n') + '\n';
+  return `${lines.join('\n')}\n`;
 }

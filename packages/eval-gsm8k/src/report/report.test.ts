@@ -12,9 +12,16 @@ import { writeReport } from './write-report.js';
 
 function rec(index: number, recurrence: number, strict: boolean, flexible: boolean, tokens = 10, seconds = 1, meanSteps = recurrence): SampleRecord {
   return {
-    index, recurrence, question: 'q', target: '1', completion: 'c',
-    extracted: { strict: '1', flexible: '1' }, correct: { strict, flexible },
-    tokens, seconds, mean_steps: meanSteps,
+    index,
+    recurrence,
+    question: 'q',
+    target: '1',
+    completion: 'c',
+    extracted: { strict: '1', flexible: '1' },
+    correct: { strict, flexible },
+    tokens,
+    seconds,
+    mean_steps: meanSteps,
   };
 }
 
@@ -26,12 +33,7 @@ const RESULTS: RecurrenceResult[] = [
 
 describe('aggregateByRecurrence', () => {
   it('computes accuracy and stderr per recurrence in doc order, tokens/s and token-weighted mean steps', () => {
-    const rows = aggregateByRecurrence([
-      rec(1, 2, false, true, 30, 2, 1.5),
-      rec(0, 1, true, true),
-      rec(1, 1, false, false),
-      rec(0, 2, true, true, 10, 2, 2),
-    ]);
+    const rows = aggregateByRecurrence([rec(1, 2, false, true, 30, 2, 1.5), rec(0, 1, true, true), rec(1, 1, false, false), rec(0, 2, true, true, 10, 2, 2)]);
     expect(rows).toEqual([
       { recurrence: 1, n: 2, strict: 0.5, flexible: 0.5, stderr: 0.5, strict_stderr: 0.5, tokens_per_s: 10, mean_steps: 1 },
       { recurrence: 2, n: 2, strict: 0.5, flexible: 1, stderr: 0, strict_stderr: 0.5, tokens_per_s: 10, mean_steps: (30 * 1.5 + 10 * 2) / 40 },
@@ -74,7 +76,10 @@ describe('renderAccuracyChart', () => {
   });
 
   it('places recurrences on a log2 axis: 1, 2 and 32 at 0, 1 and 5 of 5 units', () => {
-    const ticks = [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+" text-anchor="middle" fill="#333333">(\d+)<\/text>/g)].map((m) => [Number(m[2]), Number(m[1])]);
+    const ticks = [...svg.matchAll(/<text x="([\d.]+)" y="[\d.]+" text-anchor="middle" fill="#333333">(\d+)<\/text>/g)].map((m) => [
+      Number(m[2]),
+      Number(m[1]),
+    ]);
     expect(ticks.map((t) => t[0])).toEqual([1, 2, 32]);
     const [x1, x2, x32] = ticks.map((t) => t[1]);
     expect((x2 - x1) / (x32 - x1)).toBeCloseTo(1 / 5, 2);

@@ -27,7 +27,7 @@ export function writeReport(outDir: string, report: Gsm8kReport): { files: Repor
     title: `GSM8K ${report.task} (${report.shots}-shot): ${report.model}`,
     staticBaseline: report.static_baseline,
   });
-  writeText(files.json, JSON.stringify(report, null, 2) + '\n');
+  writeText(files.json, `${JSON.stringify(report, null, 2)}\n`);
   writeText(files.svg, svg);
   writeText(files.html, renderReportHtml(report, svg));
   return { files, markdown: renderMarkdownTable(report) };

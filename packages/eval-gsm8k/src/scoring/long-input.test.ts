@@ -28,7 +28,11 @@ describe('answer extraction on long and odd inputs', () => {
     for (let seed = 1; seed <= 2000; seed++) {
       const s = randomText(seed, seed % 60);
       expect(normalizeForExactMatch(s), JSON.stringify(s)).toBe(normalizeByRegex(s));
-      expect(pythonStrip(s), JSON.stringify(s)).toBe(s.replace(/^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/, '').replace(/[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/, ''));
+      expect(pythonStrip(s), JSON.stringify(s)).toBe(
+        s
+          .replace(/^[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+/, '')
+          .replace(/[\t\n\v\f\r\x1c-\x20\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000]+$/, ''),
+      );
     }
   });
 

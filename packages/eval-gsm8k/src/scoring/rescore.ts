@@ -80,11 +80,11 @@ function requireFields(entry: unknown, source: string, line: number): { completi
     const value = fields[name];
     if (typeof value === 'string') continue;
     const problem = !isObject ? 'absent (the line is not an object)' : value === undefined ? 'missing' : `not a string (${JSON.stringify(value)})`;
-    throw new RRError(
-      'SCORE_BAD_LINE',
-      `${source}:${line}: field "${name}" is ${problem}; every line needs string "completion" and "target" fields.`,
-      { source, line, field: name },
-    );
+    throw new RRError('SCORE_BAD_LINE', `${source}:${line}: field "${name}" is ${problem}; every line needs string "completion" and "target" fields.`, {
+      source,
+      line,
+      field: name,
+    });
   }
   return { completion: fields.completion as string, target: fields.target as string };
 }

@@ -10,8 +10,7 @@ import { buildPrompts, harnessTarget } from './prompt.js';
 const JANET: Gsm8kSample = {
   question:
     "Janet\u2019s ducks lay 16 eggs per day. She eats three for breakfast every morning and bakes muffins for her friends every day with four. She sells the remainder at the farmers' market daily for $2 per fresh duck egg. How much in dollars does she make every day at the farmers' market?",
-  answer:
-    'Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\nShe makes 9 * 2 = $<<9*2=18>>18 every day at the farmer\u2019s market.\n#### 18',
+  answer: 'Janet sells 16 - 3 - 4 = <<16-3-4=9>>9 duck eggs a day.\nShe makes 9 * 2 = $<<9*2=18>>18 every day at the farmer\u2019s market.\n#### 18',
 };
 
 describe('gsm8k-cot prompts', () => {
@@ -65,7 +64,13 @@ describe('gsm8k prompts', () => {
   it('renders a 2-shot prompt with the exemplars random.Random(1234).sample gives each doc in turn', () => {
     // python3 -c "import random; r = random.Random(1234); print([r.sample(range(30), 2) for _ in range(2)])"
     //   -> [[24, 14], [3, 0]]
-    const prompts = buildPrompts([{ question: 'First?', answer: '#### 1' }, { question: 'Second?', answer: '#### 2' }], { task: 'gsm8k', shots: 2, fewshotPool: pool });
+    const prompts = buildPrompts(
+      [
+        { question: 'First?', answer: '#### 1' },
+        { question: 'Second?', answer: '#### 2' },
+      ],
+      { task: 'gsm8k', shots: 2, fewshotPool: pool },
+    );
     expect(prompts).toEqual([
       'Question: Q24?\nAnswer: A24.\n#### 24\n\nQuestion: Q14?\nAnswer: A14.\n#### 14\n\nQuestion: First?\nAnswer:',
       'Question: Q3?\nAnswer: A3.\n#### 3\n\nQuestion: Q0?\nAnswer: A0.\n#### 0\n\nQuestion: Second?\nAnswer:',

@@ -57,14 +57,15 @@ export function buildPrompts(docs: readonly Gsm8kSample[], options: PromptOption
   if (options.cue) throw badOption('cue', 'the step-by-step cue belongs to gsm8k-cot; the gsm8k task has none');
   const pool = options.fewshotPool ?? [];
   if (shots > 0 && options.fewshotPool === undefined) {
-    throw badOption('fewshotPool', `gsm8k with ${shots} shots draws its exemplars from the train split: load it with loadGsm8k and pass it as fewshotPool (or use shots: 0)`);
+    throw badOption(
+      'fewshotPool',
+      `gsm8k with ${shots} shots draws its exemplars from the train split: load it with loadGsm8k and pass it as fewshotPool (or use shots: 0)`,
+    );
   }
   checkShots(shots, pool.length, `the few-shot pool has ${pool.length} samples`);
   const draws = harnessFewshotIndices({ docs: docs.length, poolSize: pool.length, shots, seed: options.seed ?? HARNESS_FEWSHOT_SEED });
   return docs.map((doc, i) => {
-    const prefix = draws[i]
-      .map((j) => plainText(pool[j].question) + TARGET_DELIMITER + pool[j].answer + FEWSHOT_DELIMITER)
-      .join('');
+    const prefix = draws[i].map((j) => plainText(pool[j].question) + TARGET_DELIMITER + pool[j].answer + FEWSHOT_DELIMITER).join('');
     return prefix + plainText(doc.question);
   });
 }
@@ -81,7 +82,7 @@ export function harnessTarget(doc: Gsm8kSample, task: TaskName): string {
 }
 
 function cotText(question: string, cue: boolean): string {
-  return `Q: ${question}\nA:` + (cue ? ` ${STEP_BY_STEP_CUE}` : '');
+  return `Q: ${question}\nA:${cue ? ` ${STEP_BY_STEP_CUE}` : ''}`;
 }
 
 function plainText(question: string): string {

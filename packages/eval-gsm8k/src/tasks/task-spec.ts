@@ -73,9 +73,7 @@ export const TASKS: Readonly<Record<TaskName, TaskSpec>> = {
 /** The spec of a task name; an `RRError` (`EVAL_UNKNOWN_TASK`) for anything else. */
 export function taskSpec(name: string): TaskSpec {
   if (name === 'gsm8k-cot' || name === 'gsm8k') return TASKS[name];
-  throw new RRError(
-    'EVAL_UNKNOWN_TASK',
-    `Unknown GSM8K task ${JSON.stringify(name)}. Use one of ${TASK_NAMES.map((t) => `"${t}"`).join(', ')}.`,
-    { task: name },
-  );
+  throw new RRError('EVAL_UNKNOWN_TASK', `Unknown GSM8K task ${JSON.stringify(name)}. Use one of ${TASK_NAMES.map((t) => `"${t}"`).join(', ')}.`, {
+    task: name,
+  });
 }

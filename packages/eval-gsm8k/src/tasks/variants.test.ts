@@ -43,13 +43,28 @@ describe('GSM8K variants', () => {
 
   it('a named variant or a bare task gives the harness settings; a clashing pair is refused', async () => {
     const cot = new Recorder();
-    const r = await evaluateGsm8k({ generator: cot, samples: DOCS, variant: 'gsm8k_cot', recurrences: [1], outDir: await mkdtemp(join(tmpdir(), 'rr-variant-')) });
+    const r = await evaluateGsm8k({
+      generator: cot,
+      samples: DOCS,
+      variant: 'gsm8k_cot',
+      recurrences: [1],
+      outDir: await mkdtemp(join(tmpdir(), 'rr-variant-')),
+    });
     expect(cot.prompts).toEqual(buildPrompts(DOCS, { task: 'gsm8k-cot', shots: 8 }));
     expect(r.report.variant).toBe('gsm8k_cot, num_fewshot 8');
     const bare = new Recorder();
     await evaluateGsm8k({ generator: bare, samples: DOCS, task: 'gsm8k-cot', recurrences: [1], outDir: await mkdtemp(join(tmpdir(), 'rr-variant-')) });
     expect(bare.prompts).toEqual(cot.prompts);
-    await expect(evaluateGsm8k({ generator: bare, samples: DOCS, variant: 'gsm8k_cot_sean', task: 'gsm8k', recurrences: [1], outDir: await mkdtemp(join(tmpdir(), 'rr-variant-')) })).rejects.toMatchObject({
+    await expect(
+      evaluateGsm8k({
+        generator: bare,
+        samples: DOCS,
+        variant: 'gsm8k_cot_sean',
+        task: 'gsm8k',
+        recurrences: [1],
+        outDir: await mkdtemp(join(tmpdir(), 'rr-variant-')),
+      }),
+    ).rejects.toMatchObject({
       code: 'EVAL_BAD_OPTION',
     });
   });

@@ -33,7 +33,12 @@ export const PAPER_VARIANT: Gsm8kVariantName = 'gsm8k_cot_sean';
 /** The variant of a name; an `RRError` (`EVAL_UNKNOWN_TASK`) for anything else. */
 export function gsm8kVariant(name: string): Gsm8kVariant {
   const v = (GSM8K_VARIANTS as Record<string, Gsm8kVariant>)[name];
-  if (!v) throw new RRError('EVAL_UNKNOWN_TASK', `Unknown GSM8K variant ${JSON.stringify(name)}. Use one of ${GSM8K_VARIANT_NAMES.map((n) => `"${n}"`).join(', ')}.`, { variant: name });
+  if (!v)
+    throw new RRError(
+      'EVAL_UNKNOWN_TASK',
+      `Unknown GSM8K variant ${JSON.stringify(name)}. Use one of ${GSM8K_VARIANT_NAMES.map((n) => `"${n}"`).join(', ')}.`,
+      { variant: name },
+    );
   return v;
 }
 

@@ -59,7 +59,12 @@ export function shardOf(t: Tensor, rowElements: number, shard: RowShard): Tensor
  * rows, so that a kernel run once per shard sees ordinary arrays of `count` elements.
  */
 export function elementShards(ctx: KernelContext, what: string, n: number, dtypes: readonly DType[]): RowShard[] {
-  return rowShards(ctx, what, n, dtypes.map((dtype) => ({ rowElements: 1, dtype })));
+  return rowShards(
+    ctx,
+    what,
+    n,
+    dtypes.map((dtype) => ({ rowElements: 1, dtype })),
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { DType, Tensor } from '@rr/tensor';
+import type { Tensor } from '@rr/tensor';
 import type { KernelContext } from '../kernel.js';
 import { defineKernel, memoize, wordType } from './wgsl.js';
 
@@ -9,8 +9,13 @@ const TILE = 16;
  * the reads of x and the writes of y are contiguous across a row of invocations (the +1 column
  * avoids bank conflicts on GPUs). The batch runs along z, in slices of at most 65535.
  */
-const transposeKernel = memoize((t: 'u32' | 'f16') => t, (t: 'u32' | 'f16') =>
-  defineKernel(`transpose/${t}`, { params: { rows: 'u32', cols: 'u32', batch0: 'u32' }, read: { x: t }, write: { y: t } }, () => `
+const transposeKernel = memoize(
+  (t: 'u32' | 'f16') => t,
+  (t: 'u32' | 'f16') =>
+    defineKernel(
+      `transpose/${t}`,
+      { params: { rows: 'u32', cols: 'u32', batch0: 'u32' }, read: { x: t }, write: { y: t } },
+      () => `
 var<workgroup> tile: array<array<${t}, ${TILE + 1}>, ${TILE}>;
 @compute @workgroup_size(${TILE}, ${TILE})
 fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid: vec3<u32>) {
@@ -22,7 +27,8 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_id) lid
   let outR = wid.x * ${TILE}u + lid.y;
   let outC = wid.y * ${TILE}u + lid.x;
   if (outR < p.cols && outC < p.rows) { y[plane + outR * p.rows + outC] = tile[lid.x][lid.y]; }
-}`),
+}`,
+    ),
 );
 
 export function transpose(ctx: KernelContext, x: Tensor): Tensor {

@@ -112,8 +112,7 @@ export function variantOf(t: Tensor): ShaderVariant {
 }
 
 /** Entry-point builtins every model kernel takes (workgroup grids may be folded into x and y). */
-export const BUILTINS =
-  '@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32';
+export const BUILTINS = '@builtin(workgroup_id) wid: vec3<u32>, @builtin(num_workgroups) nwg: vec3<u32>, @builtin(local_invocation_index) lid: u32';
 
 /** Index of the workgroup in a grid that `KernelContext.grid1d` may have folded into (x, y). */
 export const WORKGROUP_INDEX = 'fn workgroup_index(wid: vec3<u32>, nwg: vec3<u32>) -> u32 { return wid.y * nwg.x + wid.x; }';

@@ -64,7 +64,9 @@ export function loadHfModel(dir: string, backend: Backend, options: LoadOptions 
     const optional = new Set(config.tieWordEmbeddings ? [LM_HEAD] : []);
     const params = uploadWeights(weights, expected, backend, { dtype: options.dtype, origin: dir, optional });
     const tokenizer = loadTokenizer(dir, config);
-    const tokenizerFiles = TOKENIZER_FILES.map((name) => ({ from: join(dir, name), as: name })).filter((f) => statSync(f.from, { throwIfNoEntry: false })?.isFile());
+    const tokenizerFiles = TOKENIZER_FILES.map((name) => ({ from: join(dir, name), as: name })).filter((f) =>
+      statSync(f.from, { throwIfNoEntry: false })?.isFile(),
+    );
     return { model: new RecurrentLM(config, params, structure, { seed: options.seed }), tokenizer, rawConfig: raw, source: dir, tokenizerFiles };
   } finally {
     weights.close();
@@ -128,12 +130,16 @@ export interface RrSection {
 function parseRrSection(value: unknown, config: ModelConfig, source: string): RecurrenceStructure {
   const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isObject(value) || !isObject(value.plan)) {
-    throw new RRError('CONFIG_INVALID', `${source}: the "rr" section must be an object with a "plan" of prelude, block and coda layer lists (as rr surgery writes it).`);
+    throw new RRError(
+      'CONFIG_INVALID',
+      `${source}: the "rr" section must be an object with a "plan" of prelude, block and coda layer lists (as rr surgery writes it).`,
+    );
   }
   const s = value as Partial<RrSection>;
   const scale = (v: unknown, name: string, fallback: number): number => {
     if (v === undefined) return fallback;
-    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0) throw new RRError('CONFIG_INVALID', `${source}: rr.${name} must be a finite number >= 0, got ${JSON.stringify(v)}.`);
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < 0)
+      throw new RRError('CONFIG_INVALID', `${source}: rr.${name} must be a finite number >= 0, got ${JSON.stringify(v)}.`);
     return v;
   };
   const list = (v: unknown, name: string): number[] => {
@@ -153,4 +159,3 @@ function parseRrSection(value: unknown, config: ModelConfig, source: string): Re
   if (structure.block.length === 0) throw new RRError('CONFIG_INVALID', `${source}: rr.plan.block is empty; a recurrent model needs at least one block layer.`);
   return structure;
 }
-

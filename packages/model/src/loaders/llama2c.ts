@@ -22,12 +22,16 @@ export function loadLlama2cModel(path: string, backend: Backend, options: LoadOp
   } catch (e) {
     throw new RRError('FILE_NOT_FOUND', `${path}: cannot read the llama2.c checkpoint (${(e as Error).message}).`, {}, { cause: e });
   }
-  if (bytes.length < HEADER_BYTES) throw new RRError('CHECKPOINT_TRUNCATED', `${path}: ${bytes.length} bytes is too short for a llama2.c header (${HEADER_BYTES} bytes).`);
+  if (bytes.length < HEADER_BYTES)
+    throw new RRError('CHECKPOINT_TRUNCATED', `${path}: ${bytes.length} bytes is too short for a llama2.c header (${HEADER_BYTES} bytes).`);
   const header = new Int32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + HEADER_BYTES));
   const [dim, hidden, layers, heads, kvHeads, signedVocab, seqLen] = Array.from(header) as number[] as [number, number, number, number, number, number, number];
   const vocab = Math.abs(signedVocab);
   if ([dim, hidden, layers, heads, kvHeads, vocab, seqLen].some((v) => v <= 0) || dim % heads !== 0 || heads % kvHeads !== 0) {
-    throw new RRError('CHECKPOINT_INVALID', `${path}: header (dim ${dim}, hidden ${hidden}, layers ${layers}, heads ${heads}, kv heads ${kvHeads}, vocab ${vocab}, seq ${seqLen}) is not a valid llama2.c model.`);
+    throw new RRError(
+      'CHECKPOINT_INVALID',
+      `${path}: header (dim ${dim}, hidden ${hidden}, layers ${layers}, heads ${heads}, kv heads ${kvHeads}, vocab ${vocab}, seq ${seqLen}) is not a valid llama2.c model.`,
+    );
   }
   const config: ModelConfig = {
     architecture: 'llama',
@@ -51,7 +55,10 @@ export function loadLlama2cModel(path: string, backend: Backend, options: LoadOp
   let offset = 0;
   const take = (count: number, what: string): Float32Array => {
     if (offset + count > floats.length) {
-      throw new RRError('CHECKPOINT_TRUNCATED', `${path}: the file ends inside ${what} (needs ${(offset + count) * 4 + HEADER_BYTES} bytes, has ${bytes.length}).`);
+      throw new RRError(
+        'CHECKPOINT_TRUNCATED',
+        `${path}: the file ends inside ${what} (needs ${(offset + count) * 4 + HEADER_BYTES} bytes, has ${bytes.length}).`,
+      );
     }
     const out = floats.subarray(offset, offset + count);
     offset += count;

@@ -28,8 +28,12 @@ export function loadModel(path: string, backend: Backend, options: LoadOptions &
 /** A tokenizer the user named must exist: silently using another one would be a surprise. */
 function checkTokenizerPath(path: string): void {
   const stat = statSync(path, { throwIfNoEntry: false });
-  if (!stat) throw new RRError('FILE_NOT_FOUND', `tokenizer ${path} does not exist. Check the path, or leave it out to use the model folder's own tokenizer.`, { path });
-  if (!stat.isFile()) throw new RRError('FILE_IS_DIRECTORY', `tokenizer ${path} is a folder; pass the tokenizer file itself (tokenizer.json, or a llama2.c tokenizer .bin).`, { path });
+  if (!stat)
+    throw new RRError('FILE_NOT_FOUND', `tokenizer ${path} does not exist. Check the path, or leave it out to use the model folder's own tokenizer.`, { path });
+  if (!stat.isFile())
+    throw new RRError('FILE_IS_DIRECTORY', `tokenizer ${path} is a folder; pass the tokenizer file itself (tokenizer.json, or a llama2.c tokenizer .bin).`, {
+      path,
+    });
 }
 
 /** A model folder's weights with the tokenizer the user named instead of the folder's own. */

@@ -1,7 +1,7 @@
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
 import { type TensorToWrite, createCpuBackend, openModelWeights, writeSafetensors } from '@rr/tensor';
 import { loadModel } from './load.js';
 import { describeWithFixtures, fixture } from '@rr/tensor/testing';
@@ -36,7 +36,9 @@ describeWithFixtures('loader errors', ['models/stories260K-hf', 'models/stories2
 
   it('a missing tensor is named', () => {
     const dir = variant('missing', (t) => delete t['model.layers.2.self_attn.q_proj.weight']);
-    expect(() => loadModel(dir, backend)).toThrowError(expect.objectContaining({ code: 'MISSING_TENSOR', message: expect.stringContaining('model.layers.2.self_attn.q_proj.weight') }));
+    expect(() => loadModel(dir, backend)).toThrowError(
+      expect.objectContaining({ code: 'MISSING_TENSOR', message: expect.stringContaining('model.layers.2.self_attn.q_proj.weight') }),
+    );
   });
 
   it('a mis-shaped tensor is named with both shapes', () => {
@@ -44,23 +46,38 @@ describeWithFixtures('loader errors', ['models/stories260K-hf', 'models/stories2
       t['model.layers.0.mlp.up_proj.weight'] = { dtype: 'F32', shape: [64, 172], data: new Float32Array(64 * 172) };
     });
     expect(() => loadModel(dir, backend)).toThrowError(
-      expect.objectContaining({ code: 'TENSOR_SHAPE_MISMATCH', message: expect.stringMatching(/model.layers.0.mlp.up_proj.weight has shape \[64, 172\].*\[172, 64\]/) }),
+      expect.objectContaining({
+        code: 'TENSOR_SHAPE_MISMATCH',
+        message: expect.stringMatching(/model.layers.0.mlp.up_proj.weight has shape \[64, 172\].*\[172, 64\]/),
+      }),
     );
   });
 
   it('an unknown architecture is refused by name', () => {
-    const dir = variant('arch', () => {}, (c) => {
-      c.architectures = ['MambaForCausalLM'];
-      c.model_type = 'mamba';
-    });
-    expect(() => loadModel(dir, backend)).toThrowError(expect.objectContaining({ code: 'UNKNOWN_ARCHITECTURE', message: expect.stringContaining('MambaForCausalLM') }));
+    const dir = variant(
+      'arch',
+      () => {},
+      (c) => {
+        c.architectures = ['MambaForCausalLM'];
+        c.model_type = 'mamba';
+      },
+    );
+    expect(() => loadModel(dir, backend)).toThrowError(
+      expect.objectContaining({ code: 'UNKNOWN_ARCHITECTURE', message: expect.stringContaining('MambaForCausalLM') }),
+    );
   });
 
   it('a config.json of {} says that it names no architecture', () => {
-    const dir = variant('empty-config', () => {}, (c) => {
-      for (const k of Object.keys(c)) delete c[k];
-    });
-    expect(() => loadModel(dir, backend)).toThrowError(expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/names no architecture.*"architectures".*"model_type"/) }));
+    const dir = variant(
+      'empty-config',
+      () => {},
+      (c) => {
+        for (const k of Object.keys(c)) delete c[k];
+      },
+    );
+    expect(() => loadModel(dir, backend)).toThrowError(
+      expect.objectContaining({ code: 'CONFIG_INVALID', message: expect.stringMatching(/names no architecture.*"architectures".*"model_type"/) }),
+    );
   });
 
   it.each([
@@ -69,9 +86,13 @@ describeWithFixtures('loader errors', ['models/stories260K-hf', 'models/stories2
     ['a null plan', { plan: null }],
     ['an infinite s0_std', { plan: { prelude: [0], block: [1, 2], coda: [3] }, s0_std: Number.POSITIVE_INFINITY }],
   ])('an rr section that is %s is CONFIG_INVALID', (_, rr) => {
-    const dir = variant('bad-rr', () => {}, (c) => {
-      c.rr = rr;
-    });
+    const dir = variant(
+      'bad-rr',
+      () => {},
+      (c) => {
+        c.rr = rr;
+      },
+    );
     // JSON turns Infinity into null; write the text by hand for that case
     if (typeof rr === 'object' && rr !== null && 's0_std' in rr) {
       const text = readFileSync(join(dir, 'config.json'), 'utf8').replace('"s0_std":null', '"s0_std":1e999');
@@ -109,7 +130,9 @@ describeWithFixtures('loader errors', ['models/stories260K-hf', 'models/stories2
     const bytes = readFileSync(fixture('models/stories260K/stories260K.bin'));
     const path = join(root, 'truncated.bin');
     writeFileSync(path, bytes.subarray(0, 100_000));
-    expect(() => loadModel(path, backend)).toThrowError(expect.objectContaining({ code: 'CHECKPOINT_TRUNCATED', message: expect.stringContaining('ends inside') }));
+    expect(() => loadModel(path, backend)).toThrowError(
+      expect.objectContaining({ code: 'CHECKPOINT_TRUNCATED', message: expect.stringContaining('ends inside') }),
+    );
   });
 
   it('a path that is neither a folder nor a .bin is refused', () => {

@@ -37,7 +37,10 @@ export class CharTokenizer implements TextTokenizer {
     for (const c of text) {
       const id = this.#ids.get(c);
       if (id === undefined) {
-        throw new RRError('TOKENIZER_UNKNOWN_CHARACTER', `CharTokenizer: ${JSON.stringify(c)} in ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}...` : text)} is not in the alphabet ${JSON.stringify(this.alphabet)}; add it to the alphabet.`);
+        throw new RRError(
+          'TOKENIZER_UNKNOWN_CHARACTER',
+          `CharTokenizer: ${JSON.stringify(c)} in ${JSON.stringify(text.length > 60 ? `${text.slice(0, 60)}...` : text)} is not in the alphabet ${JSON.stringify(this.alphabet)}; add it to the alphabet.`,
+        );
       }
       ids.push(id);
     }

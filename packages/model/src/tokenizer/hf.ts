@@ -44,7 +44,12 @@ export class HfTokenizer implements TextTokenizer {
       return new HfTokenizer(json, config, ids);
     } catch (e) {
       // the library's own message ("must contain a model property", ...) says what is wrong in the file
-      throw new RRError('TOKENIZER_INVALID', `${tokenizerJson}: not a tokenizer rr can load (${(e as Error).message}). Pass a Hugging Face tokenizer.json.`, {}, { cause: e });
+      throw new RRError(
+        'TOKENIZER_INVALID',
+        `${tokenizerJson}: not a tokenizer rr can load (${(e as Error).message}). Pass a Hugging Face tokenizer.json.`,
+        {},
+        { cause: e },
+      );
     }
   }
 

@@ -46,7 +46,14 @@ async function gradcheck(specs: readonly InputSpec[], run: (inputs: readonly Ten
     for (const i of wrt) requireGrad(inputs[i]!);
     const out = run(inputs);
     const upstream = rng.fillNormal(new Float64Array(out.size));
-    return { upstream, grads: grad(out, wrt.map((i) => inputs[i]!), be.upload(upstream, out.shape, 'f64')) };
+    return {
+      upstream,
+      grads: grad(
+        out,
+        wrt.map((i) => inputs[i]!),
+        be.upload(upstream, out.shape, 'f64'),
+      ),
+    };
   });
   const analytic = await Promise.all(grads.map((g) => g.read()));
   grads.forEach((g) => g.dispose());
@@ -135,17 +142,20 @@ describe('gradcheck: a two-step recurrence with truncated backprop', () => {
 
   /** Central differences of the loss over every parameter, with step 1's state free or held at `s1`. */
   function numeric(s1?: Float64Array): Promise<Float64Array[]> {
-    return finiteDifferenceGradientAsync(async (xs) => {
-      const l = scope(() =>
-        noGrad(() => {
-          const frozen = s1 && be.upload(s1, [batch, time, c.dim], 'f64');
-          return loss('both recorded', asParams(upload(paramSpecs, xs)), upload(dataSpecs, data), frozen).loss;
-        }),
-      );
-      const [value] = await l.read();
-      l.dispose();
-      return value!;
-    }, params.map((x) => x.slice()));
+    return finiteDifferenceGradientAsync(
+      async (xs) => {
+        const l = scope(() =>
+          noGrad(() => {
+            const frozen = s1 && be.upload(s1, [batch, time, c.dim], 'f64');
+            return loss('both recorded', asParams(upload(paramSpecs, xs)), upload(dataSpecs, data), frozen).loss;
+          }),
+        );
+        const [value] = await l.read();
+        l.dispose();
+        return value!;
+      },
+      params.map((x) => x.slice()),
+    );
   }
 
   const worstError = (a: Float64Array[], b: Float64Array[]): number => Math.max(...a.map((g, i) => relativeError(g, b[i]!)));

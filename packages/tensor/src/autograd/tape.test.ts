@@ -34,7 +34,13 @@ async function gradients(leaves: number[][], f: (...xs: Tensor[]) => Tensor): Pr
 describe('grad', () => {
   it('differentiates a scalar loss with respect to each leaf', async () => {
     // loss = sum(x * w + x): d/dx = w + 1, d/dw = x
-    const [dx, dw] = await gradients([[1, 2], [3, -4]], (x, w) => ops.sum(ops.add(ops.mul(x!, w!), x!)));
+    const [dx, dw] = await gradients(
+      [
+        [1, 2],
+        [3, -4],
+      ],
+      (x, w) => ops.sum(ops.add(ops.mul(x!, w!), x!)),
+    );
     expect(dx).toEqual([4, -3]);
     expect(dw).toEqual([1, 2]);
   });
@@ -64,7 +70,13 @@ describe('grad', () => {
   });
 
   it('returns zeros of the right shape for a leaf the output does not depend on', async () => {
-    const [dx, dUnused] = await gradients([[1, 2], [5, 6, 7]], (x) => ops.sum(ops.square(x!)));
+    const [dx, dUnused] = await gradients(
+      [
+        [1, 2],
+        [5, 6, 7],
+      ],
+      (x) => ops.sum(ops.square(x!)),
+    );
     expect(dx).toEqual([2, 4]);
     expect(dUnused).toEqual([0, 0, 0]);
   });
@@ -127,9 +139,11 @@ describe('noGrad and detach', () => {
       expect(y.node).toBeUndefined();
       expect(() => grad(ops.sum(y), [x])).toThrow(expect.objectContaining({ code: 'GRAD_NO_GRAPH' }));
       // restored also when fn throws
-      expect(() => noGrad(() => {
-        throw new Error('x');
-      })).toThrow('x');
+      expect(() =>
+        noGrad(() => {
+          throw new Error('x');
+        }),
+      ).toThrow('x');
       expect(isGradEnabled()).toBe(true);
     });
   });

@@ -52,12 +52,7 @@ export function willRecord(inputs: readonly Tensor[]): boolean {
  * Called by ops after computing `out`: attaches the backward rule when any input needs a gradient.
  * Public so that packages defining ops of their own (user kernels) take part in `grad` too.
  */
-export function record(
-  op: string,
-  out: Tensor,
-  inputs: readonly Tensor[],
-  backward: (dOut: Tensor) => (Tensor | undefined)[],
-): Tensor {
+export function record(op: string, out: Tensor, inputs: readonly Tensor[], backward: (dOut: Tensor) => (Tensor | undefined)[]): Tensor {
   if (willRecord(inputs)) {
     out.requiresGrad = true;
     out.node = { op, inputs, backward };
@@ -77,7 +72,10 @@ export function grad(output: Tensor, wrt: readonly Tensor[], dOutput?: Tensor): 
     throw new RRError('GRAD_NON_SCALAR', `grad: output has shape [${output.shape.join(', ')}]; pass dOutput for a non-scalar output.`);
   }
   if (!output.requiresGrad) {
-    throw new RRError('GRAD_NO_GRAPH', 'grad: the output does not depend on any tensor that requires a gradient (was it computed under noGrad, or are the parameters marked with requireGrad?).');
+    throw new RRError(
+      'GRAD_NO_GRAPH',
+      'grad: the output does not depend on any tensor that requires a gradient (was it computed under noGrad, or are the parameters marked with requireGrad?).',
+    );
   }
   const order = topologicalOrder(output);
   const wanted = new Set(wrt);
@@ -154,4 +152,3 @@ function topologicalOrder(root: Tensor): Tensor[] {
   }
   return order;
 }
-

@@ -165,7 +165,11 @@ export class CpuBackend implements Backend {
   concat(xs: readonly Tensor[]): Tensor {
     const widths = xs.map((x) => x.shape[x.rank - 1]!);
     const lead = xs[0]!.shape.slice(0, -1);
-    const data = shapeK.concat(xs.map((x) => this.#data<HostArray>(x)), widths, sizeOf(lead));
+    const data = shapeK.concat(
+      xs.map((x) => this.#data<HostArray>(x)),
+      widths,
+      sizeOf(lead),
+    );
     return this.#wrap(data, [...lead, widths.reduce((a, b) => a + b, 0)], xs[0]!.dtype);
   }
 
@@ -266,9 +270,26 @@ export class CpuBackend implements Backend {
     return { out: this.#wrap(r.out, q.shape, q.dtype), lse: this.#wrap(r.lse, [d.batch, d.nHeads, d.tq], q.dtype) };
   }
 
-  attentionBackward(q: Tensor, k: Tensor, v: Tensor, out: Tensor, lse: Tensor, dOut: Tensor, options: AttentionOptions): { dq: Tensor; dk: Tensor; dv: Tensor } {
+  attentionBackward(
+    q: Tensor,
+    k: Tensor,
+    v: Tensor,
+    out: Tensor,
+    lse: Tensor,
+    dOut: Tensor,
+    options: AttentionOptions,
+  ): { dq: Tensor; dk: Tensor; dv: Tensor } {
     const d = this.#attentionDims(q, k, options);
-    const r = attn.attentionBackward(this.#data(q), this.#data(k), this.#data(v), this.#data(out), this.#data(lse), this.#data(dOut), d, this.#attentionMatmul(q));
+    const r = attn.attentionBackward(
+      this.#data(q),
+      this.#data(k),
+      this.#data(v),
+      this.#data(out),
+      this.#data(lse),
+      this.#data(dOut),
+      d,
+      this.#attentionMatmul(q),
+    );
     return { dq: this.#wrap(r.dq, q.shape, q.dtype), dk: this.#wrap(r.dk, k.shape, k.dtype), dv: this.#wrap(r.dv, v.shape, v.dtype) };
   }
 
@@ -293,7 +314,10 @@ export class CpuBackend implements Backend {
     assertShape(output.shape, kernel.name);
     this.#checkDType(output.dtype, kernel.name);
     const out = allocHost(output.dtype, sizeOf(output.shape));
-    kernel.js(inputs.map((t) => this.#data<HostArray>(t)), out);
+    kernel.js(
+      inputs.map((t) => this.#data<HostArray>(t)),
+      out,
+    );
     return this.#wrap(out, output.shape, output.dtype);
   }
 
@@ -315,4 +339,3 @@ export class CpuBackend implements Backend {
 export function createCpuBackend(options: CpuBackendOptions = {}): CpuBackend {
   return new CpuBackend(options);
 }
-

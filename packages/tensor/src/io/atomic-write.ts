@@ -24,7 +24,12 @@ export function writeFileAtomically(path: string, produce: (append: (chunk: Uint
     } catch (err) {
       // the temp name is ours, not the user's: errors name the file they asked for
       if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
-        throw new RRError('FILE_NOT_FOUND', `Cannot create ${path}: the folder ${dirname(path)} does not exist. Create it first, or choose another path.`, { path }, { cause: err });
+        throw new RRError(
+          'FILE_NOT_FOUND',
+          `Cannot create ${path}: the folder ${dirname(path)} does not exist. Create it first, or choose another path.`,
+          { path },
+          { cause: err },
+        );
       }
       throw fsError(err, path, 'create');
     }

@@ -50,6 +50,9 @@ export function describeAlternatives(name: string, available: readonly string[])
   if (available.length === 0) return 'It contains no tensors.';
   const close = closeNames(name, available);
   if (close.length > 0) return `Did you mean ${close.map((c) => JSON.stringify(c)).join(', ')}?`;
-  const sample = available.slice(0, 3).map((c) => JSON.stringify(c)).join(', ');
+  const sample = available
+    .slice(0, 3)
+    .map((c) => JSON.stringify(c))
+    .join(', ');
   return `It has ${available.length} tensors, e.g. ${sample}${available.length > 3 ? ', ...' : ''}.`;
 }

@@ -1,14 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  bf16BitsToNumber,
-  bf16ToF32,
-  f16BitsToNumber,
-  f16ToF32,
-  f32ToBf16,
-  f32ToF16,
-  numberToBf16Bits,
-  numberToF16Bits,
-} from './dtype-conversion.js';
+import { bf16BitsToNumber, bf16ToF32, f16BitsToNumber, f16ToF32, f32ToBf16, f32ToF16, numberToBf16Bits, numberToF16Bits } from './dtype-conversion.js';
 import { expectRRError } from './test-fixtures.js';
 
 const f32FromBits = (bits: number) => new Float32Array(new Uint32Array([bits]).buffer)[0];
@@ -89,8 +80,8 @@ describe('f16', () => {
     const all = new Uint16Array(65536).map((_, i) => i);
     const back = f32ToF16(f16ToF32(all));
     for (let h = 0; h < 65536; h++) {
-      const isNaN = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
-      if (isNaN) {
+      const isNaNBits = (h & 0x7c00) === 0x7c00 && (h & 0x3ff) !== 0;
+      if (isNaNBits) {
         expect((back[h] & 0x7c00) === 0x7c00 && (back[h] & 0x3ff) !== 0, `NaN 0x${h.toString(16)}`).toBe(true);
         expect(back[h] & 0x8000).toBe(h & 0x8000);
       } else if (back[h] !== h) {
@@ -159,8 +150,8 @@ describe('bf16', () => {
     const all = new Uint16Array(65536).map((_, i) => i);
     const back = f32ToBf16(bf16ToF32(all));
     for (let h = 0; h < 65536; h++) {
-      const isNaN = (h & 0x7f80) === 0x7f80 && (h & 0x7f) !== 0;
-      if (!isNaN && back[h] !== h) expect(back[h], `0x${h.toString(16)}`).toBe(h);
+      const isNaNBits = (h & 0x7f80) === 0x7f80 && (h & 0x7f) !== 0;
+      if (!isNaNBits && back[h] !== h) expect(back[h], `0x${h.toString(16)}`).toBe(h);
     }
   });
 });

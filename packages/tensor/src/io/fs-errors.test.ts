@@ -50,7 +50,9 @@ describe('makeDirectory', () => {
     const file = join(dir, 'file');
     writeFileSync(file, 'x');
     expect(() => makeDirectory(file)).toThrowError(expect.objectContaining({ code: 'FILE_EXISTS', message: expect.stringContaining(file) }));
-    expect(() => makeDirectory(join(file, 'below', 'deeper'))).toThrowError(expect.objectContaining({ code: expect.stringMatching(/FILE_NOT_DIRECTORY|FILE_EXISTS/) }));
+    expect(() => makeDirectory(join(file, 'below', 'deeper'))).toThrowError(
+      expect.objectContaining({ code: expect.stringMatching(/FILE_NOT_DIRECTORY|FILE_EXISTS/) }),
+    );
     expect(() => statPath(join(file, 'below'))).toThrowError(expect.objectContaining({ code: 'FILE_NOT_DIRECTORY' }));
   });
 

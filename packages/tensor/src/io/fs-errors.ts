@@ -52,10 +52,12 @@ export function makeDirectory(path: string, what = 'output folder'): void {
   try {
     mkdirSync(path, { recursive: true });
   } catch (err) {
-    throw fsError(errnoCode(err) === 'ENOENT' ? realMkdirError(path) ?? err : err, path, `create the ${what}`);
+    throw fsError(errnoCode(err) === 'ENOENT' ? (realMkdirError(path) ?? err) : err, path, `create the ${what}`);
   }
   if (!statSync(path).isDirectory()) {
-    throw new RRError('FILE_EXISTS', `Cannot create the ${what} ${path}: a file with that name already exists. Choose another path, or remove the file.`, { path });
+    throw new RRError('FILE_EXISTS', `Cannot create the ${what} ${path}: a file with that name already exists. Choose another path, or remove the file.`, {
+      path,
+    });
   }
 }
 

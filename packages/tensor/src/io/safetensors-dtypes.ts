@@ -58,9 +58,7 @@ const FORMAT_DTYPE_BITS: ReadonlyMap<SafetensorsFormatDType, number> = new Map<S
   ['U64', 64],
 ]);
 
-const FORMAT_RANK: ReadonlyMap<SafetensorsFormatDType, number> = new Map(
-  [...FORMAT_DTYPE_BITS.keys()].map((dtype, index) => [dtype, index]),
-);
+const FORMAT_RANK: ReadonlyMap<SafetensorsFormatDType, number> = new Map([...FORMAT_DTYPE_BITS.keys()].map((dtype, index) => [dtype, index]));
 
 export const SUPPORTED_DTYPES: readonly SafetensorsDType[] = ['F32', 'F16', 'BF16', 'I32'];
 

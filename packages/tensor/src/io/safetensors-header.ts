@@ -156,11 +156,11 @@ function parseEntry(name: string, entry: unknown, file: string): Range {
     throw badHeader(file, `${where}: "data_offsets" must be [begin, end] integers, got ${describe(offsets)}`, { tensor: name });
   }
   if (!isFormatDType(dtype)) {
-    throw new RRError(
-      'SAFETENSORS_UNKNOWN_DTYPE',
-      `${file}: ${where} has dtype ${JSON.stringify(dtype)}, which is not a safetensors dtype. ${CORRUPT_HINT}`,
-      { file, tensor: name, dtype },
-    );
+    throw new RRError('SAFETENSORS_UNKNOWN_DTYPE', `${file}: ${where} has dtype ${JSON.stringify(dtype)}, which is not a safetensors dtype. ${CORRUPT_HINT}`, {
+      file,
+      tensor: name,
+      dtype,
+    });
   }
 
   const [begin, end] = offsets as [number, number];

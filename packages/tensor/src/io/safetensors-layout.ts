@@ -61,11 +61,7 @@ export function validateTensorToWrite(name: string, tensor: TensorToWrite): numb
     throw badTensor(name, `shape must be an array of non-negative integers, got ${JSON.stringify(shape)}.`);
   }
   const accepted =
-    dtype === 'F32'
-      ? data instanceof Float32Array
-      : dtype === 'I32'
-        ? data instanceof Int32Array
-        : data instanceof Float32Array || data instanceof Uint16Array;
+    dtype === 'F32' ? data instanceof Float32Array : dtype === 'I32' ? data instanceof Int32Array : data instanceof Float32Array || data instanceof Uint16Array;
   if (!accepted) {
     const wanted = dtype === 'F32' ? 'a Float32Array' : dtype === 'I32' ? 'an Int32Array' : 'a Float32Array (to encode) or a Uint16Array (raw bits)';
     throw badTensor(name, `${dtype} data must be ${wanted}, got ${data?.constructor?.name ?? String(data)}.`);
@@ -117,7 +113,11 @@ export function planLayout(tensors: Record<string, TensorToWrite>, metadata?: Re
   const planned: PlannedTensor[] = [];
   const parts: string[] = [];
   if (metadata !== undefined) {
-    parts.push(`"__metadata__":{${Object.entries(metadata).map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`).join(',')}}`);
+    parts.push(
+      `"__metadata__":{${Object.entries(metadata)
+        .map(([k, v]) => `${JSON.stringify(k)}:${JSON.stringify(v)}`)
+        .join(',')}}`,
+    );
   }
   let offset = 0;
   for (const { name, tensor, bytes } of entries) {

@@ -50,7 +50,12 @@ const cases: BadCase[] = [
   { name: 'negative shape dim', bytes: () => rawSafetensors({ w: { ...F32x2, shape: [-2] } }, 8), code: 'SAFETENSORS_BAD_HEADER', tensor: 'w' },
   { name: 'non-integer shape dim', bytes: () => rawSafetensors({ w: { ...F32x2, shape: [1.5] } }, 8), code: 'SAFETENSORS_BAD_HEADER', tensor: 'w' },
   { name: 'data_offsets of wrong length', bytes: () => rawSafetensors({ w: { ...F32x2, data_offsets: [0] } }, 8), code: 'SAFETENSORS_BAD_HEADER', tensor: 'w' },
-  { name: 'data_offsets not numbers', bytes: () => rawSafetensors({ w: { ...F32x2, data_offsets: ['0', '8'] } }, 8), code: 'SAFETENSORS_BAD_HEADER', tensor: 'w' },
+  {
+    name: 'data_offsets not numbers',
+    bytes: () => rawSafetensors({ w: { ...F32x2, data_offsets: ['0', '8'] } }, 8),
+    code: 'SAFETENSORS_BAD_HEADER',
+    tensor: 'w',
+  },
   {
     name: '__metadata__ value not a string',
     bytes: () => rawSafetensors({ __metadata__: { step: 3 }, w: F32x2 }, 8),
@@ -58,8 +63,18 @@ const cases: BadCase[] = [
     tensor: 'step',
   },
   { name: 'unknown dtype Q4', bytes: () => rawSafetensors({ w: { ...F32x2, dtype: 'Q4' } }, 8), code: 'SAFETENSORS_UNKNOWN_DTYPE', tensor: 'w' },
-  { name: 'unknown dtype f32 (case matters)', bytes: () => rawSafetensors({ w: { ...F32x2, dtype: 'f32' } }, 8), code: 'SAFETENSORS_UNKNOWN_DTYPE', tensor: 'w' },
-  { name: 'offsets end < begin', bytes: () => rawSafetensors({ w: { ...F32x2, data_offsets: [8, 0] } }, 8), code: 'SAFETENSORS_OFFSET_OUT_OF_RANGE', tensor: 'w' },
+  {
+    name: 'unknown dtype f32 (case matters)',
+    bytes: () => rawSafetensors({ w: { ...F32x2, dtype: 'f32' } }, 8),
+    code: 'SAFETENSORS_UNKNOWN_DTYPE',
+    tensor: 'w',
+  },
+  {
+    name: 'offsets end < begin',
+    bytes: () => rawSafetensors({ w: { ...F32x2, data_offsets: [8, 0] } }, 8),
+    code: 'SAFETENSORS_OFFSET_OUT_OF_RANGE',
+    tensor: 'w',
+  },
   { name: 'negative offset', bytes: () => rawSafetensors({ w: { ...F32x2, data_offsets: [-8, 0] } }, 8), code: 'SAFETENSORS_OFFSET_OUT_OF_RANGE', tensor: 'w' },
   {
     name: 'offsets past the end of the file (after a gap)',
@@ -155,7 +170,7 @@ describe('bad safetensors files', () => {
       { k: 'v' },
     );
     let seed = 7;
-    const rand = (n: number) => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n);
+    const rand = (n: number) => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) % n;
     const printable = new TextEncoder().encode('{}[]",:0123456789-. eE"abdF16BI32_');
     let opened = 0;
     for (let trial = 0; trial < 3000; trial++) {

@@ -130,11 +130,10 @@ class OpenedFile implements SafetensorsFile {
     }
     const info = this.tensors.get(name);
     if (info === undefined) {
-      throw new RRError(
-        'SAFETENSORS_MISSING_TENSOR',
-        `${this.path}: no tensor named "${name}". ${describeAlternatives(name, [...this.tensors.keys()])}`,
-        { file: this.path, tensor: name },
-      );
+      throw new RRError('SAFETENSORS_MISSING_TENSOR', `${this.path}: no tensor named "${name}". ${describeAlternatives(name, [...this.tensors.keys()])}`, {
+        file: this.path,
+        tensor: name,
+      });
     }
     return info;
   }

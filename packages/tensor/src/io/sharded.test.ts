@@ -86,7 +86,11 @@ describe('sharded safetensors', () => {
   });
 
   it('a tensor larger than maxShardBytes gets a shard of its own', () => {
-    const tensors = { small: model()['norm.weight'], huge: { dtype: 'F32', shape: [100], data: new Float32Array(100) } as TensorToWrite, tail: model()['layers.0.w'] };
+    const tensors = {
+      small: model()['norm.weight'],
+      huge: { dtype: 'F32', shape: [100], data: new Float32Array(100) } as TensorToWrite,
+      tail: model()['layers.0.w'],
+    };
     writeShardedSafetensors(tmp.dir, tensors, { maxShardBytes: 100 });
     const map = readIndex(tmp.dir).weight_map;
     expect(map).toEqual({
@@ -101,7 +105,9 @@ describe('sharded safetensors', () => {
     writeShardedSafetensors(tmp.dir, model(), { maxShardBytes: 100 }); // 6 shards
     expect(readdirSync(tmp.dir)).toHaveLength(1 + 6 + 1);
     writeShardedSafetensors(tmp.dir, model(), { maxShardBytes: 200 }); // 2 shards: 6 old ones must go
-    expect(readdirSync(tmp.dir).sort()).toEqual(['config.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', INDEX_FILE_NAME].sort());
+    expect(readdirSync(tmp.dir).sort()).toEqual(
+      ['config.json', 'model-00001-of-00002.safetensors', 'model-00002-of-00002.safetensors', INDEX_FILE_NAME].sort(),
+    );
     writeShardedSafetensors(tmp.dir, model(), { maxShardBytes: 1 << 20 }); // single
     expect(readdirSync(tmp.dir).sort()).toEqual(['config.json', SINGLE_FILE_NAME]);
     writeShardedSafetensors(tmp.dir, model(), { maxShardBytes: 200 }); // back to shards: model.safetensors must go

@@ -123,9 +123,7 @@ function parseIndex(indexPath: string): ParsedIndex {
     }
     weightMap.push([tensor, shard]);
   }
-  const metadata = Object.fromEntries(
-    Object.entries(rawMetadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]),
-  );
+  const metadata = Object.fromEntries(Object.entries(rawMetadata).map(([k, v]) => [k, typeof v === 'string' ? v : JSON.stringify(v)]));
   return { metadata, weightMap };
 }
 
@@ -238,18 +236,13 @@ function shardName(i: number, n: number): string {
  * shards of a different count) are deleted afterwards, so a later openModelWeights cannot pick up
  * stale weights. Returns the paths written, the index last.
  */
-export function writeShardedSafetensors(
-  dir: string,
-  tensors: Record<string, TensorToWrite>,
-  options: ShardedWriteOptions,
-): { files: string[] } {
+export function writeShardedSafetensors(dir: string, tensors: Record<string, TensorToWrite>, options: ShardedWriteOptions): { files: string[] } {
   const { maxShardBytes, metadata } = options;
   if (!Number.isSafeInteger(maxShardBytes) || maxShardBytes <= 0) {
-    throw new RRError(
-      'SAFETENSORS_BAD_OPTION',
-      `writeShardedSafetensors(${dir}): maxShardBytes must be a positive integer, got ${maxShardBytes}.`,
-      { dir, maxShardBytes },
-    );
+    throw new RRError('SAFETENSORS_BAD_OPTION', `writeShardedSafetensors(${dir}): maxShardBytes must be a positive integer, got ${maxShardBytes}.`, {
+      dir,
+      maxShardBytes,
+    });
   }
 
   // Validate everything before the first byte is written, so bad input leaves the directory alone.

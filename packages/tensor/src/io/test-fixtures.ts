@@ -53,7 +53,9 @@ export function expectSameBits(actual: ArrayBufferView, expected: ArrayBufferVie
   while (i < Math.min(a.length, b.length) && a[i] === b[i]) i++;
   const at = Math.floor(i / width);
   const show = (v: ArrayBufferView) => String((v as unknown as ArrayLike<number>)[at]);
-  expect.fail(`${label}: arrays differ (lengths ${actual.byteLength} / ${expected.byteLength} bytes); first at element ${at}: ${show(actual)} vs ${show(expected)}`);
+  expect.fail(
+    `${label}: arrays differ (lengths ${actual.byteLength} / ${expected.byteLength} bytes); first at element ${at}: ${show(actual)} vs ${show(expected)}`,
+  );
 }
 
 /** Open file descriptors of this process (Linux only; undefined elsewhere), to catch fd leaks. */

@@ -27,12 +27,20 @@ function validate(q: Tensor, k: Tensor, v: Tensor, o: AttentionOptions): void {
   sameBackend('attention', q, k, v);
   sameDType('attention', q, k, v);
   expectFloat('attention', 'q', q);
-  for (const [name, t] of [['q', q], ['k', k], ['v', v]] as const) expectRank('attention', name, t, 3);
+  for (const [name, t] of [
+    ['q', q],
+    ['k', k],
+    ['v', v],
+  ] as const)
+    expectRank('attention', name, t, 3);
   expectInteger('attention', 'nHeads', o.nHeads, 1);
   expectInteger('attention', 'nKvHeads', o.nKvHeads, 1, o.nHeads);
   expectInteger('attention', 'headDim', o.headDim, 1);
   const fail = (why: string): never => {
-    throw new RRError('SHAPE_MISMATCH', `attention: q [${q.shape.join(', ')}], k [${k.shape.join(', ')}], v [${v.shape.join(', ')}] with ${o.nHeads} heads / ${o.nKvHeads} kv heads of ${o.headDim}: ${why}.`);
+    throw new RRError(
+      'SHAPE_MISMATCH',
+      `attention: q [${q.shape.join(', ')}], k [${k.shape.join(', ')}], v [${v.shape.join(', ')}] with ${o.nHeads} heads / ${o.nKvHeads} kv heads of ${o.headDim}: ${why}.`,
+    );
   };
   if (o.nHeads % o.nKvHeads !== 0) fail('nHeads must be a multiple of nKvHeads');
   if (q.shape[2] !== o.nHeads * o.headDim) fail('q last axis must be nHeads * headDim');

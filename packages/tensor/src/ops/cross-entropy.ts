@@ -23,8 +23,5 @@ export function crossEntropy(logits: Tensor, labels: Tensor, ignoreIndex = -100)
     lse.dispose();
     return loss;
   }
-  return record('crossEntropy', loss, [logits, labels], (dLoss) => [
-    logits.backend.crossEntropyBackward(logits, labels, lse, dLoss, ignoreIndex),
-    undefined,
-  ]);
+  return record('crossEntropy', loss, [logits, labels], (dLoss) => [logits.backend.crossEntropyBackward(logits, labels, lse, dLoss, ignoreIndex), undefined]);
 }

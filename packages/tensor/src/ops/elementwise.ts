@@ -23,12 +23,17 @@ function binary(op: BinaryOp, a: Tensor, b: Tensor, rule?: Rule, passThrough = f
   sameDType(op, a, b);
   const broadcast = a.size === 1 || b.size === 1;
   if (!broadcast && (a.rank !== b.rank || a.shape.some((d, i) => d !== b.shape[i]))) {
-    throw new RRError('SHAPE_MISMATCH', `${op}: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ; they must be equal, or one must have a single element.`);
+    throw new RRError(
+      'SHAPE_MISMATCH',
+      `${op}: shapes [${a.shape.join(', ')}] and [${b.shape.join(', ')}] differ; they must be equal, or one must have a single element.`,
+    );
   }
   const out = a.backend.binary(op, a, b);
   if (!rule) return out;
   const exact = passThrough && !broadcast;
-  return record(op, out, [a, b], (g) => widened(exact ? undefined : a.dtype, [g, a, b], ([gw, aw, bw]) => rule(gw!, aw!, bw!).map((gi, i) => gi && unbroadcast(gi, i === 0 ? a : b))));
+  return record(op, out, [a, b], (g) =>
+    widened(exact ? undefined : a.dtype, [g, a, b], ([gw, aw, bw]) => rule(gw!, aw!, bw!).map((gi, i) => gi && unbroadcast(gi, i === 0 ? a : b))),
+  );
 }
 
 /** Sums a gradient back down to the shape of a broadcast scalar operand. */

@@ -51,7 +51,11 @@ function erfc(x: number): number {
     Math.exp(
       -z * z -
         1.26551223 +
-        t * (1.00002368 + t * (0.37409196 + t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
+        t *
+          (1.00002368 +
+            t *
+              (0.37409196 +
+                t * (0.09678418 + t * (-0.18628806 + t * (0.27886807 + t * (-1.13520398 + t * (1.48851587 + t * (-0.82215223 + t * 0.17087277)))))))),
     );
   return x >= 0 ? r : 2 - r;
 }
@@ -432,16 +436,22 @@ describe('stream independence', () => {
     // across streams, not along one.
     const root = Rng.fromSeed(702);
     const m = 50_000;
-    const firsts = draw(m, (() => {
-      let step = 0;
-      return () => root.stream('sampler', step++).uniform();
-    })());
+    const firsts = draw(
+      m,
+      (() => {
+        let step = 0;
+        return () => root.stream('sampler', step++).uniform();
+      })(),
+    );
     expect(ksStatistic(firsts, (x) => x)).toBeLessThan(KS_CRITICAL);
     expect(Math.abs(correlation(firsts.subarray(0, m - 1), firsts.subarray(1)))).toBeLessThan(5 / Math.sqrt(m));
-    const seedFirsts = draw(m, (() => {
-      let seed = 0;
-      return () => Rng.fromSeed(seed++).uniform();
-    })());
+    const seedFirsts = draw(
+      m,
+      (() => {
+        let seed = 0;
+        return () => Rng.fromSeed(seed++).uniform();
+      })(),
+    );
     expect(ksStatistic(seedFirsts, (x) => x)).toBeLessThan(KS_CRITICAL);
   });
 });

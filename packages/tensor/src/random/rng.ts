@@ -1,15 +1,6 @@
 import { RRError } from '../errors.js';
 import { MAX_POISSON_LAMBDA, cosSin, isWideAroundZero, poisson, truncatedStandardNormal, turnCosSin } from './distributions.js';
-import {
-  TAG_NUMBER_HI,
-  TAG_NUMBER_LO,
-  TAG_SEED_HI,
-  TAG_SEED_LO,
-  absorbInteger,
-  absorbString,
-  philox4x32_10,
-  philoxBlocks,
-} from './philox.js';
+import { TAG_NUMBER_HI, TAG_NUMBER_LO, TAG_SEED_HI, TAG_SEED_LO, absorbInteger, absorbString, philox4x32_10, philoxBlocks } from './philox.js';
 
 /**
  * A seeded, counter-based random number generator.
@@ -228,11 +219,7 @@ export class Rng {
    */
   fillUniform<T extends Float32Array | Float64Array>(out: T, lo = 0, hi = 1): T {
     if (!(lo < hi && Number.isFinite(hi - lo))) {
-      throw new RRError(
-        'RNG_BAD_ARGUMENT',
-        `Rng.fillUniform: need finite lo < hi, got lo=${lo}, hi=${hi}.`,
-        { argument: 'lo, hi', lo, hi },
-      );
+      throw new RRError('RNG_BAD_ARGUMENT', `Rng.fillUniform: need finite lo < hi, got lo=${lo}, hi=${hi}.`, { argument: 'lo, hi', lo, hi });
     }
     const span = hi - lo;
     const isF32 = out instanceof Float32Array;
@@ -387,7 +374,7 @@ function normalScratch(): Float64Array {
 }
 
 function clamp(x: number, lo: number, hi: number): number {
-  return x < lo ? lo : x > hi ? hi : x;
+  return x < lo ? lo : Math.min(x, hi);
 }
 
 // float32 neighbours, via the bit pattern (positive floats order like their bits).
@@ -440,14 +427,17 @@ function checkMeanStd(where: string, mean: number, std: number, positive: boolea
 function checkTruncated(where: string, mean: number, std: number, lo: number, hi: number): void {
   checkMeanStd(where, mean, std, true);
   if (!(lo < hi)) {
-    throw new RRError(
-      'RNG_BAD_ARGUMENT',
-      `${where}: need lo < hi (absolute bounds, infinities allowed), got lo=${lo}, hi=${hi}.`,
-      { argument: 'lo, hi', lo, hi },
-    );
+    throw new RRError('RNG_BAD_ARGUMENT', `${where}: need lo < hi (absolute bounds, infinities allowed), got lo=${lo}, hi=${hi}.`, {
+      argument: 'lo, hi',
+      lo,
+      hi,
+    });
   }
   // A finite bound must stay finite in units of std, or the samplers have nothing to work with.
-  for (const [name, bound] of [['lo', lo], ['hi', hi]] as const) {
+  for (const [name, bound] of [
+    ['lo', lo],
+    ['hi', hi],
+  ] as const) {
     if (Number.isFinite(bound) && !Number.isFinite((bound - mean) / std)) {
       throw new RRError(
         'RNG_BAD_ARGUMENT',

@@ -58,9 +58,7 @@ const unaryDomain: Record<UnaryOp, Draw> = {
   sign: awayFromZero(),
 };
 
-const unaryCases = (Object.keys(unaryDomain) as UnaryOp[]).map((op) =>
-  row('unary', op, [input('x', [3, 7], unaryDomain[op])], (o, [x]) => o.unary(op, x!)),
-);
+const unaryCases = (Object.keys(unaryDomain) as UnaryOp[]).map((op) => row('unary', op, [input('x', [3, 7], unaryDomain[op])], (o, [x]) => o.unary(op, x!)));
 
 /** The divisor stays away from 0; max and min compare operands that are never near-ties. */
 const secondOperand: Record<BinaryOp, Draw> = {
@@ -106,12 +104,7 @@ const shapeCases = [
   row('shape', 'reshape [2, 3, 4] -> [4, 6]', [input('x', [2, 3, 4])], (o, [x]) => o.reshape(x!, [4, 6])),
   row('shape', 'transpose [3, 5]', [input('x', [3, 5])], (o, [x]) => o.transpose(x!)),
   row('shape', 'transpose [2, 3, 4]', [input('x', [2, 3, 4])], (o, [x]) => o.transpose(x!)),
-  row(
-    'shape',
-    'concat widths 2, 4, 1 on [2, 3, *]',
-    [input('a', [2, 3, 2]), input('b', [2, 3, 4]), input('c', [2, 3, 1])],
-    (o, xs) => o.concat(xs),
-  ),
+  row('shape', 'concat widths 2, 4, 1 on [2, 3, *]', [input('a', [2, 3, 2]), input('b', [2, 3, 4]), input('c', [2, 3, 1])], (o, xs) => o.concat(xs)),
   row('shape', 'slice [..., 2:5] of width 7', [input('x', [2, 3, 7])], (o, [x]) => o.slice(x!, 2, 5)),
   row('shape', 'slice [..., 0:3] of width 3 (whole)', [input('x', [4, 3])], (o, [x]) => o.slice(x!, 0, 3)),
   row('shape', 'slice [..., 4:6] of width 6 (tail)', [input('x', [4, 6])], (o, [x]) => o.slice(x!, 4, 6)),
@@ -264,10 +257,28 @@ const mediumCases = [
   matmulCase({ transA: false, transB: true, b: 'shared', batch: [2], m: 64, k: 96, n: 80 }, 'directional', ' (multi-threaded size)'),
   matmulCase({ transA: true, transB: false, b: 'batched', batch: [2], m: 64, k: 96, n: 80 }, 'directional', ' (multi-threaded size)'),
   // a backend may compute half of a product it is told is symmetric: past one row chunk, batched
-  row('matmul', 'Gram matrix x x^T with the symmetric hint: [2, 70, 37]', [input('x', [2, 70, 37])], (o, [x]) => o.matmul(x!, x!, { transB: true, symmetric: true }), 'directional'),
-  row('matmul', 'Gram matrix x^T x with the symmetric hint: [37, 70]', [input('x', [37, 70])], (o, [x]) => o.matmul(x!, x!, { transA: true, symmetric: true }), 'directional'),
+  row(
+    'matmul',
+    'Gram matrix x x^T with the symmetric hint: [2, 70, 37]',
+    [input('x', [2, 70, 37])],
+    (o, [x]) => o.matmul(x!, x!, { transB: true, symmetric: true }),
+    'directional',
+  ),
+  row(
+    'matmul',
+    'Gram matrix x^T x with the symmetric hint: [37, 70]',
+    [input('x', [37, 70])],
+    (o, [x]) => o.matmul(x!, x!, { transA: true, symmetric: true }),
+    'directional',
+  ),
   row('unary', 'exp on [7, 143]', [input('x', [7, 143])], (o, [x]) => o.unary('exp', x!), 'directional'),
-  row('binary', 'div on [7, 143] by a single element', [input('a', [7, 143]), input('b', [1], awayFromZero(0.5, 2))], (o, [a, b]) => o.binary('div', a!, b!), 'directional'),
+  row(
+    'binary',
+    'div on [7, 143] by a single element',
+    [input('a', [7, 143]), input('b', [1], awayFromZero(0.5, 2))],
+    (o, [a, b]) => o.binary('div', a!, b!),
+    'directional',
+  ),
   // positive terms: a sum of 10007 zero-mean terms cancels to ~1% of sum |x|, which turns an f32
   // reduction's ordinary rounding into relative errors above 1e-5 (seen once on WebGPU)
   row('reduce', 'sum of 10007 elements', [input('x', [10007], positive())], (o, [x]) => o.sum(x!), 'directional'),
@@ -282,10 +293,22 @@ const mediumCases = [
   ),
   ...[
     { name: 'T = S = 70, GQA 4 / 2, headDim 16', batch: 1, tq: 70, s: 70, options: { nHeads: 4, nKvHeads: 2, headDim: 16 } },
-    { name: 'KV cache, Tq 5, kvLength 67 of S 80, GQA 4 / 2, headDim 16', batch: 1, tq: 5, s: 80, options: { nHeads: 4, nKvHeads: 2, headDim: 16, kvLength: 67 } },
+    {
+      name: 'KV cache, Tq 5, kvLength 67 of S 80, GQA 4 / 2, headDim 16',
+      batch: 1,
+      tq: 5,
+      s: 80,
+      options: { nHeads: 4, nKvHeads: 2, headDim: 16, kvLength: 67 },
+    },
   ].map((c) => row('attention', c.name, attentionInputs(c), (o, [q, k, v]) => o.attention(q!, k!, v!, c.options), 'directional')),
   row('swiglu', '[4, 700]', [input('gate', [4, 700], normal(2)), input('up', [4, 700])], (o, [g, u]) => o.swiglu(g!, u!), 'directional'),
-  row('embedding', 'ids [4, 50] into [300, 40]', [integerInput('ids', [4, 50], ids(300)), input('table', [300, 40])], (o, [i, t]) => o.embedding(i!, t!), 'directional'),
+  row(
+    'embedding',
+    'ids [4, 50] into [300, 40]',
+    [integerInput('ids', [4, 50], ids(300)), input('table', [300, 40])],
+    (o, [i, t]) => o.embedding(i!, t!),
+    'directional',
+  ),
   row(
     'crossEntropy',
     'logits [10, 1000], some labels ignored',

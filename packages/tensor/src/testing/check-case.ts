@@ -98,7 +98,13 @@ export async function checkBackward(backend: Backend, c: ConformanceCase, dtype:
       // directional: project the gradient on random directions that move input i only
       const directions = Array.from({ length: DIRECTIONS }, () => rng.fillNormal(new Float64Array(actual[j]!.length)));
       const projected = directions.map((u) => dot(actual[j]!, u));
-      const differenced = directions.map((u) => directionalDerivative(loss, stored, stored.map((x, k) => (k === i ? u : new Float64Array(x.length)))));
+      const differenced = directions.map((u) =>
+        directionalDerivative(
+          loss,
+          stored,
+          stored.map((x, k) => (k === i ? u : new Float64Array(x.length))),
+        ),
+      );
       return { ...report, error: relativeError(projected, differenced) };
     });
   } finally {

@@ -7,7 +7,10 @@ import { fixture, fixturesDir, fixturesOutcome, missingFixtures } from './fixtur
 describe('fixtures', () => {
   const saved = { data: process.env.RR_SHARED_DATA, ci: process.env.CI };
   afterEach(() => {
-    for (const [key, value] of [['RR_SHARED_DATA', saved.data], ['CI', saved.ci]] as const) {
+    for (const [key, value] of [
+      ['RR_SHARED_DATA', saved.data],
+      ['CI', saved.ci],
+    ] as const) {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }

@@ -39,11 +39,20 @@ export function missingFixtures(files: readonly string[]): string[] {
 }
 
 /** What a suite that needs `files` registers: nothing special, a visible skip, or on CI a failure. */
-export function fixturesOutcome(title: string, missing: readonly string[], ci: boolean): { run: true } | { run: false; fail: boolean; title: string; message: string } {
+export function fixturesOutcome(
+  title: string,
+  missing: readonly string[],
+  ci: boolean,
+): { run: true } | { run: false; fail: boolean; title: string; message: string } {
   if (missing.length === 0) return { run: true };
   const list = missing.join(', ');
   return ci
-    ? { run: false, fail: true, title: `${title}: fixture missing on CI`, message: `${title}: missing fixture ${list}, and CI=true requires every suite to run.` }
+    ? {
+        run: false,
+        fail: true,
+        title: `${title}: fixture missing on CI`,
+        message: `${title}: missing fixture ${list}, and CI=true requires every suite to run.`,
+      }
     : { run: false, fail: false, title: `${title} (skipped: missing fixture ${list})`, message: list };
 }
 

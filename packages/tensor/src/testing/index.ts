@@ -13,4 +13,14 @@ export { finiteDifferenceGradient, finiteDifferenceGradientAsync, directionalDer
 export { relativeError } from './relative-error.js';
 export * from './inputs.js';
 export * from './llama-block.js';
-export { fixturesDir, fixture, missingFixtures, fixturesOutcome, describeWithFixtures, itWithFixtures, FIXTURES_MISSING, sharedDataDir, SHARED_DATA_MISSING } from './fixtures.js';
+export {
+  fixturesDir,
+  fixture,
+  missingFixtures,
+  fixturesOutcome,
+  describeWithFixtures,
+  itWithFixtures,
+  FIXTURES_MISSING,
+  sharedDataDir,
+  SHARED_DATA_MISSING,
+} from './fixtures.js';

@@ -83,6 +83,13 @@ export const labels =
 
 export function drawInputs(specs: readonly InputSpec[], rng: Rng): Float64Array[] {
   const drawn: Float64Array[] = [];
-  for (const s of specs) drawn.push(s.draw(rng, s.shape.reduce((a, b) => a * b, 1), drawn));
+  for (const s of specs)
+    drawn.push(
+      s.draw(
+        rng,
+        s.shape.reduce((a, b) => a * b, 1),
+        drawn,
+      ),
+    );
   return drawn;
 }

@@ -47,12 +47,12 @@ export function blockWeightInputs(c: TinyLlamaConfig, prefix = ''): InputSpec[] 
   const kv = c.nKvHeads * c.headDim;
   const linear = (name: string, out: number, inDim: number): InputSpec => input(prefix + name, [out, inDim], normal(1 / Math.sqrt(inDim)));
   return [
-    input(prefix + 'attnNorm', [c.dim]),
+    input(`${prefix}attnNorm`, [c.dim]),
     linear('wq', q, c.dim),
     linear('wk', kv, c.dim),
     linear('wv', kv, c.dim),
     linear('wo', c.dim, q),
-    input(prefix + 'mlpNorm', [c.dim]),
+    input(`${prefix}mlpNorm`, [c.dim]),
     linear('wGate', c.ffnDim, c.dim),
     linear('wUp', c.ffnDim, c.dim),
     linear('wDown', c.dim, c.ffnDim),

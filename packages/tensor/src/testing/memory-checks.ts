@@ -34,13 +34,23 @@ export function defineMemoryChecks(backend: () => Backend, dtype: FloatDType): v
   it('attention under noGrad keeps nothing but its output, even with inputs that require gradients', () => {
     const be = backend();
     const rng = Rng.fromSeed(2);
-    withLeaves(be, [[2, 3, 8], [2, 3, 4], [2, 3, 4]], dtype, rng, ([q, k, v]) => {
-      const before = be.memory().storages;
-      const out = noGrad(() => ops.attention(q!, k!, v!, { nHeads: 2, nKvHeads: 1, headDim: 4 }));
-      expect(be.memory().storages).toBe(before + 1);
-      expect(out.requiresGrad).toBe(false);
-      out.dispose();
-    });
+    withLeaves(
+      be,
+      [
+        [2, 3, 8],
+        [2, 3, 4],
+        [2, 3, 4],
+      ],
+      dtype,
+      rng,
+      ([q, k, v]) => {
+        const before = be.memory().storages;
+        const out = noGrad(() => ops.attention(q!, k!, v!, { nHeads: 2, nKvHeads: 1, headDim: 4 }));
+        expect(be.memory().storages).toBe(before + 1);
+        expect(out.requiresGrad).toBe(false);
+        out.dispose();
+      },
+    );
   });
 
   it('cross-entropy under noGrad keeps nothing but its loss', () => {

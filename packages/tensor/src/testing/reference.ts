@@ -177,7 +177,7 @@ export function rmsnorm(x: RefTensor, weight: RefTensor, eps: number): RefTensor
 export function ropeFrequencies(headDim: number, theta: number, scaling?: Llama3RopeScaling): Float64Array {
   const out = new Float64Array(headDim / 2);
   for (let i = 0; i < headDim / 2; i++) {
-    const f = Math.pow(theta, (-2 * i) / headDim);
+    const f = theta ** ((-2 * i) / headDim);
     if (!scaling) {
       out[i] = f;
       continue;

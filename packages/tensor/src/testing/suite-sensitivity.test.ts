@@ -109,7 +109,11 @@ describe('the conformance checks catch broken kernels', () => {
     const be = broken((b, cpu) => ({
       crossEntropy: (logits, labels, ignoreIndex) => {
         // relabel ignored rows as class 0 and count them: what a kernel without the ignore test computes
-        const fixed = b.upload(b.readSync(labels).map((y) => (y === ignoreIndex ? 0 : y)), labels.shape, 'i32');
+        const fixed = b.upload(
+          b.readSync(labels).map((y) => (y === ignoreIndex ? 0 : y)),
+          labels.shape,
+          'i32',
+        );
         return cpu.crossEntropy(logits, fixed, ignoreIndex);
       },
     }));

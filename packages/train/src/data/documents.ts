@@ -77,11 +77,16 @@ export async function readDocuments(source: DataSource, file = source.path): Pro
   const stat = statSync(file, { throwIfNoEntry: false });
   if (!stat?.isFile()) throw new RRError('DATA_NOT_FOUND', `data: data file ${file} does not exist.`);
   if (stat.size > MAX_FILE_BYTES) {
-    throw new RRError('DATA_TOO_LARGE', `${file}: ${(stat.size / 2 ** 20).toFixed(0)} MiB is more than one data file may hold (${MAX_FILE_BYTES / 2 ** 20} MiB, read whole as one string); split it into several files listed in "data".`, { path: file });
+    throw new RRError(
+      'DATA_TOO_LARGE',
+      `${file}: ${(stat.size / 2 ** 20).toFixed(0)} MiB is more than one data file may hold (${MAX_FILE_BYTES / 2 ** 20} MiB, read whole as one string); split it into several files listed in "data".`,
+      { path: file },
+    );
   }
   const format = formatOf(source, file);
   if (format === 'text') {
-    if (source.promptTemplate !== undefined) throw new RRError('DATA_INVALID', `${file}: promptTemplate needs records (jsonl or parquet); plain text has no fields to render it from.`);
+    if (source.promptTemplate !== undefined)
+      throw new RRError('DATA_INVALID', `${file}: promptTemplate needs records (jsonl or parquet); plain text has no fields to render it from.`);
     return splitText(readText(file), source.separator).map((text) => ({ prompt: '', text }));
   }
   const records = format === 'jsonl' ? readJsonl(file) : await readParquet(source, file);
@@ -152,7 +157,10 @@ function render(record: Record<string, unknown>, source: DataSource, file: strin
   const field = source.field ?? 'text';
   const v = record[field];
   if (typeof v !== 'string') {
-    throw new RRError('DATA_INVALID', `${where}: field "${field}" is missing or not a string (fields: ${Object.keys(record).join(', ')}); set "field" or "template".`);
+    throw new RRError(
+      'DATA_INVALID',
+      `${where}: field "${field}" is missing or not a string (fields: ${Object.keys(record).join(', ')}); set "field" or "template".`,
+    );
   }
   return v;
 }
@@ -161,7 +169,8 @@ function render(record: Record<string, unknown>, source: DataSource, file: strin
 function fill(template: string, record: Record<string, unknown>, where: string, what: string): string {
   return template.replace(/\{(\w+)\}/g, (_, name: string) => {
     const v = record[name];
-    if (typeof v !== 'string' && typeof v !== 'number') throw new RRError('DATA_INVALID', `${where}: field "${name}" used by the ${what} is missing or not text.`);
+    if (typeof v !== 'string' && typeof v !== 'number')
+      throw new RRError('DATA_INVALID', `${where}: field "${name}" used by the ${what} is missing or not text.`);
     return String(v);
   });
 }

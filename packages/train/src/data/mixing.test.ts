@@ -14,7 +14,7 @@ const tok = new CharTokenizer('abcdefghij0123456789');
 /** A jsonl file of `n` documents "<letter><4-digit index>": every document is 7 tokens with BOS and EOS. */
 function source(name: string, letter: string, n: number, offset = 0): string {
   const path = join(dir, `${name}.jsonl`);
-  writeFileSync(path, Array.from({ length: n }, (_, i) => JSON.stringify({ text: `${letter}${String(offset + i).padStart(4, '0')}` })).join('\n') + '\n');
+  writeFileSync(path, `${Array.from({ length: n }, (_, i) => JSON.stringify({ text: `${letter}${String(offset + i).padStart(4, '0')}` })).join('\n')}\n`);
   return path;
 }
 
@@ -140,7 +140,10 @@ describe('weighted mixing', () => {
 
   it('mixBy tokens shares out tokens rather than documents: long documents come less often', async () => {
     const long = join(dir, 'long.jsonl');
-    writeFileSync(long, Array.from({ length: 300 }, (_, i) => JSON.stringify({ text: `c${String(i).padStart(4, '0')}abcdefghijabcdefghij` })).join('\n') + '\n');
+    writeFileSync(
+      long,
+      `${Array.from({ length: 300 }, (_, i) => JSON.stringify({ text: `c${String(i).padStart(4, '0')}abcdefghijabcdefghij` })).join('\n')}\n`,
+    );
     const sources: DataSource[] = [
       { path: general, weight: 1 },
       { path: long, weight: 1 },

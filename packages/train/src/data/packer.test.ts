@@ -16,7 +16,7 @@ const records = [
   { question: '9+0', answer: '9' },
 ];
 const jsonl = join(dir, 'qa.jsonl');
-writeFileSync(jsonl, records.map((r) => JSON.stringify(r)).join('\n') + '\n');
+writeFileSync(jsonl, `${records.map((r) => JSON.stringify(r)).join('\n')}\n`);
 const prompted = { path: jsonl, promptTemplate: 'Q: {question}\nA:', template: ' {answer}' };
 
 describe('TokenPacker', () => {
@@ -33,7 +33,7 @@ describe('TokenPacker', () => {
     const { tokens, scored } = await packer.nextRows(8);
     const expected: number[] = [];
     const mask: number[] = [];
-    for (let cycle = 0; expected.length < 40; cycle++) {
+    for (let _cycle = 0; expected.length < 40; _cycle++) {
       for (const r of records) {
         const head = tok.encode(`Q: ${r.question}\nA:`, { bos: true, eos: false });
         const tail = tok.encode(` ${r.answer}`, { bos: false, eos: true });
@@ -44,7 +44,7 @@ describe('TokenPacker', () => {
     expect([...tokens]).toEqual(expected.slice(0, 40));
     expect([...scored]).toEqual(mask.slice(0, 40));
     // the completion is what follows "A:": " 3" and EOS
-    expect(tok.decode([...tokens].filter((_, i) => scored[i]))).toBe(" 3 8 9");
+    expect(tok.decode([...tokens].filter((_, i) => scored[i]))).toBe(' 3 8 9');
   });
 
   it('resumes mid-document with the same rows and mask', async () => {
@@ -77,11 +77,34 @@ describe('the loss skips prompt tokens', () => {
   it('evaluateLoss over prompt-masked rows equals the mean over completion tokens only', async () => {
     const backend = createCpuBackend({ threads: 1 });
     try {
-      const config = { architecture: 'llama' as const, hiddenSize: 8, numLayers: 1, numHeads: 2, numKvHeads: 2, headDim: 4, intermediateSize: 16, vocabSize: tok.vocabSize, rmsNormEps: 1e-5, ropeTheta: 10_000, tieWordEmbeddings: false, maxPositionEmbeddings: 64, bosTokenId: 1, eosTokenId: 2 };
+      const config = {
+        architecture: 'llama' as const,
+        hiddenSize: 8,
+        numLayers: 1,
+        numHeads: 2,
+        numKvHeads: 2,
+        headDim: 4,
+        intermediateSize: 16,
+        vocabSize: tok.vocabSize,
+        rmsNormEps: 1e-5,
+        ropeTheta: 10_000,
+        tieWordEmbeddings: false,
+        maxPositionEmbeddings: 64,
+        bosTokenId: 1,
+        eosTokenId: 2,
+      };
       const model = new RecurrentLM(config, initializeWeights(config, backend, { seed: 4, std: 0.5 }));
       const seq = 12;
       const masked = await evaluateLoss(model, new TokenPacker([prompted], tok, seq + 1), { batch: 2, batches: 1, recurrence: 1 });
-      const all = await evaluateLoss(model, new TokenPacker([prompted.path].map((path) => ({ path, template: 'Q: {question}\nA: {answer}' })), tok, seq + 1), { batch: 2, batches: 1, recurrence: 1 });
+      const all = await evaluateLoss(
+        model,
+        new TokenPacker(
+          [prompted.path].map((path) => ({ path, template: 'Q: {question}\nA: {answer}' })),
+          tok,
+          seq + 1,
+        ),
+        { batch: 2, batches: 1, recurrence: 1 },
+      );
       // by hand: per-token losses of the same rows, averaged over the scored labels only
       const { tokens, scored } = await new TokenPacker([prompted], tok, seq + 1).nextRows(2);
       const input = new Int32Array(2 * seq);

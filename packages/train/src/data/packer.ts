@@ -102,7 +102,10 @@ export class TokenPacker {
     this.#seed = seed;
     const position = options.position ?? START;
     if (typeof position.drawn !== 'number' || typeof position.streams !== 'object' || position.streams === null) {
-      throw new RRError('CHECKPOINT_INVALID', `data position ${JSON.stringify(position)} is not one this version of rr writes (a checkpoint of an older version?); start the run again in a new "out" folder.`);
+      throw new RRError(
+        'CHECKPOINT_INVALID',
+        `data position ${JSON.stringify(position)} is not one this version of rr writes (a checkpoint of an older version?); start the run again in a new "out" folder.`,
+      );
     }
     this.#position = structuredClone(position);
   }

@@ -44,7 +44,10 @@ describeWithFixtures('parquet data', [STORIES, STORIES_TEXT, GSM8K, GSM8K_JSONL,
 
   it('a field the file lacks is named, with the fields it has', async () => {
     const read = readDocuments({ path: fixture(STORIES) });
-    await expect(read).rejects.toMatchObject({ code: 'DATA_INVALID', message: expect.stringContaining('no column "text" (columns: id, story); set "field" or "template"') });
+    await expect(read).rejects.toMatchObject({
+      code: 'DATA_INVALID',
+      message: expect.stringContaining('no column "text" (columns: id, story); set "field" or "template"'),
+    });
   });
 
   it('a file that is not parquet is refused by name', async () => {
@@ -52,7 +55,10 @@ describeWithFixtures('parquet data', [STORIES, STORIES_TEXT, GSM8K, GSM8K_JSONL,
     try {
       const path = join(dir, 'notes.parquet');
       writeFileSync(path, 'plain text, not parquet\n');
-      await expect(readDocuments({ path, field: 'story' })).rejects.toMatchObject({ code: 'DATA_INVALID', message: expect.stringContaining(`${path}: cannot read parquet`) });
+      await expect(readDocuments({ path, field: 'story' })).rejects.toMatchObject({
+        code: 'DATA_INVALID',
+        message: expect.stringContaining(`${path}: cannot read parquet`),
+      });
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -60,7 +66,10 @@ describeWithFixtures('parquet data', [STORIES, STORIES_TEXT, GSM8K, GSM8K_JSONL,
 
   it('packs the stories into the same token rows as the text file', async () => {
     const dir = fixture('models/stories260K-hf');
-    const { bos_token_id: bos, eos_token_id: eos } = JSON.parse(readFileSync(`${dir}/generation_config.json`, 'utf8')) as { bos_token_id: number; eos_token_id: number };
+    const { bos_token_id: bos, eos_token_id: eos } = JSON.parse(readFileSync(`${dir}/generation_config.json`, 'utf8')) as {
+      bos_token_id: number;
+      eos_token_id: number;
+    };
     const tokenizer = HfTokenizer.fromDirectory(dir, { bos, eos });
     const rows = 6;
     const parquet = await new TokenPacker([{ path: fixture(STORIES), field: 'story' }], tokenizer, 65).next(rows);

@@ -36,9 +36,7 @@ const kernelFor = memoize(
 
 function geometry(kind: MatmulKernelKind): Geometry {
   const kernel = (transA: boolean, transB: boolean, vec4: boolean): MatmulKernel => kernelFor(kind, transA, transB, vec4);
-  return kind === 'tiled'
-    ? { ...TILED_GEOMETRY, kernel }
-    : { rowsPerGroup: REGISTERS.rows, colsPerGroup: REGISTERS.cols * REGISTERS.workgroup, kernel };
+  return kind === 'tiled' ? { ...TILED_GEOMETRY, kernel } : { rowsPerGroup: REGISTERS.rows, colsPerGroup: REGISTERS.cols * REGISTERS.workgroup, kernel };
 }
 
 /**
@@ -84,8 +82,5 @@ function dispatchBlock(ctx: KernelContext, g: Geometry, p: MatmulProblem, blk: M
 /** Whether every vec4 load and store of the block is 4-aligned: strides, bases and the vectorised dimensions. */
 function vec4Aligned(p: MatmulProblem, blk: MatmulBlock, bases: { a: number; b: number; c: number }): boolean {
   const all4 = (...xs: number[]): boolean => xs.every((x) => x % 4 === 0);
-  return (
-    all4(p.lda, p.ldb, p.ldc, p.aBatch, p.bBatch, p.cBatch, bases.a, bases.b, bases.c, blk.nCount, blk.kCount) &&
-    (!p.transA || all4(blk.mCount))
-  );
+  return all4(p.lda, p.ldb, p.ldc, p.aBatch, p.bBatch, p.cBatch, bases.a, bases.b, bases.c, blk.nCount, blk.kCount) && (!p.transA || all4(blk.mCount));
 }

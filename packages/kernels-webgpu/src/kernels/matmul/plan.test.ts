@@ -5,7 +5,14 @@ import { type MatmulProblem, blockExtents, stridedProblem } from './problem.js';
 const problem = (m: number, k: number, n: number, transA = false, transB = false, batch = 1, bBatched = false): MatmulProblem =>
   stridedProblem({ batch, m, n, k, transA, transB, bBatched });
 
-const limits = (bindingLimit: number): PlanLimits => ({ bindingLimit, alignment: 64, bytesPerElement: 4, maxRows: 65535 * 8, maxCols: 65535 * 32, maxBatch: 65535 });
+const limits = (bindingLimit: number): PlanLimits => ({
+  bindingLimit,
+  alignment: 64,
+  bytesPerElement: 4,
+  maxRows: 65535 * 8,
+  maxCols: 65535 * 32,
+  maxBatch: 65535,
+});
 
 describe('planMatmul', () => {
   it('is one block when everything fits', () => {

@@ -73,7 +73,16 @@ export function planMatmul(p: MatmulProblem, lim: PlanLimits): MatmulBlock[] {
     for (let m0 = 0; m0 < p.m; m0 += size.m) {
       for (let n0 = 0; n0 < p.n; n0 += size.n) {
         for (let k0 = 0; k0 < p.k; k0 += size.k) {
-          blocks.push({ z0, zCount: 1, m0, mCount: Math.min(size.m, p.m - m0), n0, nCount: Math.min(size.n, p.n - n0), k0, kCount: Math.min(size.k, p.k - k0) });
+          blocks.push({
+            z0,
+            zCount: 1,
+            m0,
+            mCount: Math.min(size.m, p.m - m0),
+            n0,
+            nCount: Math.min(size.n, p.n - n0),
+            k0,
+            kCount: Math.min(size.k, p.k - k0),
+          });
         }
       }
     }

@@ -71,12 +71,40 @@ export function blockExtents(p: MatmulProblem, blk: MatmulBlock): { a: [number, 
 export function matmulSignature(vec4: boolean) {
   const element = vec4 ? 'vec4<F>' : 'F';
   return {
-    params: { M: 'u32', N: 'u32', K: 'u32', lda: 'u32', ldb: 'u32', ldc: 'u32', a_base: 'u32', b_base: 'u32', c_base: 'u32', a_batch: 'u32', b_batch: 'u32', c_batch: 'u32', accumulate: 'u32' },
+    params: {
+      M: 'u32',
+      N: 'u32',
+      K: 'u32',
+      lda: 'u32',
+      ldb: 'u32',
+      ldc: 'u32',
+      a_base: 'u32',
+      b_base: 'u32',
+      c_base: 'u32',
+      a_batch: 'u32',
+      b_batch: 'u32',
+      c_batch: 'u32',
+      accumulate: 'u32',
+    },
     read: { A: element, B: element },
     write: { C: element },
   } as const;
 }
 
 export function matmulParams(p: MatmulProblem, blk: MatmulBlock, bases: { a: number; b: number; c: number }, accumulate: boolean) {
-  return { M: blk.mCount, N: blk.nCount, K: blk.kCount, lda: p.lda, ldb: p.ldb, ldc: p.ldc, a_base: bases.a, b_base: bases.b, c_base: bases.c, a_batch: p.aBatch, b_batch: p.bBatch, c_batch: p.cBatch, accumulate: accumulate ? 1 : 0 };
+  return {
+    M: blk.mCount,
+    N: blk.nCount,
+    K: blk.kCount,
+    lda: p.lda,
+    ldb: p.ldb,
+    ldc: p.ldc,
+    a_base: bases.a,
+    b_base: bases.b,
+    c_base: bases.c,
+    a_batch: p.aBatch,
+    b_batch: p.bBatch,
+    c_batch: p.cBatch,
+    accumulate: accumulate ? 1 : 0,
+  };
 }

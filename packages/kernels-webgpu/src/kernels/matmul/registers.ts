@@ -68,7 +68,10 @@ function vec4Source(t: RegisterTiling): string {
   let bvec: (kk: number, q: number) => string;
   if (t.transB) {
     for (const c of range(t.cols)) lines.push(`    let b${c} = vec4<f32>(B[ib${c} + k4]);`);
-    bvec = (kk, q) => `vec4<f32>(${range(4).map((j) => `b${4 * q + j}[${kk}]`).join(', ')})`;
+    bvec = (kk, q) =>
+      `vec4<f32>(${range(4)
+        .map((j) => `b${4 * q + j}[${kk}]`)
+        .join(', ')})`;
   } else {
     for (const kk of KK) for (const q of Q) lines.push(`    let b${kk}_${q} = vec4<f32>(B[ib${q} + (k + ${kk}u) * ldb4]);`);
     bvec = (kk, q) => `b${kk}_${q}`;
@@ -108,7 +111,12 @@ function scalarSource(t: RegisterTiling): string {
   for (const r of R) lines.push(`    let a${r} = f32(A[ia${r} + ${t.transA ? 'k * p.lda' : 'k'}]);`);
   for (const c of range(t.cols)) lines.push(`    let b${c} = f32(B[ib${c} + ${t.transB ? 'k' : 'k * p.ldb'}]);`);
   for (const r of R) {
-    for (const q of Q) lines.push(`    acc${r}_${q} = fma(vec4<f32>(a${r}), vec4<f32>(${range(4).map((j) => `b${4 * q + j}`).join(', ')}), acc${r}_${q});`);
+    for (const q of Q)
+      lines.push(
+        `    acc${r}_${q} = fma(vec4<f32>(a${r}), vec4<f32>(${range(4)
+          .map((j) => `b${4 * q + j}`)
+          .join(', ')}), acc${r}_${q});`,
+      );
   }
   lines.push('  }');
   for (const r of R) {

@@ -17,7 +17,9 @@ export interface TiledConfig {
 export const TILED_GEOMETRY = { rowsPerGroup: 64, colsPerGroup: 64 };
 
 export function tiledMatmulKernel(c: TiledConfig) {
-  return defineKernel(`matmul/tiled/64x64/${c.transA ? 'aT' : 'a'}${c.transB ? 'bT' : 'b'}/${c.vec4 ? 'vec4' : 'scalar'}`, matmulSignature(c.vec4), () => source(c));
+  return defineKernel(`matmul/tiled/64x64/${c.transA ? 'aT' : 'a'}${c.transB ? 'bT' : 'b'}/${c.vec4 ? 'vec4' : 'scalar'}`, matmulSignature(c.vec4), () =>
+    source(c),
+  );
 }
 
 const J = [0, 1, 2, 3];
@@ -29,7 +31,17 @@ const J = [0, 1, 2, 3];
  * results that are never stored, so the vec4 form clamps that index instead of testing it (and,
  * as the vec4 form needs 4-aligned sizes, the four elements are all in or all out).
  */
-function load4(name: string, vec4: boolean, base: string, ld: string, row: string, rowCount: string, col: string, colCount: string, kAxis: 'rows' | 'cols'): string {
+function load4(
+  name: string,
+  vec4: boolean,
+  base: string,
+  ld: string,
+  row: string,
+  rowCount: string,
+  col: string,
+  colCount: string,
+  kAxis: 'rows' | 'cols',
+): string {
   if (vec4) {
     const kRows = kAxis === 'rows';
     const r = kRows ? `(${row})` : `min(${row}, ${rowCount} - 1u)`;

@@ -52,13 +52,7 @@ export function strideOf(headDim: number): number {
  * not taller than the rows there are to own (a decode step with 4 query rows gets 16-row tiles,
  * not 64); owned rows in workgroup memory if any tiles fit that way, else read in place.
  */
-export function chooseTiles(
-  kernel: string,
-  headDim: number,
-  ownerRows: number,
-  limits: GPUSupportedLimits,
-  arrays: (t: Tiles) => WorkgroupArrays,
-): Tiles {
+export function chooseTiles(kernel: string, headDim: number, ownerRows: number, limits: GPUSupportedLimits, arrays: (t: Tiles) => WorkgroupArrays): Tiles {
   const tallest = Math.max(16, 2 ** Math.ceil(Math.log2(Math.max(ownerRows, 1))));
   for (const ownerInWorkgroup of [true, false]) {
     const fits = CANDIDATES.map(([owner, other]) => ({ owner, other, headDim, ownerInWorkgroup })).filter(

@@ -137,7 +137,10 @@ export function rmsnormBackward(ctx: KernelContext, x: Tensor, weight: Tensor, d
   const blocks = Math.ceil(rows / ROWS_PER_BLOCK);
   const invRms = ctx.output([Math.max(rows, 1)], 'f32');
   const partial = ctx.output([Math.max(blocks, 1), dim], 'f32');
-  const operands = [{ rowElements: dim, dtype: x.dtype }, { rowElements: dim, dtype: dy.dtype }];
+  const operands = [
+    { rowElements: dim, dtype: x.dtype },
+    { rowElements: dim, dtype: dy.dtype },
+  ];
   // shard starts on block boundaries so that every partial block lies inside one shard
   for (const s of rowShards(ctx, 'rmsnormBackward', rows, operands, ROWS_PER_BLOCK)) {
     const xs = shardOf(x, dim, s);

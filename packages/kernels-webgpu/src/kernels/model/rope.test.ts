@@ -14,7 +14,12 @@ const cases: { name: string; batch: number; time: number; options: RopeOptions }
   { name: 'inverse rotation, offset 3', batch: 2, time: 3, options: { nHeads: 2, headDim: 8, theta: 10000, offset: 3, inverse: true } },
   // far positions: a plain f32 angle (pos * freq) would be off by ~1e-3 rad here
   { name: 'positions 100000.., 2 heads of 64', batch: 1, time: 9, options: { nHeads: 2, headDim: 64, theta: 500000, offset: 100000 } },
-  { name: 'positions 250000.., Llama-3.2 scaling, inverse', batch: 2, time: 3, options: { nHeads: 1, headDim: 128, theta: 500000, scaling: llama32, offset: 250000, inverse: true } },
+  {
+    name: 'positions 250000.., Llama-3.2 scaling, inverse',
+    batch: 2,
+    time: 3,
+    options: { nHeads: 1, headDim: 128, theta: 500000, scaling: llama32, offset: 250000, inverse: true },
+  },
 ];
 
 async function check(ctx: TestGpu, c: (typeof cases)[number], dtype: 'f32' | 'f16'): Promise<void> {

@@ -39,7 +39,12 @@ function splitTurns(x: number): [number, number, number] {
 const ropeKernel = memoize(
   (headDim: number, theta: number, scaling: RopeOptions['scaling']) => `${headDim}/${theta}/${JSON.stringify(scaling ?? null)}`,
   (headDim: number, theta: number, scaling: RopeOptions['scaling']) => {
-    const turns = [...ropeInverseFrequencies(headDim, theta, scaling)].map((f) => `vec3<f32>(${splitTurns(f / (2 * Math.PI)).map(f32Literal).join(', ')})`);
+    const turns = [...ropeInverseFrequencies(headDim, theta, scaling)].map(
+      (f) =>
+        `vec3<f32>(${splitTurns(f / (2 * Math.PI))
+          .map(f32Literal)
+          .join(', ')})`,
+    );
     const half = headDim / 2;
     return defineKernel(
       `model/rope:d${headDim}:theta${theta}:${scaling ? `llama3-${scaling.factor}-${scaling.lowFreqFactor}-${scaling.highFreqFactor}-${scaling.originalMaxPositionEmbeddings}` : 'plain'}`,

@@ -20,7 +20,11 @@ async function check(ctx: TestGpu, shape: number[], dtype: 'f32' | 'f16'): Promi
 
 describeGpu('swiglu kernels vs the CPU backend', (ctx) => {
   for (const dtype of floatTypes(ctx)) {
-    for (const shape of [[2, 3, 6], [4, 700], [3, 1, 2049]]) {
+    for (const shape of [
+      [2, 3, 6],
+      [4, 700],
+      [3, 1, 2049],
+    ]) {
       it(`[${shape}], ${dtype}: forward and backward`, () => check(ctx, shape, dtype));
     }
   }

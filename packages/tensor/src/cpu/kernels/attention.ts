@@ -91,7 +91,15 @@ export function attentionBackward(
   d: AttentionDims,
   mm?: MatmulFn,
 ): { dq: FloatArray; dk: FloatArray; dv: FloatArray } {
-  if (mm && q instanceof Float32Array && k instanceof Float32Array && v instanceof Float32Array && out instanceof Float32Array && lse instanceof Float32Array && dOut instanceof Float32Array) {
+  if (
+    mm &&
+    q instanceof Float32Array &&
+    k instanceof Float32Array &&
+    v instanceof Float32Array &&
+    out instanceof Float32Array &&
+    lse instanceof Float32Array &&
+    dOut instanceof Float32Array
+  ) {
     return attentionBackwardBlocked(q, k, v, out, lse, dOut, d, mm);
   }
   const dq = like(q, q.length);
@@ -248,7 +256,14 @@ function lseIndex(d: AttentionDims, group: number, p: number, j: number, i: numb
 }
 
 /** `scratchFloats` is a parameter so that tests can force several chunks on small shapes. */
-export function attentionBlocked(q: Float32Array, k: Float32Array, v: Float32Array, d: AttentionDims, mm: MatmulFn, scratchFloats = SCRATCH_FLOATS): { out: FloatArray; lse: FloatArray } {
+export function attentionBlocked(
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  d: AttentionDims,
+  mm: MatmulFn,
+  scratchFloats = SCRATCH_FLOATS,
+): { out: FloatArray; lse: FloatArray } {
   const out = like(q, q.length) as Float32Array;
   const lse = like(q, d.batch * d.nHeads * d.tq) as Float32Array;
   const pairs = pairsOf(d, 1, scratchFloats);
@@ -357,7 +372,18 @@ export function attentionBackwardBlocked(
           probs.fill(0, off + last + 1, off + keys);
         }
       }
-      mm(probs, rowsAt(dos), dvs, { batch: n, m: keys, n: hd, k: m, transA: true, transB: false, bBatched: true, bStride: rows * hd, cStride: L * hd, accumulate: true });
+      mm(probs, rowsAt(dos), dvs, {
+        batch: n,
+        m: keys,
+        n: hd,
+        k: m,
+        transA: true,
+        transB: false,
+        bBatched: true,
+        bStride: rows * hd,
+        cStride: L * hd,
+        accumulate: true,
+      });
       mm(rowsAt(dos), vs, dProbs, { batch: n, m, n: keys, k: hd, transA: false, transB: true, bBatched: true, ...perPair });
       for (let c = 0; c < n; c++) {
         for (let r = 0; r < m; r++) {
@@ -367,7 +393,18 @@ export function attentionBackwardBlocked(
         }
       }
       mm(dProbs, ks, rowsAt(rowWork), { batch: n, m, n: hd, k: keys, transA: false, transB: false, bBatched: true, bStride: L * hd, cStride: rows * hd });
-      mm(dProbs, rowsAt(qs), dks, { batch: n, m: keys, n: hd, k: m, transA: true, transB: false, bBatched: true, bStride: rows * hd, cStride: L * hd, accumulate: true });
+      mm(dProbs, rowsAt(qs), dks, {
+        batch: n,
+        m: keys,
+        n: hd,
+        k: m,
+        transA: true,
+        transB: false,
+        bBatched: true,
+        bStride: rows * hd,
+        cStride: L * hd,
+        accumulate: true,
+      });
     }
     moveQueryRows(dq, rowWork, d, first, n, false);
     moveKvRows(dk, dks, d, first, n, false);

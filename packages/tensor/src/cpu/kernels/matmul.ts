@@ -1,4 +1,4 @@
-import { type FloatArray } from './types.js';
+import type { FloatArray } from './types.js';
 
 /** A (batched) matmul's shape; `a` is [batch, m, k] ([batch, k, m] with transA), `b` [batch, k, n] ([.., n, k] with transB). */
 export interface MatmulShape {

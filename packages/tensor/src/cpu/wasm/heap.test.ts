@@ -94,7 +94,14 @@ describe.runIf(wasmMatmulAvailable())('WasmHeap', () => {
     const heap = new WasmHeap(4096);
     const sig = (x: number): number => 1 / (1 + Math.exp(-x));
     for (const n of [1, 3, 4, 6, 33, 256]) {
-      const [g, u, dy, out, dg, du] = [0, 1, 2, 3, 4, 5].map(() => heap.alloc(n)!) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array];
+      const [g, u, dy, out, dg, du] = [0, 1, 2, 3, 4, 5].map(() => heap.alloc(n)!) as [
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+        Float32Array,
+      ];
       for (const x of [g, u, dy]) for (let i = 0; i < n; i++) x[i] = (Math.random() * 2 - 1) * 12;
       heap.swiglu(g, u, out);
       heap.swigluBackward(g, u, dy, dg, du);
@@ -149,9 +156,17 @@ describe.runIf(wasmMatmulAvailable())('WasmHeap', () => {
 
   it('rope in the heap gives exactly what the TypeScript loop gives (odd and even half widths, offset, inverse)', () => {
     const heap = new WasmHeap(4096);
-    for (const [batch, seq, nHeads, headDim] of [[2, 5, 3, 6], [1, 7, 2, 16], [3, 4, 1, 2], [2, 33, 4, 32]] as const) {
+    for (const [batch, seq, nHeads, headDim] of [
+      [2, 5, 3, 6],
+      [1, 7, 2, 16],
+      [3, 4, 1, 2],
+      [2, 33, 4, 32],
+    ] as const) {
       const x = random(batch * seq * nHeads * headDim);
-      for (const options of [{ nHeads, headDim, theta: 10000 }, { nHeads, headDim, theta: 500000, offset: 11, inverse: true }]) {
+      for (const options of [
+        { nHeads, headDim, theta: 10000 },
+        { nHeads, headDim, theta: 500000, offset: 11, inverse: true },
+      ]) {
         const got = rope(inHeap(heap, x), [batch, seq, nHeads * headDim], options);
         expect(heapOf(got)).toBe(heap);
         expect(Array.from(got)).toEqual(Array.from(rope(x, [batch, seq, nHeads * headDim], options)));
@@ -161,7 +176,13 @@ describe.runIf(wasmMatmulAvailable())('WasmHeap', () => {
 
   it('rmsnorm and its backward in the heap match the TypeScript kernels on random rows of every width mod 4', () => {
     const heap = new WasmHeap(4096);
-    for (const [rows, d, eps] of [[1, 1, 1e-5], [3, 6, 0.5], [5, 8, 1e-6], [17, 35, 1e-5], [64, 256, 1e-5]] as const) {
+    for (const [rows, d, eps] of [
+      [1, 1, 1e-5],
+      [3, 6, 0.5],
+      [5, 8, 1e-6],
+      [17, 35, 1e-5],
+      [64, 256, 1e-5],
+    ] as const) {
       const x = random(rows * d);
       const w = random(d, 1);
       const dy = random(rows * d);

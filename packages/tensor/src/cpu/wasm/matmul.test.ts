@@ -102,8 +102,7 @@ describe.runIf(wasmMatmulAvailable())('wasm matmul', () => {
 
       it('matches f64 reference: all shapes x transposes', () => {
         for (const [m, n, k] of shapes)
-          for (const transA of flags)
-            for (const transB of flags) check(mm, { batch: 1, m, n, k, transA, transB, bBatched: true, accumulate: false });
+          for (const transA of flags) for (const transB of flags) check(mm, { batch: 1, m, n, k, transA, transB, bBatched: true, accumulate: false });
       });
 
       it('strided batches (entries apart in a larger buffer) match the plain reference, gaps untouched', () => {
@@ -131,9 +130,7 @@ describe.runIf(wasmMatmulAvailable())('wasm matmul', () => {
         ] as const)
           for (const transA of flags)
             for (const transB of flags)
-              for (const bBatched of flags)
-                for (const accumulate of flags)
-                  check(mm, { batch: 3, m, n, k, transA, transB, bBatched, accumulate });
+              for (const bBatched of flags) for (const accumulate of flags) check(mm, { batch: 3, m, n, k, transA, transB, bBatched, accumulate });
       });
 
       it('large enough to be split across threads', () => {
@@ -149,9 +146,17 @@ describe.runIf(wasmMatmulAvailable())('wasm matmul', () => {
 
       it('symmetric products (Gram matrices, powers of a symmetric matrix) computed by halves match the full reference', () => {
         // sizes below, at and above one row chunk; batched; strided output left untouched between entries
-        for (const [batch, m, k] of [[1, 5, 7], [1, 70, 33], [1, 257, 100], [2, 130, 64]] as const) {
+        for (const [batch, m, k] of [
+          [1, 5, 7],
+          [1, 70, 33],
+          [1, 257, 100],
+          [2, 130, 64],
+        ] as const) {
           const x = rand(batch * m * k);
-          for (const [transA, transB] of [[false, true], [true, false]] as const) {
+          for (const [transA, transB] of [
+            [false, true],
+            [true, false],
+          ] as const) {
             const dims = transA ? { m: k, n: k, k: m } : { m, n: m, k };
             const out = rand(batch * dims.m * dims.n + 3);
             const args: MatmulArgs = { a: x, b: x, out, batch, ...dims, transA, transB, bBatched: true, symmetric: true };
@@ -164,7 +169,19 @@ describe.runIf(wasmMatmulAvailable())('wasm matmul', () => {
             // the Gram matrix squared: a symmetric operand on both sides
             const gram = Float32Array.from(out.subarray(0, ref.length));
             const square = new Float32Array(gram.length);
-            const sq: MatmulArgs = { a: gram, b: gram, out: square, batch, m: dims.m, n: dims.m, k: dims.m, transA: false, transB: false, bBatched: true, symmetric: true };
+            const sq: MatmulArgs = {
+              a: gram,
+              b: gram,
+              out: square,
+              batch,
+              m: dims.m,
+              n: dims.m,
+              k: dims.m,
+              transA: false,
+              transB: false,
+              bBatched: true,
+              symmetric: true,
+            };
             const sqRef = reference({ ...sq, symmetric: false });
             mm.run(sq);
             const sqErr = relError(square, sqRef);

@@ -118,11 +118,7 @@ export function wasmMatmulAvailable(): boolean {
     try {
       const wasm = wasmApi();
       // validate() checks SIMD128 and shared-memory (threads) support in one go.
-      ok =
-        wasm !== undefined &&
-        typeof SharedArrayBuffer === 'function' &&
-        typeof Atomics === 'object' &&
-        wasm.validate(wasmBytes());
+      ok = wasm !== undefined && typeof SharedArrayBuffer === 'function' && typeof Atomics === 'object' && wasm.validate(wasmBytes());
     } catch {
       ok = false;
     }
@@ -164,9 +160,7 @@ function spawnWorker(init: WorkerInit): Worker {
       return new Worker(url, { workerData: init });
     }
   }
-  const source =
-    `const { workerData } = require('node:worker_threads');\n` +
-    `(${workerLoop.toString()})(workerData);\n`;
+  const source = `const { workerData } = require('node:worker_threads');\n(${workerLoop.toString()})(workerData);\n`;
   return new Worker(source, { eval: true, workerData: init });
 }
 
@@ -223,7 +217,8 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
   }
   const module = wasmModule();
   const heap = options.heap ?? new WasmHeap(matmulReservedBytes(threads));
-  if (heap.reserved < matmulReservedBytes(threads)) throw new RangeError(`wasm matmul: the heap reserves ${heap.reserved} bytes, ${threads} threads need ${matmulReservedBytes(threads)}`);
+  if (heap.reserved < matmulReservedBytes(threads))
+    throw new RangeError(`wasm matmul: the heap reserves ${heap.reserved} bytes, ${threads} threads need ${matmulReservedBytes(threads)}`);
   const wsBytes = workspaceBytes!;
   const memory = heap.memory;
   const exports = new (api().Instance)(module, { env: { memory } }).exports;
@@ -291,7 +286,11 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     const aStride = args.aStride ?? m * k;
     const bStride = args.bStride ?? k * n;
     const cStride = args.cStride ?? m * n;
-    for (const [name, stride, min] of [['aStride', aStride, m * k], ['bStride', bStride, k * n], ['cStride', cStride, m * n]] as const) {
+    for (const [name, stride, min] of [
+      ['aStride', aStride, m * k],
+      ['bStride', bStride, k * n],
+      ['cStride', cStride, m * n],
+    ] as const) {
       if (!Number.isInteger(stride) || stride < min) throw new RangeError(`wasm matmul: ${name} = ${stride} must be an integer >= ${min}`);
     }
     const packed = aStride === m * k && bStride === k * n && cStride === m * n;
@@ -317,7 +316,11 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     const scratch: Float32Array[] = [];
     try {
       // a strided out is copied in too: the gaps between its entries must come back unchanged
-      runPlaced(args, place(a, aLen, true, scratch), place(b, bLen, true, scratch), place(out, cLen, accumulate || !packed, scratch), eBatch, eM, symmetric, [aStride, bStride, cStride]);
+      runPlaced(args, place(a, aLen, true, scratch), place(b, bLen, true, scratch), place(out, cLen, accumulate || !packed, scratch), eBatch, eM, symmetric, [
+        aStride,
+        bStride,
+        cStride,
+      ]);
       const cScratch = heap.address(out) === undefined ? scratch[scratch.length - 1]! : undefined;
       if (cScratch) out.set(cScratch.subarray(0, cLen));
       if (symmetric) mirrorUpper(out, { ...args, cStride });
@@ -326,7 +329,16 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     }
   }
 
-  function runPlaced(args: MatmulArgs, aOff: number, bOff: number, cOff: number, eBatch: number, eM: number, symmetric: boolean, [aStride, bStride, cStride]: readonly number[]): void {
+  function runPlaced(
+    args: MatmulArgs,
+    aOff: number,
+    bOff: number,
+    cOff: number,
+    eBatch: number,
+    eM: number,
+    symmetric: boolean,
+    [aStride, bStride, cStride]: readonly number[],
+  ): void {
     const { batch, m, n, k, transA, transB, bBatched } = args;
     const accumulate = args.accumulate === true;
 
