@@ -1,6 +1,8 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RRError } from '../errors.js';
 import { fsError, makeDirectory, statPath, userPathError } from './fs-errors.js';
@@ -56,9 +58,25 @@ describe('makeDirectory', () => {
     expect(() => statPath(join(file, 'below'))).toThrowError(expect.objectContaining({ code: 'FILE_NOT_DIRECTORY' }));
   });
 
-  it.skipIf(process.getuid?.() === 0)('reports the real cause behind a missing-ancestor failure (not root: permissions apply)', () => {
+  it('reports the real cause behind a missing-ancestor failure (permissions: as root, checked in a child process run as nobody)', () => {
     const locked = join(dir, 'locked');
     mkdirSync(locked, { mode: 0o500 });
-    expect(() => makeDirectory(join(locked, 'x', 'y'))).toThrowError(expect.objectContaining({ code: 'FILE_ACCESS_DENIED' }));
+    const target = join(locked, 'x', 'y');
+    if (process.getuid?.() !== 0) {
+      expect(() => makeDirectory(target)).toThrowError(expect.objectContaining({ code: 'FILE_ACCESS_DENIED' }));
+      return;
+    }
+    // root ignores permission bits, so the same call runs as an unprivileged user through the built package
+    chmodSync(dir, 0o755);
+    chownSync(locked, 65534, 65534);
+    const script = `import('@rr/tensor').then(({ makeDirectory }) => { try { makeDirectory(${JSON.stringify(target)}); console.log('created'); } catch (e) { console.log(e.code); } });`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
+      uid: 65534,
+      gid: 65534,
+      encoding: 'utf8',
+      cwd: dirname(fileURLToPath(import.meta.url)),
+    });
+    expect(child.stderr).toBe('');
+    expect(child.stdout.trim()).toBe('FILE_ACCESS_DENIED');
   });
 });
