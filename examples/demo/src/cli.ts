@@ -1,9 +1,9 @@
 import { relative } from 'node:path';
-import { parseArgs } from 'node:util';
 import { isRRError } from '@rr/tensor';
 import { DEMO_CONFIG, type DemoConfig, TINY_CONFIG } from './config.js';
 import { runDemo } from './demo.js';
 import { hardestGain } from './table.js';
+import { parseCommandLine } from './args.js';
 
 const USAGE = `pnpm demo [--out DIR] [--seed N] [--threads N] [--tiny]
 
@@ -20,28 +20,18 @@ against the static model trained with the same training FLOPs and the best simpl
 
 /** Runs the demo from command-line arguments; returns the exit code. */
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
-  // biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript narrows it to parseArgs's result by control flow
-  let args;
-  try {
-    args = parseArgs({
-      args: [...argv],
-      options: {
-        out: { type: 'string', default: 'reports/demo' },
-        seed: { type: 'string' },
-        threads: { type: 'string' },
-        tiny: { type: 'boolean', default: false },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    console.error(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = parseCommandLine(
+    argv,
+    {
+      out: { type: 'string', default: 'reports/demo' },
+      seed: { type: 'string' },
+      threads: { type: 'string' },
+      tiny: { type: 'boolean', default: false },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    USAGE,
+  );
+  if (typeof args === 'number') return args;
   let config: DemoConfig = args.tiny ? TINY_CONFIG : DEMO_CONFIG;
   for (const [name, value] of [
     ['seed', args.seed],

@@ -15,6 +15,7 @@ export {
   WALK_MAX,
 } from './task.js';
 export { main } from './cli.js';
+export { type ParsedOptions, parseCommandLine } from './args.js';
 export { type Series, type ChartSpec, PALETTE, renderLineChart, wrapText } from './chart.js';
 export { type Heuristic, heuristics, bestHeuristic, heuristicAccuracy } from './heuristics.js';
 export { hardestGain } from './table.js';

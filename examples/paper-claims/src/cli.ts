@@ -1,9 +1,9 @@
 import { mkdirSync } from 'node:fs';
-import { parseArgs } from 'node:util';
 import { isRRError } from '@rr/tensor';
 import { runSuite } from './claims.js';
 import { writeClaimsReport } from './report.js';
 import { FULL_SCALE, type Scale, TINY_SCALE } from './scale.js';
+import { parseCommandLine } from '@rr/example-demo';
 
 const USAGE = `pnpm claims [--tiny] [--seeds 1,2,3] [--out DIR]
 
@@ -18,27 +18,17 @@ recurrence on walks longer than trained, (7) adaptive exit. Writes claims.html a
 `;
 
 export async function main(argv: readonly string[] = process.argv.slice(2)): Promise<number> {
-  // biome-ignore lint/suspicious/noImplicitAnyLet: TypeScript narrows it to parseArgs's result by control flow
-  let args;
-  try {
-    args = parseArgs({
-      args: [...argv],
-      options: {
-        tiny: { type: 'boolean', default: false },
-        seeds: { type: 'string' },
-        out: { type: 'string', default: 'reports/claims' },
-        help: { type: 'boolean', short: 'h', default: false },
-      },
-      strict: true,
-    }).values;
-  } catch (e) {
-    console.error(`${(e as Error).message}\n\n${USAGE}`);
-    return 2;
-  }
-  if (args.help) {
-    console.log(USAGE);
-    return 0;
-  }
+  const args = parseCommandLine(
+    argv,
+    {
+      tiny: { type: 'boolean', default: false },
+      seeds: { type: 'string' },
+      out: { type: 'string', default: 'reports/claims' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+    USAGE,
+  );
+  if (typeof args === 'number') return args;
   let scale: Scale = args.tiny ? TINY_SCALE : FULL_SCALE;
   if (args.seeds !== undefined) {
     const seeds = args.seeds.split(',').map(Number);

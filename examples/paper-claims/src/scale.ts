@@ -1,21 +1,12 @@
+import type { DemoConfig } from '@rr/example-demo';
+
 /** Everything that sets the size of the claims suite's experiments. */
 export interface Scale {
   readonly name: 'full' | 'tiny';
   readonly seeds: readonly number[];
-  readonly task: {
-    readonly trainSize: number;
-    readonly trainMoves: readonly [number, number];
-    readonly testMoves: readonly number[];
-    readonly testPerMoves: number;
-    readonly maxStep: number;
-  };
-  readonly model: {
-    readonly hiddenSize: number;
-    readonly numLayers: number;
-    readonly numHeads: number;
-    readonly intermediateSize: number;
-    readonly initStd: number;
-  };
+  // The demo's task and model knobs, so a Scale can hand them to the demo's generators unchanged.
+  readonly task: DemoConfig['task'];
+  readonly model: DemoConfig['model'];
   readonly plan: string;
   readonly initScale: number;
   readonly seq: number;

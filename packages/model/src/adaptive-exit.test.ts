@@ -1,33 +1,18 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, createCpuBackend, noGrad, scope } from '@rr/tensor';
 import { decodeTokenWithAdaptiveExit, generateWithAdaptiveExit } from './adaptive-exit.js';
-import type { ModelConfig } from './config.js';
 import { generate } from './generate.js';
 import { initializeWeights } from './init.js';
 import { KVCache } from './kv-cache.js';
 import { ADAPTER } from './names.js';
 import { RecurrentLM, S0_STD } from './recurrent-lm.js';
 import type { TextTokenizer } from './tokenizer/tokenizer.js';
+import { tinyConfig } from './test-config.js';
 
 const backend = createCpuBackend({ threads: 1 });
 afterAll(() => backend.destroy());
 
-const config: ModelConfig = {
-  architecture: 'llama',
-  hiddenSize: 16,
-  numLayers: 4,
-  numHeads: 4,
-  numKvHeads: 2,
-  headDim: 4,
-  intermediateSize: 24,
-  vocabSize: 32,
-  rmsNormEps: 1e-6,
-  ropeTheta: 10000,
-  tieWordEmbeddings: false,
-  maxPositionEmbeddings: 128,
-  bosTokenId: 1,
-  eosTokenId: 2,
-};
+const config = tinyConfig({ maxPositionEmbeddings: 128 });
 
 /**
  * Prelude [0], a 2-layer block [1, 2] and coda [3]; weights large enough for peaked outputs. The

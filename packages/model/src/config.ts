@@ -119,6 +119,22 @@ export function parseRopeScaling(value: unknown, source: string): Llama3RopeScal
   };
 }
 
+/**
+ * The inverse of parseRopeScaling: the `rope_scaling` value written into a config (null when
+ * absent), shared by the Hugging Face and Huginn writers so both spell it the same way.
+ */
+export function toHfRopeScaling(scaling: Llama3RopeScaling | undefined): Json | null {
+  return scaling
+    ? {
+        rope_type: 'llama3',
+        factor: scaling.factor,
+        low_freq_factor: scaling.lowFreqFactor,
+        high_freq_factor: scaling.highFreqFactor,
+        original_max_position_embeddings: scaling.originalMaxPositionEmbeddings,
+      }
+    : null;
+}
+
 /** The inverse of parseHfConfig for the fields rr owns (used when writing converted models). */
 export function toHfConfig(config: ModelConfig): Json {
   return {
@@ -133,15 +149,7 @@ export function toHfConfig(config: ModelConfig): Json {
     vocab_size: config.vocabSize,
     rms_norm_eps: config.rmsNormEps,
     rope_theta: config.ropeTheta,
-    rope_scaling: config.ropeScaling
-      ? {
-          rope_type: 'llama3',
-          factor: config.ropeScaling.factor,
-          low_freq_factor: config.ropeScaling.lowFreqFactor,
-          high_freq_factor: config.ropeScaling.highFreqFactor,
-          original_max_position_embeddings: config.ropeScaling.originalMaxPositionEmbeddings,
-        }
-      : null,
+    rope_scaling: toHfRopeScaling(config.ropeScaling),
     tie_word_embeddings: config.tieWordEmbeddings,
     max_position_embeddings: config.maxPositionEmbeddings,
     bos_token_id: config.bosTokenId,

@@ -1,5 +1,5 @@
 import { RRError, type TensorSource } from '@rr/tensor';
-import { type Architecture, type ModelConfig, parseRopeScaling } from './config.js';
+import { type Architecture, type ModelConfig, parseRopeScaling, toHfRopeScaling } from './config.js';
 import { ADAPTER, EMBED, FINAL_NORM, LM_HEAD, type LayerNames, expectedTensors, layerNames } from './names.js';
 import { type RecurrenceStructure, S0_STD } from './recurrent-lm.js';
 
@@ -198,15 +198,7 @@ export function toHuginnConfig(
     norm_eps: config.rmsNormEps,
     rope_base: config.ropeTheta,
     rope_theta: config.ropeTheta,
-    rope_scaling: config.ropeScaling
-      ? {
-          rope_type: 'llama3',
-          factor: config.ropeScaling.factor,
-          low_freq_factor: config.ropeScaling.lowFreqFactor,
-          high_freq_factor: config.ropeScaling.highFreqFactor,
-          original_max_position_embeddings: config.ropeScaling.originalMaxPositionEmbeddings,
-        }
-      : null,
+    rope_scaling: toHfRopeScaling(config.ropeScaling),
     max_position_embeddings: config.maxPositionEmbeddings,
     block_size: config.maxPositionEmbeddings,
     // the authors' loader chokes on tie_word_embeddings next to tie_embeddings, so only the latter

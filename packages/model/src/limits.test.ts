@@ -1,30 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createCpuBackend, grad, noGrad, ops, requireGrad, scope } from '@rr/tensor';
-import type { ModelConfig } from './config.js';
 import { initializeWeights } from './init.js';
 import { KVCache } from './kv-cache.js';
 import { MAX_RECURRENCE, checkContext, checkMemory, checkRecurrence, estimateMemory } from './limits.js';
 import { RecurrentLM, S0_STD } from './recurrent-lm.js';
+import { tinyConfig } from './test-config.js';
 
 const backend = createCpuBackend({ threads: 1 });
 afterAll(() => backend.destroy());
 
-const config: ModelConfig = {
-  architecture: 'llama',
-  hiddenSize: 16,
-  numLayers: 4,
-  numHeads: 4,
-  numKvHeads: 2,
-  headDim: 4,
-  intermediateSize: 24,
-  vocabSize: 32,
-  rmsNormEps: 1e-6,
-  ropeTheta: 10000,
-  tieWordEmbeddings: false,
-  maxPositionEmbeddings: 64,
-  bosTokenId: 1,
-  eosTokenId: 2,
-};
+const config = tinyConfig();
 const model = new RecurrentLM(config, initializeWeights(config, backend, { seed: 3, std: 0.2, adapter: true }), {
   prelude: [0],
   block: [1, 2],

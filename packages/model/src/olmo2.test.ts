@@ -1,30 +1,15 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { type Tensor, createCpuBackend, ops, scope } from '@rr/tensor';
-import type { ModelConfig } from './config.js';
 import { initializeWeights } from './init.js';
 import { decoderLayer } from './layer.js';
 import { layerNames } from './names.js';
 import { RecurrentLM } from './recurrent-lm.js';
+import { tinyConfig } from './test-config.js';
 
 const backend = createCpuBackend({ threads: 1 });
 afterAll(() => backend.destroy());
 
-const config: ModelConfig = {
-  architecture: 'olmo2',
-  hiddenSize: 16,
-  numLayers: 2,
-  numHeads: 4,
-  numKvHeads: 2,
-  headDim: 4,
-  intermediateSize: 24,
-  vocabSize: 32,
-  rmsNormEps: 1e-6,
-  ropeTheta: 500000,
-  tieWordEmbeddings: false,
-  maxPositionEmbeddings: 64,
-  bosTokenId: 1,
-  eosTokenId: 2,
-};
+const config = tinyConfig({ architecture: 'olmo2', numLayers: 2, ropeTheta: 500000 });
 
 describe('OLMo-2 layers', () => {
   it('are post-norm with QK-norm over the full projections', async () => {

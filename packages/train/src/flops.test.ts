@@ -1,20 +1,20 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { FixedSampler, PoissonLognormalSampler } from '@rr/curriculum';
-import { type ModelConfig, RecurrentLM, initializeWeights } from '@rr/model';
+import { RecurrentLM, initializeWeights } from '@rr/model';
 import { MuonWithAdamW } from '@rr/muon';
 import { retrofit } from '@rr/surgery';
 import { createCpuBackend } from '@rr/tensor';
 import { partParams, stepsForBudget, trainingFlops } from './flops.js';
 import type { PackedRows, TokenPacker } from './data/packer.js';
 import { Trainer } from './trainer.js';
+import { testConfig } from './test-config.js';
 
 const backend = createCpuBackend({ threads: 1 });
 afterAll(() => backend.destroy());
 
 // h = 8, 2 heads of 4, kv heads 1, MLP 12: per layer q 8*8 + k 4*8 + v 4*8 + o 8*8 + gate/up/down 3*12*8 + 2 norms of 8
 const PER_LAYER = 64 + 32 + 32 + 64 + 3 * 96 + 16;
-const config: ModelConfig = {
-  architecture: 'llama',
+const config = testConfig({
   hiddenSize: 8,
   numLayers: 4,
   numHeads: 2,
@@ -22,13 +22,7 @@ const config: ModelConfig = {
   headDim: 4,
   intermediateSize: 12,
   vocabSize: 11,
-  rmsNormEps: 1e-5,
-  ropeTheta: 10_000,
-  tieWordEmbeddings: false,
-  maxPositionEmbeddings: 64,
-  bosTokenId: 1,
-  eosTokenId: 2,
-};
+});
 
 /** Rows of random tokens, all scored: a stand-in for the packer (the Trainer only calls nextRows). */
 function fakeData(seq: number): TokenPacker {

@@ -1,17 +1,17 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { Rng, createCpuBackend } from '@rr/tensor';
-import { type ModelConfig, RecurrentLM, initializeWeights } from '@rr/model';
+import { RecurrentLM, initializeWeights } from '@rr/model';
 import { FixedSampler } from '@rr/curriculum';
 import { AdamW } from '@rr/muon';
 import { retrofit } from '@rr/surgery';
 import type { PackedRows } from './data/packer.js';
 import { type BatchSource, Trainer } from './trainer.js';
+import { testConfig } from './test-config.js';
 
 const backend = createCpuBackend();
 afterAll(() => backend.destroy());
 
-const config: ModelConfig = {
-  architecture: 'llama',
+const config = testConfig({
   hiddenSize: 16,
   numLayers: 4,
   numHeads: 2,
@@ -19,13 +19,7 @@ const config: ModelConfig = {
   headDim: 8,
   intermediateSize: 32,
   vocabSize: 24,
-  rmsNormEps: 1e-5,
-  ropeTheta: 10_000,
-  tieWordEmbeddings: false,
-  maxPositionEmbeddings: 64,
-  bosTokenId: 1,
-  eosTokenId: 2,
-};
+});
 
 /** The same random batch every step: a model that learns drives its loss down. */
 function fixedBatch(batch: number, rowLength: number): BatchSource {

@@ -6,6 +6,7 @@ import { createCpuBackend, isRRError } from '@rr/tensor';
 import { CharTokenizer, RecurrentLM, initializeWeights } from '@rr/model';
 import { TokenPacker } from './packer.js';
 import { evaluateLoss } from '../trainer.js';
+import { testConfig } from '../test-config.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'rr-packer-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -77,8 +78,7 @@ describe('the loss skips prompt tokens', () => {
   it('evaluateLoss over prompt-masked rows equals the mean over completion tokens only', async () => {
     const backend = createCpuBackend({ threads: 1 });
     try {
-      const config = {
-        architecture: 'llama' as const,
+      const config = testConfig({
         hiddenSize: 8,
         numLayers: 1,
         numHeads: 2,
@@ -86,13 +86,7 @@ describe('the loss skips prompt tokens', () => {
         headDim: 4,
         intermediateSize: 16,
         vocabSize: tok.vocabSize,
-        rmsNormEps: 1e-5,
-        ropeTheta: 10_000,
-        tieWordEmbeddings: false,
-        maxPositionEmbeddings: 64,
-        bosTokenId: 1,
-        eosTokenId: 2,
-      };
+      });
       const model = new RecurrentLM(config, initializeWeights(config, backend, { seed: 4, std: 0.5 }));
       const seq = 12;
       const masked = await evaluateLoss(model, new TokenPacker([prompted], tok, seq + 1), { batch: 2, batches: 1, recurrence: 1 });

@@ -362,6 +362,19 @@ export function attentionBackwardBlocked(
       const j = Math.floor(blk.row / d.tq);
       const rowsAt = (x: Float32Array): Float32Array => x.subarray(blk.row * hd);
       const perPair = { aStride: rows * hd, bStride: L * hd };
+      // dV and dK have the same shape: (probabilities or their gradients)^T times this block's rows, summed over blocks.
+      const intoKeys: MatmulShape = {
+        batch: n,
+        m: keys,
+        n: hd,
+        k: m,
+        transA: true,
+        transB: false,
+        bBatched: true,
+        bStride: rows * hd,
+        cStride: L * hd,
+        accumulate: true,
+      };
       mm(rowsAt(qs), ks, probs, { batch: n, m, n: keys, k: hd, transA: false, transB: true, bBatched: true, ...perPair });
       for (let c = 0; c < n; c++) {
         for (let r = 0; r < m; r++) {
@@ -372,18 +385,7 @@ export function attentionBackwardBlocked(
           probs.fill(0, off + last + 1, off + keys);
         }
       }
-      mm(probs, rowsAt(dos), dvs, {
-        batch: n,
-        m: keys,
-        n: hd,
-        k: m,
-        transA: true,
-        transB: false,
-        bBatched: true,
-        bStride: rows * hd,
-        cStride: L * hd,
-        accumulate: true,
-      });
+      mm(probs, rowsAt(dos), dvs, intoKeys);
       mm(rowsAt(dos), vs, dProbs, { batch: n, m, n: keys, k: hd, transA: false, transB: true, bBatched: true, ...perPair });
       for (let c = 0; c < n; c++) {
         for (let r = 0; r < m; r++) {
@@ -393,18 +395,7 @@ export function attentionBackwardBlocked(
         }
       }
       mm(dProbs, ks, rowsAt(rowWork), { batch: n, m, n: hd, k: keys, transA: false, transB: false, bBatched: true, bStride: L * hd, cStride: rows * hd });
-      mm(dProbs, rowsAt(qs), dks, {
-        batch: n,
-        m: keys,
-        n: hd,
-        k: m,
-        transA: true,
-        transB: false,
-        bBatched: true,
-        bStride: rows * hd,
-        cStride: L * hd,
-        accumulate: true,
-      });
+      mm(dProbs, rowsAt(qs), dks, intoKeys);
     }
     moveQueryRows(dq, rowWork, d, first, n, false);
     moveKvRows(dk, dks, d, first, n, false);
