@@ -41,12 +41,17 @@ export function loadHfModel(dir: string, backend: Backend, options: LoadOptions 
   } catch (e) {
     throw new RRError('CONFIG_INVALID', `${configPath}: cannot read the model config (${(e as Error).message}).`, {}, { cause: e });
   }
+  // a plain config is checked before the weights are opened, so a bad one is what the error names
+  const plain = isHuginnConfig(raw) ? undefined : parseHfConfig(raw, configPath);
   const stored = openModelWeights(dir);
   let config: ModelConfig;
   let structure: RecurrenceStructure | undefined;
   let weights: TensorSource = stored;
-  if (isHuginnConfig(raw)) {
-    // the authors' release format: their names and stacked projections, read as rr's
+  if (plain) {
+    config = plain;
+    structure = raw.rr === undefined ? undefined : parseRrSection(raw.rr, config, configPath);
+  } else {
+    // the authors' release format: their names and stacked projections, read as rr's (its config needs the tensor names)
     try {
       ({ config, structure } = parseHuginnConfig(raw, new Set(stored.tensors.keys()), configPath));
       config = withTokenizerSpecialIds(config, dir);
@@ -55,9 +60,6 @@ export function loadHfModel(dir: string, backend: Backend, options: LoadOptions 
       stored.close();
       throw e;
     }
-  } else {
-    config = parseHfConfig(raw, configPath);
-    structure = raw.rr === undefined ? undefined : parseRrSection(raw.rr, config, configPath);
   }
   try {
     const expected = expectedTensors(config, { adapter: structure !== undefined });
