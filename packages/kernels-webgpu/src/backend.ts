@@ -7,7 +7,6 @@ import {
   type HostArray,
   type MatmulOptions,
   type RopeOptions,
-  type Storage,
   type Tensor,
   type UnaryOp,
   assertShape,
@@ -44,7 +43,7 @@ import {
   swiglu,
   swigluBackward,
 } from './kernels/model/index.js';
-import { type GpuStorage, roundUp4 } from './storage.js';
+import { roundUp4 } from './storage.js';
 import { Transfers } from './transfer.js';
 
 export interface WebGPUBackendInit {
@@ -167,10 +166,6 @@ export class WebGPUBackend implements Backend {
     this.#enter('read');
     t.assertLive('read');
     return this.#transfers.read(t);
-  }
-
-  release(storage: Storage): void {
-    this.#ctx.release(storage as GpuStorage);
   }
 
   assign(dst: Tensor, src: Tensor): void {
@@ -314,10 +309,6 @@ export class WebGPUBackend implements Backend {
     ctx.pool.destroyAll();
     ctx.stream.destroy();
     if (this.#ownsDevice) this.device.destroy();
-  }
-
-  memory(): { storages: number; bytes: number } {
-    return { storages: this.#ctx.storages, bytes: this.#ctx.bytes };
   }
 
   /** Buffer pool counters: a training step after the first should add no `allocations`. */

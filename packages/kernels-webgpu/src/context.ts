@@ -18,8 +18,8 @@ const TENSOR_USAGE = () => GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GP
 export type LimitCaps = Partial<Record<'maxStorageBufferBindingSize' | 'minStorageBufferOffsetAlignment' | 'maxComputeWorkgroupStorageSize', number>>;
 
 /**
- * The machinery kernels run on (the KernelContext of kernel.ts) and the backend's memory
- * bookkeeping: pooled tensor buffers, the pending command stream, pipelines and the error log.
+ * The machinery kernels run on (the KernelContext of kernel.ts): pooled tensor buffers, the
+ * pending command stream, pipelines and the error log.
  */
 export class GpuContext implements KernelContext {
   readonly limits: GPUSupportedLimits;
@@ -33,8 +33,6 @@ export class GpuContext implements KernelContext {
   readonly bindingAlignment: number;
   /** The op being recorded: what allocation and dispatch errors name. */
   op = '';
-  storages = 0;
-  bytes = 0;
   #dead: (() => Error) | undefined;
 
   constructor(
@@ -91,16 +89,12 @@ export class GpuContext implements KernelContext {
 
   wrap(pooled: PooledBuffer, shape: readonly number[], dtype: DType): Tensor {
     const byteLength = sizeOf(shape) * bytesPerElement(dtype);
-    const storage: GpuStorage = { refs: 0, buffer: pooled.buffer, byteLength, pooled };
-    this.storages++;
-    this.bytes += byteLength;
+    // a dead context (destroyed backend, lost device) has no pool to return the buffer to
+    const free = (): void => {
+      if (!this.#dead) this.pool.release(pooled);
+    };
+    const storage: GpuStorage = { buffer: pooled.buffer, byteLength, pooled, free };
     return new Tensor(this.backend, storage, shape, dtype);
-  }
-
-  release(storage: GpuStorage): void {
-    this.storages--;
-    this.bytes -= storage.byteLength;
-    if (!this.#dead) this.pool.release(storage.pooled);
   }
 
   clear(t: Tensor): void {

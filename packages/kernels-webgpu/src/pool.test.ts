@@ -1,4 +1,4 @@
-import { type Tensor, grad, ops, requireGrad, scope } from '@rr/tensor';
+import { type Tensor, grad, memoryStats, ops, requireGrad, scope } from '@rr/tensor';
 import { blockWeightInputs, blockWeights, drawInputs, llamaBlock, tensorOps, tinyLlama, uploadInputs } from '@rr/tensor/testing';
 import { Rng } from '@rr/tensor';
 import { describe, expect, it } from 'vitest';
@@ -22,7 +22,7 @@ describe.skipIf(!be)(`buffer pool and command submission${be ? '' : `: skipped, 
     const specs = [{ name: 'x', shape: [2, 4, c.dim], draw: (r: Rng, n: number) => r.fillNormal(new Float64Array(n)) }, ...blockWeightInputs(c)];
     const values = drawInputs(specs, Rng.fromSeed(7));
     const [, ...weights] = uploadInputs(be!, { inputs: specs }, 'f32', values);
-    const storagesBefore = be!.memory().storages;
+    const storagesBefore = memoryStats(be!).storages;
     const step = async (): Promise<void> => {
       const loss = scope(() => {
         // a fresh batch each step, as a data loader would upload it
@@ -39,7 +39,7 @@ describe.skipIf(!be)(`buffer pool and command submission${be ? '' : `: skipped, 
     const counts = await allocationsPerStep(step);
     expect(counts[1]).toBe(counts[0]);
     expect(counts[2]).toBe(counts[0]);
-    expect(be!.memory().storages).toBe(storagesBefore);
+    expect(memoryStats(be!).storages).toBe(storagesBefore);
     expect(be!.poolStats().reuses).toBeGreaterThan(0);
     for (const w of weights) w.dispose();
   });

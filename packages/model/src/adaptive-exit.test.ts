@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { Rng, createCpuBackend, noGrad, scope } from '@rr/tensor';
+import { Rng, createCpuBackend, memoryStats, noGrad, scope } from '@rr/tensor';
 import { decodeTokenWithAdaptiveExit, generateWithAdaptiveExit } from './adaptive-exit.js';
 import { generate } from './generate.js';
 import { initializeWeights } from './init.js';
@@ -181,8 +181,8 @@ describe('adaptive exit', () => {
   });
 
   it('frees every intermediate', async () => {
-    const live = backend.memory().storages;
+    const live = memoryStats(backend).storages;
     await generateWithAdaptiveExit(model, tokenizer, PROMPTS, { maxNewTokens: 5, recurrence: 3, kl: 1e-2 });
-    expect(backend.memory().storages).toBe(live);
+    expect(memoryStats(backend).storages).toBe(live);
   });
 });

@@ -1,5 +1,5 @@
 import { afterAll, describe, expect, it } from 'vitest';
-import { createCpuBackend, grad, noGrad, ops, requireGrad, scope } from '@rr/tensor';
+import { createCpuBackend, grad, memoryStats, noGrad, ops, requireGrad, scope } from '@rr/tensor';
 import { initializeWeights } from './init.js';
 import { KVCache } from './kv-cache.js';
 import { MAX_RECURRENCE, checkContext, checkMemory, checkRecurrence, estimateMemory } from './limits.js';
@@ -26,12 +26,12 @@ const tokens = (n: number) =>
 
 /** Bytes held by the backend right after a forward returns, before its scope frees anything. */
 function bytesHeldAfterForward(recurrence: number): number {
-  const before = backend.memory().bytes;
+  const before = memoryStats(backend).bytes;
   let held = 0;
   noGrad(() =>
     scope(() => {
       model.forward(tokens(8), { recurrence });
-      held = backend.memory().bytes - before;
+      held = memoryStats(backend).bytes - before;
     }),
   );
   return held;

@@ -1,4 +1,4 @@
-import { createCpuBackend, isRRError, scope } from '@rr/tensor';
+import { createCpuBackend, isRRError, memoryStats, scope } from '@rr/tensor';
 import { describe, expect, it } from 'vitest';
 import { Muon } from './muon.js';
 import { newtonSchulz5 } from './newton-schulz.js';
@@ -24,14 +24,14 @@ describe('Muon', () => {
     const muon = new Muon({ lr: 0.01 });
     scope(() => muon.step([param], [seededTensor(cpu, [6, 4], 'f32', 'g', 0)]));
     // param + one momentum buffer
-    const live = cpu.memory().storages;
+    const live = memoryStats(cpu).storages;
     expect(live).toBe(2);
     for (let step = 1; step < 4; step++) scope(() => muon.step([param], [seededTensor(cpu, [6, 4], 'f32', 'g', step)]));
-    expect(cpu.memory().storages).toBe(live);
+    expect(memoryStats(cpu).storages).toBe(live);
     expect(param.tensor.disposed).toBe(false);
     expect(await param.tensor.read()).not.toEqual(before);
     muon.dispose();
-    expect(cpu.memory().storages).toBe(1);
+    expect(memoryStats(cpu).storages).toBe(1);
     cpu.destroy();
   });
 

@@ -1,9 +1,14 @@
 import type { DType, HostArray } from './dtype.js';
 import type { Tensor } from './tensor.js';
 
-/** A backend's handle to a tensor's memory. `refs` counts the Tensors that share it. */
+/**
+ * A backend's handle to a tensor's memory. The backend creates it with the first Tensor over it;
+ * from then on @rr/tensor owns its lifetime (see storage-lifetime.ts): it counts the Tensors that
+ * share it and calls `free` exactly once, when the last of them is disposed.
+ */
 export interface Storage {
-  refs: number;
+  /** Gives the memory back to the backend. Called by @rr/tensor only: dispose the Tensors instead. */
+  free(): void;
 }
 
 export type UnaryOp = 'neg' | 'abs' | 'sqrt' | 'rsqrt' | 'square' | 'exp' | 'log' | 'reciprocal' | 'sigmoid' | 'silu' | 'sign';
@@ -88,6 +93,11 @@ export interface CustomKernel {
  * nothing the ops layer already validated. Layouts are row-major and contiguous:
  * activations [B, T, D]; attention heads interleaved in the last axis ([B, T, H * headDim]) so no
  * transposition copies are needed; linear weights [out, in] as in Hugging Face checkpoints.
+ *
+ * Only what a backend computes is here. Bookkeeping is @rr/tensor's: a storage is freed through
+ * its own `Storage.free` when its last Tensor is disposed, and live storages are counted once for
+ * every backend (`memoryStats`), so users see no release or accounting methods they must not call
+ * and a new backend has none to get wrong.
  */
 export interface Backend {
   readonly name: string;
@@ -99,8 +109,6 @@ export interface Backend {
   zeros(shape: readonly number[], dtype: DType): Tensor;
   full(shape: readonly number[], value: number, dtype: DType): Tensor;
   read(t: Tensor): Promise<HostArray>;
-  /** Frees a storage whose last tensor was disposed (called by Tensor.dispose). */
-  release(storage: Storage): void;
   /** dst <- src, in place (same shape and dtype): optimizer updates. */
   assign(dst: Tensor, src: Tensor): void;
   /** Writes src into dst at `start` along `axis`, in place: KV-cache appends. */
@@ -163,6 +171,4 @@ export interface Backend {
   /** Resolves when all submitted work is complete. */
   sync(): Promise<void>;
   destroy(): void;
-  /** Live storage count and bytes (leak tests, diagnostics). */
-  memory(): { storages: number; bytes: number };
 }

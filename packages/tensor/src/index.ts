@@ -13,6 +13,7 @@ export type {
   AttentionOptions,
   Llama3RopeScaling,
 } from './backend.js';
+export { memoryStats, type MemoryStats } from './storage-lifetime.js';
 export { scope, keep, scopeDepth } from './scope.js';
 export { checkUpload, checkAssign, checkWriteRange, checkStoredDType } from './validate.js';
 export { grad, noGrad, detach, requireGrad, isGradEnabled, record, type GradNode } from './autograd/tape.js';

@@ -2,6 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { createCpuBackend } from './cpu/backend.js';
 import * as ops from './ops/index.js';
 import { keep, scope, scopeDepth } from './scope.js';
+import { memoryStats } from './storage-lifetime.js';
 import type { Tensor } from './tensor.js';
 
 /**
@@ -14,10 +15,10 @@ afterAll(() => be.destroy());
 
 let start = 0;
 beforeEach(() => {
-  start = be.memory().storages;
+  start = memoryStats(be).storages;
 });
 /** Storages alive now beyond those alive when the test started. */
-const live = (): number => be.memory().storages - start;
+const live = (): number => memoryStats(be).storages - start;
 const vec = (...values: number[]): Tensor => be.upload(values, [values.length], 'f64');
 const values = async (t: Tensor): Promise<number[]> => [...(await t.read())];
 

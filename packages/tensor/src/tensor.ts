@@ -1,12 +1,13 @@
 import type { Backend, Storage } from './backend.js';
-import { type DType, type HostArrayOf, sizeOf } from './dtype.js';
+import { type DType, type HostArrayOf, bytesPerElement, sizeOf } from './dtype.js';
 import { RRError } from './errors.js';
 import type { GradNode } from './autograd/tape.js';
 import { track } from './scope.js';
+import { releaseStorage, retainStorage } from './storage-lifetime.js';
 
 /**
  * An n-dimensional array on a backend. Contiguous, row-major. Several tensors may share one
- * storage (a reshape or a detach is a new Tensor over the same storage); the storage is released
+ * storage (a reshape or a detach is a new Tensor over the same storage); the storage is freed
  * when the last of them is disposed.
  */
 export class Tensor<D extends DType = DType> {
@@ -27,7 +28,7 @@ export class Tensor<D extends DType = DType> {
   ) {
     this.shape = Object.freeze([...shape]);
     this.size = sizeOf(shape);
-    storage.refs++;
+    retainStorage(backend, storage, this.size * bytesPerElement(dtype));
     track(this);
   }
 
@@ -56,7 +57,7 @@ export class Tensor<D extends DType = DType> {
     if (this.#disposed) return;
     this.#disposed = true;
     this.node = undefined;
-    if (--this.storage.refs === 0) this.backend.release(this.storage);
+    releaseStorage(this.backend, this.storage);
   }
 
   assertLive(op: string): void {

@@ -3,6 +3,7 @@ import { createCpuBackend } from '../cpu/backend.js';
 import { RRError } from '../errors.js';
 import * as ops from '../ops/index.js';
 import { scope } from '../scope.js';
+import { memoryStats } from '../storage-lifetime.js';
 import type { Tensor } from '../tensor.js';
 import { detach, grad, isGradEnabled, noGrad, requireGrad } from './tape.js';
 
@@ -105,11 +106,11 @@ describe('grad', () => {
     scope(() => {
       const x = param(1, 2, 3);
       const loss = ops.sum(ops.exp(ops.mul(ops.square(x), x)));
-      const before = be.memory().storages;
+      const before = memoryStats(be).storages;
       const [g] = grad(loss, [x]);
-      expect(be.memory().storages).toBe(before + 1);
+      expect(memoryStats(be).storages).toBe(before + 1);
       g!.dispose();
-      expect(be.memory().storages).toBe(before);
+      expect(memoryStats(be).storages).toBe(before);
     });
   });
 
@@ -157,9 +158,9 @@ describe('noGrad and detach', () => {
   it('detach shares storage with its source and records nothing', async () => {
     scope(() => {
       const x = param(1, 2);
-      const before = be.memory().storages;
+      const before = memoryStats(be).storages;
       const d = detach(x);
-      expect(be.memory().storages).toBe(before);
+      expect(memoryStats(be).storages).toBe(before);
       expect(d.requiresGrad).toBe(false);
       expect(d.node).toBeUndefined();
       expect(d.storage).toBe(x.storage);

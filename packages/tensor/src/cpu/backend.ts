@@ -17,8 +17,16 @@ import type { FloatArray } from './kernels/types.js';
 import { WasmHeap, heapOf } from './wasm/heap.js';
 import { type WasmMatmul, createWasmMatmul, matmulReservedBytes, wasmMatmulAvailable } from './wasm/matmul.js';
 
-interface CpuStorage extends Storage {
-  data: HostArray;
+/** A CPU tensor's memory: a host array, for f32 a block of the WebAssembly heap where there is one. */
+class CpuStorage implements Storage {
+  constructor(public data: HostArray) {}
+
+  free(): void {
+    const data = this.data;
+    if (data instanceof Float32Array) heapOf(data)?.free(data);
+    // the heap hands the block to the next tensor: a stale reference must see an empty array, not its values
+    this.data = new Float32Array(0);
+  }
 }
 
 export interface CpuBackendOptions {
@@ -46,8 +54,6 @@ export class CpuBackend implements Backend {
   #wasmWanted: boolean;
   /** Where f32 tensors live when the SIMD matmul is used: its own memory, so operands need no copies. */
   #heap: WasmHeap | undefined;
-  #storages = 0;
-  #bytes = 0;
   #destroyed = false;
 
   constructor(options: CpuBackendOptions = {}) {
@@ -68,10 +74,7 @@ export class CpuBackend implements Backend {
 
   #wrap(data: HostArray, shape: readonly number[], dtype: DType): Tensor {
     if (this.#destroyed) throw new RRError('BACKEND_DESTROYED', 'cpu backend: used after destroy(); create a new backend.');
-    const storage: CpuStorage = { refs: 0, data };
-    this.#storages++;
-    this.#bytes += data.byteLength;
-    return new Tensor(this, storage, shape, dtype);
+    return new Tensor(this, new CpuStorage(data), shape, dtype);
   }
 
   #data<T extends HostArray = FloatArray>(t: Tensor): T {
@@ -109,14 +112,6 @@ export class CpuBackend implements Backend {
   /** Synchronous read (CPU only): the same as `await t.read()` without the promise. */
   readSync(t: Tensor): HostArray {
     return this.#data<HostArray>(t).slice();
-  }
-
-  release(storage: Storage): void {
-    this.#storages--;
-    const data = (storage as CpuStorage).data;
-    this.#bytes -= data.byteLength;
-    if (data instanceof Float32Array) heapOf(data)?.free(data);
-    (storage as CpuStorage).data = new Float32Array(0);
   }
 
   assign(dst: Tensor, src: Tensor): void {
@@ -329,10 +324,6 @@ export class CpuBackend implements Backend {
     this.#wasm?.destroy();
     this.#wasm = undefined;
     this.#destroyed = true;
-  }
-
-  memory(): { storages: number; bytes: number } {
-    return { storages: this.#storages, bytes: this.#bytes };
   }
 }
 

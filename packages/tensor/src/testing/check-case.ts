@@ -4,6 +4,7 @@ import type { Rng } from '../random/index.js';
 import type { Tensor } from '../tensor.js';
 import { grad, requireGrad } from '../autograd/tape.js';
 import { scope } from '../scope.js';
+import { memoryStats } from '../storage-lifetime.js';
 import type { ConformanceCase } from './cases.js';
 import { directionalDerivative, finiteDifferenceGradient } from './finite-difference.js';
 import { drawInputs } from './inputs.js';
@@ -47,7 +48,7 @@ export interface BackwardReport {
 }
 
 export async function checkForward(backend: Backend, c: ConformanceCase, dtype: FloatDType, rng: Rng, ops: CaseOpSets = BUILT_IN): Promise<ForwardReport> {
-  const before = backend.memory().storages;
+  const before = memoryStats(backend).storages;
   const values = drawInputs(c.inputs, rng);
   const { inputs, out } = scope(() => {
     const inputs = uploadInputs(backend, c, dtype, values);
@@ -62,7 +63,7 @@ export async function checkForward(backend: Backend, c: ConformanceCase, dtype: 
   } finally {
     for (const t of [...inputs, out]) t.dispose();
   }
-  return { ...report, leaked: backend.memory().storages - before };
+  return { ...report, leaked: memoryStats(backend).storages - before };
 }
 
 /**
@@ -72,7 +73,7 @@ export async function checkForward(backend: Backend, c: ConformanceCase, dtype: 
  */
 export async function checkBackward(backend: Backend, c: ConformanceCase, dtype: FloatDType, rng: Rng, ops: CaseOpSets = BUILT_IN): Promise<BackwardReport> {
   if (c.backward === 'none') throw new Error(`checkBackward: ${c.name} has no gradient to check.`);
-  const before = backend.memory().storages;
+  const before = memoryStats(backend).storages;
   const values = drawInputs(c.inputs, rng);
   const wrt = c.inputs.flatMap((spec, i) => (spec.integer ? [] : [i]));
   const { inputs, out, upstream, grads } = scope(() => {
@@ -110,7 +111,7 @@ export async function checkBackward(backend: Backend, c: ConformanceCase, dtype:
   } finally {
     for (const t of [...inputs, out, upstream, ...grads]) t.dispose();
   }
-  return { inputs: results, leaked: backend.memory().storages - before };
+  return { inputs: results, leaked: memoryStats(backend).storages - before };
 }
 
 /** Random directions per input for 'directional' checks: each costs two reference forwards. */

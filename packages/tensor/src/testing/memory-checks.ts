@@ -6,13 +6,14 @@ import { grad, noGrad, requireGrad } from '../autograd/tape.js';
 import * as ops from '../ops/index.js';
 import { Rng } from '../random/index.js';
 import { scope } from '../scope.js';
+import { memoryStats } from '../storage-lifetime.js';
 import { tinyLanguageModelCase } from './cases.js';
 import { uploadInputs } from './check-case.js';
 import { drawInputs, labels } from './inputs.js';
 import { tensorOps } from './op-set.js';
 
 /**
- * Storage accounting through `backend.memory()`. Every forward and backward test of the suite
+ * Storage accounting through `memoryStats(backend)`. Every forward and backward test of the suite
  * already checks that it leaks nothing; these name the two guarantees training relies on:
  * a step inside `scope` gives back all it allocated, and a no-gradient forward of the ops that
  * produce a saved log-sum-exp (attention, cross-entropy) does not keep it.
@@ -22,13 +23,13 @@ export function defineMemoryChecks(backend: () => Backend, dtype: FloatDType): v
     const be = backend();
     const c = tinyLanguageModelCase;
     const values = drawInputs(c.inputs, Rng.fromSeed(1));
-    const before = be.memory().storages;
+    const before = memoryStats(be).storages;
     scope(() => {
       const inputs = uploadInputs(be, c, dtype, values);
       const params = inputs.filter((_, i) => !c.inputs[i]!.integer).map((t) => requireGrad(t));
       grad(c.compute(tensorOps, inputs), params);
     });
-    expect(be.memory().storages).toBe(before);
+    expect(memoryStats(be).storages).toBe(before);
   });
 
   it('attention under noGrad keeps nothing but its output, even with inputs that require gradients', () => {
@@ -44,9 +45,9 @@ export function defineMemoryChecks(backend: () => Backend, dtype: FloatDType): v
       dtype,
       rng,
       ([q, k, v]) => {
-        const before = be.memory().storages;
+        const before = memoryStats(be).storages;
         const out = noGrad(() => ops.attention(q!, k!, v!, { nHeads: 2, nKvHeads: 1, headDim: 4 }));
-        expect(be.memory().storages).toBe(before + 1);
+        expect(memoryStats(be).storages).toBe(before + 1);
         expect(out.requiresGrad).toBe(false);
         out.dispose();
       },
@@ -58,9 +59,9 @@ export function defineMemoryChecks(backend: () => Backend, dtype: FloatDType): v
     const rng = Rng.fromSeed(3);
     withLeaves(be, [[6, 5]], dtype, rng, ([logits]) => {
       const y = be.upload(labels(5, -100)(rng, 6, []), [6], 'i32');
-      const before = be.memory().storages;
+      const before = memoryStats(be).storages;
       const loss = noGrad(() => ops.crossEntropy(logits!, y));
-      expect(be.memory().storages).toBe(before + 1);
+      expect(memoryStats(be).storages).toBe(before + 1);
       loss.dispose();
       y.dispose();
     });

@@ -1,3 +1,4 @@
+import { memoryStats } from '@rr/tensor';
 import { expect, it } from 'vitest';
 import { rmsnorm, rmsnormBackward } from './rmsnorm.js';
 import { type TestGpu, both, cpu, describeGpu, disposeAll, floatTypes, tensorError, testRng, tolerance } from '../../test-support.js';
@@ -39,8 +40,8 @@ describeGpu('rmsnorm kernels vs the CPU backend', (ctx) => {
   });
 
   it('leaves no scratch tensors alive', async () => {
-    const before = ctx.backend.memory().storages;
+    const before = memoryStats(ctx.backend).storages;
     await check(ctx, [4, 16], 1e-5, 'f32');
-    expect(ctx.backend.memory().storages).toBe(before);
+    expect(memoryStats(ctx.backend).storages).toBe(before);
   });
 });
