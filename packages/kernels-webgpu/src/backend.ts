@@ -9,10 +9,10 @@ import {
   type RopeOptions,
   type Tensor,
   type UnaryOp,
-  assertShape,
   bytesPerElement,
+  checkAllocation,
   checkAssign,
-  checkStoredDType,
+  checkCast,
   checkUpload,
   checkWriteRange,
 } from '@rr/tensor';
@@ -139,10 +139,6 @@ export class WebGPUBackend implements Backend {
     return `${dtype === 'f16' ? " (the adapter lacks 'shader-f16')" : ''}; cast to f32 on the host first`;
   }
 
-  #checkDType(dtype: DType, op: string): void {
-    checkStoredDType(this, dtype, op, this.#dtypeAdvice(dtype));
-  }
-
   // ---- memory ----
 
   upload(data: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
@@ -152,13 +148,16 @@ export class WebGPUBackend implements Backend {
   }
 
   zeros(shape: readonly number[], dtype: DType): Tensor {
-    return this.full(shape, 0, dtype);
+    return this.#full(shape, 0, dtype, 'zeros');
   }
 
   full(shape: readonly number[], value: number, dtype: DType): Tensor {
-    const ctx = this.#enter('full');
-    assertShape(shape, 'full');
-    this.#checkDType(dtype, 'full');
+    return this.#full(shape, value, dtype, 'full');
+  }
+
+  #full(shape: readonly number[], value: number, dtype: DType, op: string): Tensor {
+    const ctx = this.#enter(op);
+    checkAllocation(this, shape, dtype, op, this.#dtypeAdvice(dtype));
     return full(ctx, shape, value, dtype);
   }
 
@@ -182,7 +181,7 @@ export class WebGPUBackend implements Backend {
 
   cast(x: Tensor, dtype: DType): Tensor {
     const ctx = this.#enter('cast');
-    this.#checkDType(dtype, 'cast');
+    checkCast(this, x, dtype, this.#dtypeAdvice(dtype));
     return cast(ctx, x, dtype);
   }
 

@@ -15,7 +15,7 @@ export type {
 } from './backend.js';
 export { memoryStats, type MemoryStats } from './storage-lifetime.js';
 export { scope, keep, scopeDepth } from './scope.js';
-export { checkUpload, checkAssign, checkWriteRange, checkStoredDType } from './validate.js';
+export { checkAllocation, checkUpload, checkCast, checkAssign, checkWriteRange, checkStoredDType } from './validate.js';
 export { grad, noGrad, detach, requireGrad, isGradEnabled, record, type GradNode } from './autograd/tape.js';
 export * as ops from './ops/index.js';
 export * as nograd from './nograd.js';

@@ -4,8 +4,10 @@ import { RRError } from './errors.js';
 import type { Tensor } from './tensor.js';
 
 /**
- * The argument checks of the Backend methods that create or overwrite memory, written once for
- * every backend: a backend calls them first and then trusts its arguments.
+ * The argument checks of the Backend methods that create, convert or overwrite memory (upload,
+ * zeros/full, cast, assign, writeRange), written once for every backend: a backend calls them
+ * first and then trusts its arguments. `why`, where taken, is the backend's advice on what to store
+ * instead, appended to the message.
  */
 
 /** `dtype` is one the backend stores; `why` says what to do instead. */
@@ -15,12 +17,23 @@ export function checkStoredDType(backend: Backend, dtype: DType, op: string, why
   }
 }
 
+/** A new tensor of `shape` and `dtype` (zeros, full): a valid shape, in a dtype the backend stores. */
+export function checkAllocation(backend: Backend, shape: readonly number[], dtype: DType, op: string, why = ''): void {
+  assertShape(shape, op);
+  checkStoredDType(backend, dtype, op, why);
+}
+
 export function checkUpload(backend: Backend, data: ArrayLike<number>, shape: readonly number[], dtype: DType, why = ''): void {
-  assertShape(shape, 'upload');
-  checkStoredDType(backend, dtype, 'upload', why);
+  checkAllocation(backend, shape, dtype, 'upload', why);
   if (data.length !== sizeOf(shape)) {
     throw new RRError('SHAPE_MISMATCH', `upload: ${data.length} values do not fill shape [${shape.join(', ')}] (${sizeOf(shape)} elements).`);
   }
+}
+
+/** A live tensor, converted to a dtype the backend stores. */
+export function checkCast(backend: Backend, x: Tensor, dtype: DType, why = ''): void {
+  x.assertLive('cast');
+  checkStoredDType(backend, dtype, 'cast', why);
 }
 
 export function checkAssign(dst: Tensor, src: Tensor): void {

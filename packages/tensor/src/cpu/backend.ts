@@ -1,9 +1,9 @@
 import { availableParallelism } from 'node:os';
 import type { AttentionOptions, Backend, BinaryOp, CustomKernel, MatmulOptions, RopeOptions, Storage, UnaryOp } from '../backend.js';
-import { type DType, type HostArray, allocHost, assertShape, sizeOf } from '../dtype.js';
+import { type DType, type HostArray, allocHost, sizeOf } from '../dtype.js';
 import { RRError } from '../errors.js';
 import { Tensor } from '../tensor.js';
-import { checkAssign, checkStoredDType, checkUpload, checkWriteRange } from '../validate.js';
+import { checkAllocation, checkAssign, checkCast, checkUpload, checkWriteRange } from '../validate.js';
 import * as attn from './kernels/attention.js';
 import * as ce from './kernels/cross-entropy.js';
 import * as ew from './kernels/elementwise.js';
@@ -82,10 +82,6 @@ export class CpuBackend implements Backend {
     return (t.storage as CpuStorage).data as T;
   }
 
-  #checkDType(dtype: DType, where: string): void {
-    checkStoredDType(this, dtype, where, DTYPE_ADVICE);
-  }
-
   upload(data: ArrayLike<number>, shape: readonly number[], dtype: DType): Tensor {
     checkUpload(this, data, shape, dtype, DTYPE_ADVICE);
     const host = this.#alloc(dtype, data.length);
@@ -94,15 +90,15 @@ export class CpuBackend implements Backend {
   }
 
   zeros(shape: readonly number[], dtype: DType): Tensor {
-    assertShape(shape, 'zeros');
-    this.#checkDType(dtype, 'zeros');
+    checkAllocation(this, shape, dtype, 'zeros', DTYPE_ADVICE);
     return this.#wrap(this.#alloc(dtype, sizeOf(shape)), shape, dtype);
   }
 
   full(shape: readonly number[], value: number, dtype: DType): Tensor {
-    const t = this.zeros(shape, dtype);
-    this.#data(t).fill(value);
-    return t;
+    checkAllocation(this, shape, dtype, 'full', DTYPE_ADVICE);
+    const data = this.#alloc(dtype, sizeOf(shape));
+    data.fill(value);
+    return this.#wrap(data, shape, dtype);
   }
 
   async read(t: Tensor): Promise<HostArray> {
@@ -125,7 +121,7 @@ export class CpuBackend implements Backend {
   }
 
   cast(x: Tensor, dtype: DType): Tensor {
-    this.#checkDType(dtype, 'cast');
+    checkCast(this, x, dtype, DTYPE_ADVICE);
     const out = this.#alloc(dtype, x.size);
     out.set(this.#data<HostArray>(x));
     return this.#wrap(out, x.shape, dtype);
@@ -306,8 +302,7 @@ export class CpuBackend implements Backend {
 
   /** Runs the kernel's JavaScript form over the tensors' own arrays (no copies). */
   runCustomKernel(kernel: CustomKernel, inputs: readonly Tensor[], output: { shape: readonly number[]; dtype: DType }): Tensor {
-    assertShape(output.shape, kernel.name);
-    this.#checkDType(output.dtype, kernel.name);
+    checkAllocation(this, output.shape, output.dtype, kernel.name, DTYPE_ADVICE);
     const out = allocHost(output.dtype, sizeOf(output.shape));
     kernel.js(
       inputs.map((t) => this.#data<HostArray>(t)),

@@ -4,6 +4,7 @@ import type { FloatDType } from '../dtype.js';
 import { Rng } from '../random/index.js';
 import { type ConformanceCase, conformanceCases } from './cases.js';
 import { checkBackward, checkForward } from './check-case.js';
+import { defineArgumentChecks } from './argument-checks.js';
 import { defineMemoryChecks } from './memory-checks.js';
 
 /**
@@ -13,7 +14,7 @@ import { defineMemoryChecks } from './memory-checks.js';
  *
  * registers, for each float dtype and each row of `conformanceCases`, a forward test (backend vs
  * the f64 reference) and, for differentiable rows, a backward test (gradients from `grad` vs
- * central differences of the reference), plus memory checks. Every test draws fresh
+ * central differences of the reference), plus memory and argument checks. Every test draws fresh
  * inputs; a failure prints its seed, and RR_CONFORMANCE_SEED=<seed> replays it.
  *
  * A backend that is not available here (`create` returns null or undefined: no GPU adapter, say)
@@ -86,6 +87,7 @@ export function defineBackendConformance(
     }
     const memoryDType = dtypes.find((d) => be.dtypes.includes(d));
     if (memoryDType) describe('memory', () => defineMemoryChecks(() => be, memoryDType));
+    describe('argument checks', () => defineArgumentChecks(be));
   });
 }
 
