@@ -1,12 +1,13 @@
 import { createRequire } from 'node:module';
 import { Command, CommanderError, Option } from 'commander';
 import { isRRError } from '@rr/tensor';
-import { backendOption, formatBackendChoice } from './backends.js';
+import { backendOption } from './backends.js';
 import { PEERS, benchMatmul, formatMatmulReport } from './commands/bench-matmul.js';
 import { formatInfo, webgpuInfo } from './commands/info.js';
 import { measuringSeconds, positiveInt, positiveIntList } from './flags.js';
 import { registerEvalCommands } from './commands/eval-gsm8k.js';
 import { registerBenchBlock } from './commands/bench-block.js';
+import { printBenchmark } from './commands/bench-output.js';
 import { registerBenchTrain } from './commands/bench-train.js';
 import { registerModelCommands } from './commands/model-commands.js';
 import { registerTrainCommands } from './commands/train.js';
@@ -38,12 +39,9 @@ export function buildProgram(io: CliIO = processIO): Command {
     .option('--seconds <s>', 'minimum measuring time per size', measuringSeconds, 0.5)
     .addOption(new Option('--peer <name>', 'also time the same matmuls through another library, interleaved (webgpu: tfjs)').choices([...PEERS]))
     .option('--json', 'print one JSON object instead of a table')
-    .action(async (opts: { backend: string; sizes: number[]; threads?: number; seconds: number; peer?: string; json?: boolean }) => {
-      const progress = opts.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
-      const report = await benchMatmul({ ...opts, progress, onBackend: (c) => io.err(formatBackendChoice(c)) });
-      if (progress) io.err('\r\x1b[K');
-      out(opts.json ? `${JSON.stringify(report)}\n` : formatMatmulReport(report));
-    });
+    .action((opts: { backend: string; sizes: number[]; threads?: number; seconds: number; peer?: string; json?: boolean }) =>
+      printBenchmark(io, opts.json, (reporting) => benchMatmul({ ...opts, ...reporting }), formatMatmulReport),
+    );
   program
     .command('info')
     .description('The WebGPU adapter rr would use: vendor, architecture, Dawn backend, limits and features.')

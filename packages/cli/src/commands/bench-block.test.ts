@@ -1,9 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { cli } from '../testing/cli.js';
+import { TINY_BLOCK as TINY } from '../testing/tiny-flags.js';
 import { blockStepFlops } from './bench-block.js';
-
-/** Small enough for a second on two cores, still with grouped-query attention. */
-const TINY = ['--dim', '32', '--heads', '4', '--kv-heads', '2', '--ffn', '48', '--seq', '16', '--batch', '2', '--steps', '2'];
 
 describe('rr bench block', () => {
   it('times forward + backward of one layer and prints one JSON object', async () => {

@@ -2,8 +2,9 @@ import { loadavg } from 'node:os';
 import type { Command } from 'commander';
 import { type Backend, RRError, Rng, type Tensor, grad, keep, ops, scope } from '@rr/tensor';
 import { decoderLayer, initializeWeights, layerNames } from '@rr/model';
-import { type BackendChoice, backendChoiceOf, backendOption, createBackend, formatBackendChoice } from '../backends.js';
+import { type BackendChoice, backendChoiceOf, backendOption, createBackend } from '../backends.js';
 import { positiveInt } from '../flags.js';
+import { type BenchReporting, printBenchmark } from './bench-output.js';
 import { type LayerShape, type LayerShapeFlags, checkLayerShape, layerShapeOf, layerShapeOptions, llamaConfigOf, median } from './bench-layer.js';
 import { type OpProfile, OpProfiler, formatOpProfile } from './op-profile.js';
 import type { CliIO } from '../program.js';
@@ -175,18 +176,9 @@ export function registerBenchBlock(bench: Command, io: CliIO): void {
   layerShapeOptions(command, d)
     .option('--profile', 'time every backend call by op kind and phase (forward / backward)')
     .option('--json', 'print one JSON object instead of text')
-    .action(async (o: LayerShapeFlags & { backend: string; steps: number; profile?: boolean; json?: boolean }) => {
+    .action((o: LayerShapeFlags & { backend: string; steps: number; profile?: boolean; json?: boolean }) => {
       const config: BlockBenchConfig = { ...d, ...layerShapeOf(o) };
-      const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
-      const report = await benchBlock({
-        backend: o.backend,
-        config,
-        steps: o.steps,
-        profile: o.profile === true,
-        progress,
-        onBackend: (c) => io.err(formatBackendChoice(c)),
-      });
-      if (progress) io.err('\r\x1b[K');
-      io.out(o.json ? `${JSON.stringify(report)}\n` : formatBlockBenchReport(report));
+      const run = (reporting: BenchReporting) => benchBlock({ backend: o.backend, config, steps: o.steps, profile: o.profile === true, ...reporting });
+      return printBenchmark(io, o.json, run, formatBlockBenchReport);
     });
 }

@@ -2,29 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../testing/cli.js';
+import { TINY_LAYER } from '../testing/tiny-flags.js';
 import { DEFAULT_TRAIN_BENCH, type TrainBenchConfig, trainStepFlops } from './bench-train.js';
 
-/** Small enough for seconds on two cores; every dimension still exercises GQA and the recurrence. */
-const TINY = [
-  '--dim',
-  '32',
-  '--heads',
-  '4',
-  '--kv-heads',
-  '2',
-  '--ffn',
-  '64',
-  '--vocab',
-  '64',
-  '--seq',
-  '16',
-  '--batch',
-  '2',
-  '--recurrence',
-  '2',
-  '--steps',
-  '1',
-];
+/** The tiny layer in a recurrent model of two prelude, block and coda layers, r = 2, one timed step. */
+const TINY = [...TINY_LAYER, '--ffn', '64', '--vocab', '64', '--recurrence', '2', '--steps', '1'];
 
 function torchAvailable(): boolean {
   try {

@@ -9,8 +9,9 @@ import { RecurrentLM, initializeWeights } from '@rr/model';
 import { retrofit } from '@rr/surgery';
 import { GRAD_CLIP_MAX_NORM, MuonWithAdamW } from '@rr/muon';
 import { type PackedRows, Trainer } from '@rr/train';
-import { type BackendChoice, backendChoiceOf, backendOption, createBackend, formatBackendChoice } from '../backends.js';
+import { type BackendChoice, backendChoiceOf, backendOption, createBackend } from '../backends.js';
 import { positiveInt } from '../flags.js';
+import { type BenchReporting, printBenchmark } from './bench-output.js';
 import { type LayerShape, type LayerShapeFlags, checkLayerShape, layerShapeOf, layerShapeOptions, llamaConfigOf, median } from './bench-layer.js';
 import { type OpProfile, OpProfiler, formatOpProfile } from './op-profile.js';
 import type { CliIO } from '../program.js';
@@ -367,21 +368,10 @@ export function registerBenchTrain(bench: Command, io: CliIO): void {
     .option('--no-peer', 'skip the PyTorch peer')
     .option('--profile', 'time every backend call by op kind and phase (forward / backward / optimizer)')
     .option('--json', 'print one JSON object instead of a table')
-    .action(
-      async (o: LayerShapeFlags & { backend: string; steps: number; vocab: number; recurrence: number; peer: boolean; profile?: boolean; json?: boolean }) => {
-        const config: TrainBenchConfig = { ...d, ...layerShapeOf(o), vocab: o.vocab, grad_steps: o.recurrence };
-        const progress = o.json || !process.stderr.isTTY ? undefined : (msg: string) => io.err(`\r${msg}\x1b[K`);
-        const report = await benchTrain({
-          backend: o.backend,
-          config,
-          steps: o.steps,
-          peer: o.peer,
-          profile: o.profile === true,
-          progress,
-          onBackend: (c) => io.err(formatBackendChoice(c)),
-        });
-        if (progress) io.err('\r\x1b[K');
-        io.out(o.json ? `${JSON.stringify(report)}\n` : formatTrainBenchReport(report));
-      },
-    );
+    .action((o: LayerShapeFlags & { backend: string; steps: number; vocab: number; recurrence: number; peer: boolean; profile?: boolean; json?: boolean }) => {
+      const config: TrainBenchConfig = { ...d, ...layerShapeOf(o), vocab: o.vocab, grad_steps: o.recurrence };
+      const run = (reporting: BenchReporting) =>
+        benchTrain({ backend: o.backend, config, steps: o.steps, peer: o.peer, profile: o.profile === true, ...reporting });
+      return printBenchmark(io, o.json, run, formatTrainBenchReport);
+    });
 }

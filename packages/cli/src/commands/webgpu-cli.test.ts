@@ -1,15 +1,9 @@
 import { pickAdapter } from '@rr/kernels-webgpu';
 import { describe, expect, it } from 'vitest';
-import { run } from '../program.js';
+import { cli } from '../testing/cli.js';
+import { TINY_BLOCK } from '../testing/tiny-flags.js';
 
-/** `rr info` and `rr bench matmul --backend webgpu [--peer tfjs]`. Without an adapter they skip, except on CI. */
-async function cli(args: string[]): Promise<{ out: string; err: string; code: number }> {
-  let out = '';
-  let err = '';
-  const code = await run(args, { out: (s) => (out += s), err: (s) => (err += s) });
-  return { out, err, code };
-}
-
+/** `rr info`, `rr bench block` and `rr bench matmul` on WebGPU. Without an adapter they skip, except on CI. */
 const adapter = await pickAdapter().catch((e: unknown) => {
   if (process.env.CI === 'true') throw e;
   return undefined;
@@ -37,27 +31,7 @@ describe.skipIf(!adapter)(`webgpu commands${adapter ? '' : ': skipped, no WebGPU
   });
 
   it('rr bench block --backend webgpu times a layer and allocates no GPU buffers after the warm-up', async () => {
-    const { out, code, err } = await cli([
-      'bench',
-      'block',
-      '--backend',
-      'webgpu',
-      '--dim',
-      '32',
-      '--heads',
-      '4',
-      '--kv-heads',
-      '2',
-      '--ffn',
-      '48',
-      '--seq',
-      '16',
-      '--batch',
-      '2',
-      '--steps',
-      '2',
-      '--json',
-    ]);
+    const { out, code, err } = await cli(['bench', 'block', '--backend', 'webgpu', ...TINY_BLOCK, '--json']);
     expect(code, err).toBe(0);
     const r = JSON.parse(out);
     expect(r.backend).toBe('webgpu');
