@@ -21,8 +21,8 @@
  * done eagerly at exit instead of on every lookup. The coda's slots always hold the exit step's
  * entry because the coda runs after every step and the last run writes last.
  */
-import { RRError, Rng, type Tensor, keep, noGrad, ops, scope } from '@rr/tensor';
-import { argmax, endOfToken } from './generate.js';
+import { RRError, type Rng, type Tensor, keep, noGrad, ops, scope } from '@rr/tensor';
+import { argmax, eachPrompt, endOfToken } from './generate.js';
 import { KVCache } from './kv-cache.js';
 import { decoderLayer } from './layer.js';
 import { ADAPTER, EMBED, FINAL_NORM, LM_HEAD, layerNames } from './names.js';
@@ -159,18 +159,8 @@ export async function generateWithAdaptiveExit(
   prompts: readonly (string | readonly number[])[],
   options: AdaptiveGenerateOptions,
 ): Promise<AdaptiveGeneration[]> {
-  if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1) {
-    throw new RRError('BAD_ARGUMENT', `generateWithAdaptiveExit: maxNewTokens = ${options.maxNewTokens} must be a positive integer.`);
-  }
   checkAdaptiveExit(model, { maxRecurrence: options.recurrence, kl: options.kl });
-  const rng = options.rng ?? Rng.fromSeed(0);
-  const results: AdaptiveGeneration[] = [];
-  for (let p = 0; p < prompts.length; p++) {
-    const prompt = prompts[p]!;
-    const ids = typeof prompt === 'string' ? tokenizer.encode(prompt, { bos: true }) : [...prompt];
-    results.push(await generateOne(model, tokenizer, ids, options, rng.stream('prompt', p)));
-  }
-  return results;
+  return eachPrompt('generateWithAdaptiveExit', tokenizer, prompts, options, (ids, rng) => generateOne(model, tokenizer, ids, options, rng));
 }
 
 async function generateOne(

@@ -38,15 +38,32 @@ export async function generate(
   prompts: readonly (string | readonly number[])[],
   options: GenerateOptions,
 ): Promise<Generation[]> {
+  return eachPrompt('generate', tokenizer, prompts, options, (ids, rng, p) =>
+    generateOne(model, tokenizer, ids, options, rng, (id) => options.onToken?.(p, id)),
+  );
+}
+
+/**
+ * The loop around one prompt's generation that `generate` and `generateWithAdaptiveExit` share:
+ * `op` names the caller in the maxNewTokens check; text prompts are encoded with BOS; prompt p
+ * draws from its own stream of `options.rng`, so its tokens do not depend on the prompts before it.
+ */
+export async function eachPrompt<R>(
+  op: string,
+  tokenizer: TextTokenizer,
+  prompts: readonly (string | readonly number[])[],
+  options: { maxNewTokens: number; rng?: Rng },
+  one: (ids: number[], rng: Rng, index: number) => Promise<R>,
+): Promise<R[]> {
   if (!Number.isInteger(options.maxNewTokens) || options.maxNewTokens < 1) {
-    throw new RRError('BAD_ARGUMENT', `generate: maxNewTokens = ${options.maxNewTokens} must be a positive integer.`);
+    throw new RRError('BAD_ARGUMENT', `${op}: maxNewTokens = ${options.maxNewTokens} must be a positive integer.`);
   }
   const rng = options.rng ?? Rng.fromSeed(0);
-  const results: Generation[] = [];
+  const results: R[] = [];
   for (let p = 0; p < prompts.length; p++) {
     const prompt = prompts[p]!;
     const ids = typeof prompt === 'string' ? tokenizer.encode(prompt, { bos: true }) : [...prompt];
-    results.push(await generateOne(model, tokenizer, ids, options, rng.stream('prompt', p), (id) => options.onToken?.(p, id)));
+    results.push(await one(ids, rng.stream('prompt', p), p));
   }
   return results;
 }
