@@ -15,28 +15,10 @@ describe('MuonWithAdamW', () => {
     const optimizer = new MuonWithAdamW();
     scope(() => optimizer.step(params, seededGrads(params, 0)));
     const keys = scope(() => Object.keys(optimizer.state()));
-    expect(
-      keys
-        .filter((k) => k.startsWith('muon/momentum/'))
-        .map((k) => k.slice('muon/momentum/'.length))
-        .sort(),
-    ).toEqual(
-      params
-        .filter((p) => /_proj|adapter/.test(p.name))
-        .map((p) => p.name)
-        .sort(),
-    );
-    expect(
-      keys
-        .filter((k) => k.startsWith('adamw/exp_avg/'))
-        .map((k) => k.slice('adamw/exp_avg/'.length))
-        .sort(),
-    ).toEqual(
-      params
-        .filter((p) => /norm|embed|lm_head/.test(p.name))
-        .map((p) => p.name)
-        .sort(),
-    );
+    const stateOf = (prefix: string): string[] => keys.flatMap((k) => (k.startsWith(prefix) ? [k.slice(prefix.length)] : [])).sort();
+    const paramsLike = (pattern: RegExp): string[] => params.flatMap((p) => (pattern.test(p.name) ? [p.name] : [])).sort();
+    expect(stateOf('muon/momentum/')).toEqual(paramsLike(/_proj|adapter/));
+    expect(stateOf('adamw/exp_avg/')).toEqual(paramsLike(/norm|embed|lm_head/));
     expect(optimizer.muon.lr).toBe(1e-3);
     expect(optimizer.adamw.lr).toBe(5e-5);
     cpu.destroy();

@@ -112,10 +112,7 @@ export function writeHuginnFixture(dir: string, o: HuginnFixtureOptions): Huginn
     bos_token_id: 1,
     eos_token_id: 2,
   };
-  const huginnDir = join(dir, 'huginn');
-  mkdirSync(huginnDir, { recursive: true });
-  writeFileSync(join(huginnDir, 'config.json'), JSON.stringify(config, null, 2));
-  writeSafetensors(join(huginnDir, 'model.safetensors'), huginn);
+  const huginnDir = writeModelFolder(join(dir, 'huginn'), config, huginn);
 
   // the twin: the same numbers under Hugging Face names, layers numbered prelude, block, coda
   const rows = (t: TensorToWrite, from: number, count: number): TensorToWrite => {
@@ -175,9 +172,13 @@ export function writeHuginnFixture(dir: string, o: HuginnFixtureOptions): Huginn
       init_scale: 1,
     },
   };
-  const rrDir = join(dir, 'rr');
-  mkdirSync(rrDir, { recursive: true });
-  writeFileSync(join(rrDir, 'config.json'), JSON.stringify(rrConfig, null, 2));
-  writeSafetensors(join(rrDir, 'model.safetensors'), rr);
-  return { huginn: huginnDir, rr: rrDir, tensors: huginn, config };
+  return { huginn: huginnDir, rr: writeModelFolder(join(dir, 'rr'), rrConfig, rr), tensors: huginn, config };
+}
+
+/** A Hugging Face style folder of one config.json and one model.safetensors; returns its path. */
+function writeModelFolder(path: string, config: object, tensors: Record<string, TensorToWrite>): string {
+  mkdirSync(path, { recursive: true });
+  writeFileSync(join(path, 'config.json'), JSON.stringify(config, null, 2));
+  writeSafetensors(join(path, 'model.safetensors'), tensors);
+  return path;
 }
