@@ -8,8 +8,8 @@ import { parseCommandLine } from './args.js';
 const USAGE = `pnpm demo [--out DIR] [--seed N] [--threads N] [--tiny]
 
 The retrofitted-recurrence demo on 2 CPU cores, no downloads: pretrain a small Llama on
-walks over 0..9 with walls, retrofit it (prelude / recurrent block / coda), post-train with the
-recurrence curriculum and Muon, and evaluate with the GSM8K harness at r = 1, 2, 4, 8, 16
+walks over 0..9 with walls, retrofit it (prelude / recurrent block / coda), post-train with Muon
+and the recurrence tied to each batch's number of moves, and evaluate with the GSM8K harness at r = 1, 2, 4, 8, 16
 against the static model trained with the same training FLOPs and the best simple heuristic.
 
   --out DIR     report folder (default reports/demo)

@@ -42,6 +42,12 @@ export interface DemoConfig {
     readonly adamLr: number;
     readonly curriculum: { readonly kind: RecurrenceCurriculumKind; readonly maxMean: number; readonly warmupFraction: number };
     readonly backpropDepth: number;
+    /**
+     * Recurrence tied to difficulty (moves-recurrence.ts): every batch holds walks of one move count
+     * k and runs r = k + extra iterations, in place of the Poisson-lognormal sampler and its
+     * curriculum. Unset: the paper's sampler with `curriculum`.
+     */
+    readonly tiedToMoves?: { readonly extra: number };
   };
   readonly eval: { readonly recurrences: readonly number[]; readonly maxNewTokens: number };
   /** The split the table is measured on: `test` (default) or `validation` (for choosing settings). */
@@ -51,31 +57,37 @@ export interface DemoConfig {
 }
 
 /**
- * The demo (chosen before any test-split run; checked on the validation split of seed 1). A
- * 3-layer static model pretrained on walks of 1-8 moves is cut into (1,1,1); the adapter keeps
- * PyTorch's default init (docs/method.md's default), and post-training at a mean recurrence M = 8 (the
- * Poisson-lognormal sampler, linear curriculum over the first quarter, truncated backprop depth 8)
- * trains the block to be iterated about 8 times (as many as the longest trained walk has moves). The
- * test has walks of up to 12 moves, longer than any trained on. Seeds 1-3 measured r = 8 against
- * r = 1 at 12 moves: +2.7, +1.3, -5.3 points (the root README has the tables). The static copy trains on with the
+ * The demo (chosen on the validation split of seeds 1-3 before any test-split run of it). A 3-layer
+ * static Llama of width 64 is pretrained on walks of 1-8 moves and cut into (1,1,1); the adapter
+ * keeps PyTorch's default init (docs/method.md's default). Post-training ties the recurrence to the
+ * difficulty: each batch holds walks of one move count k and runs the block r = k times (truncated
+ * backprop depth 8), so the block is asked for one move per iteration (moves-recurrence.ts). The
+ * test has walks of up to 12 moves, longer than any trained on. The static copy trains on with the
  * recurrent post-training's FLOPs at the same learning rates.
+ *
+ * What the validation runs said (r = 8 minus r = 1 at 12 moves, seeds 1, 2, 3): this config +7.3,
+ * +4.0, +4.0 points; the same width with the paper's Poisson-lognormal sampler at M = 8 (set
+ * `tiedToMoves` to undefined) +2.0 on seed 1; the earlier width-32 config had 2-move walks at
+ * 50-67% (it had not learned one move reliably), width 64 reaches 73-95%.
  */
 export const DEMO_CONFIG: DemoConfig = {
   seed: 1,
   task: { trainSize: 60_000, trainMoves: [1, 8], testMoves: [2, 4, 6, 8, 10, 12], testPerMoves: 150, maxStep: 3 },
-  model: { hiddenSize: 32, numLayers: 3, numHeads: 2, intermediateSize: 128, initStd: 0.1 },
+  model: { hiddenSize: 64, numLayers: 3, numHeads: 4, intermediateSize: 256, initStd: 0.1 },
   plan: '1,1,1',
   adapterInit: 'default',
   initScale: 'width',
   seq: 64,
   batch: 16,
-  pretrain: { steps: 1200, muonLr: 0.02, adamLr: 0.01 },
+  pretrain: { steps: 2000, muonLr: 0.02, adamLr: 0.01 },
   postTrain: {
-    steps: 400,
+    steps: 600,
     muonLr: 0.01,
     adamLr: 0.005,
+    // used by the Poisson-lognormal sampler when tiedToMoves is unset
     curriculum: { kind: 'linear', maxMean: 8, warmupFraction: 0.25 },
     backpropDepth: 8,
+    tiedToMoves: { extra: 0 },
   },
   eval: { recurrences: [1, 2, 4, 8, 16], maxNewTokens: 4 },
 };
@@ -97,6 +109,7 @@ export const TINY_CONFIG: DemoConfig = {
     adamLr: 0.005,
     curriculum: { kind: 'linear', maxMean: 2, warmupFraction: 0.5 },
     backpropDepth: 1,
+    tiedToMoves: { extra: 0 },
   },
   eval: { recurrences: [1, 2], maxNewTokens: 3 },
   threads: 1,

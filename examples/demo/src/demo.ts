@@ -5,11 +5,12 @@ import { CharTokenizer, type ModelConfig, RecurrentLM, S0_STD, initializeWeights
 import { retrofit, saveModelFolder } from '@rr/surgery';
 import { MuonWithAdamW, warmupStableDecay } from '@rr/muon';
 import { PoissonLognormalSampler, type RecurrenceSampler, type Schedule, recurrenceCurriculum } from '@rr/curriculum';
-import { TokenPacker, Trainer, formatFlops, partParams, stepsForBudget, trainingFlops } from '@rr/train';
+import { type BatchSource, TokenPacker, Trainer, formatFlops, partParams, stepsForBudget, trainingFlops } from '@rr/train';
 import { type Gsm8kReport, type RecurrenceResult, accuracyOf, evaluateGsm8k, modelGenerator, readSampleLog } from '@rr/eval-gsm8k';
 import type { DemoConfig } from './config.js';
 import { TRAINING_PROMPT, TRAINING_COMPLETION, WALK_ALPHABET, type WalkProblem, makeSplits, trainingText } from './task.js';
 import { renderDemoTable } from './table.js';
+import { MovesBatches } from './moves-recurrence.js';
 import { bestHeuristic, heuristicAccuracy, heuristics } from './heuristics.js';
 import { renderDemoHtml } from './report.js';
 
@@ -75,8 +76,9 @@ const OUTPUTS = ['samples.jsonl', 'run.json', 'report.json', 'accuracy.svg', 're
 
 /**
  * The paper's story at toy scale: pretrain a small static Llama on the walk task, retrofit it into
- * (prelude, recurrent block, coda), post-train it with the recurrence curriculum and Muon while a
- * copy of the static model trains for the same number of steps, then evaluate both with the GSM8K
+ * (prelude, recurrent block, coda), post-train it with Muon (the recurrence tied to each batch's
+ * moves, or the paper's sampler and curriculum) while a copy of the static model trains on with the
+ * same training FLOPs, then evaluate both with the GSM8K
  * harness (gsm8k-cot, 0-shot, greedy, flexible-extract exact match) at several recurrences.
  */
 export async function runDemo(config: DemoConfig, options: RunDemoOptions): Promise<DemoResult> {
@@ -143,19 +145,21 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
       `surgery: plan ${config.plan} -> prelude ${prelude.length}, block ${block.length} (recurrent), coda ${coda.length} layers; adapter init "${config.adapterInit}"; initial state std ${(S0_STD * initScale).toPrecision(3)}; dropped ${r.report.dropped.length ? r.report.dropped.join(', ') : 'none'}`,
     );
 
-    // ---- 3. post-train: recurrent with the curriculum; static with the same training FLOPs
+    // ---- 3. post-train: recurrent (r tied to the moves, or the sampler with its curriculum); static with the same training FLOPs
     const post = config.postTrain;
     const curriculum = recurrenceCurriculum({ ...post.curriculum, totalSteps: post.steps });
+    const extra = post.tiedToMoves?.extra;
+    const tied = extra === undefined ? undefined : new MovesBatches(train, tokenizer, config.seq + 1, config.seed, (k) => k + extra, post.backpropDepth);
     const recurrent = await train_(
       r.model,
-      packer(),
+      tied ?? packer(),
       config,
       {
         label: 'post-train recurrent',
         steps: post.steps,
         muonLr: post.muonLr,
         adamLr: post.adamLr,
-        sampler: new PoissonLognormalSampler({ seed: config.seed, backpropDepth: post.backpropDepth }),
+        sampler: tied ?? new PoissonLognormalSampler({ seed: config.seed, backpropDepth: post.backpropDepth }),
         curriculum,
       },
       log,
@@ -201,7 +205,7 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
       generator: modelGenerator(r.model, tokenizer, { seed: config.seed }),
       recurrences: config.eval.recurrences,
       outDir,
-      model: `recurrent (${config.plan}), post-trained with M = ${post.curriculum.maxMean}`,
+      model: `recurrent (${config.plan}), post-trained with ${tied ? `r = moves${extra ? ` + ${extra}` : ''} per batch` : `M = ${post.curriculum.maxMean}`}`,
       staticBaseline: baseline,
       onProgress: progress(log, 'eval recurrent', config.eval.recurrences),
     });
@@ -293,7 +297,7 @@ interface PhaseOptions {
 }
 
 /** One training phase with the paper's optimizer (Muon + AdamW) and a warmup-stable-decay LR. */
-async function train_(model: RecurrentLM, data: TokenPacker, config: DemoConfig, phase: PhaseOptions, log: (line: string) => void): Promise<PhaseRecord> {
+async function train_(model: RecurrentLM, data: BatchSource, config: DemoConfig, phase: PhaseOptions, log: (line: string) => void): Promise<PhaseRecord> {
   const optimizer = new MuonWithAdamW({ muon: { lr: phase.muonLr }, adamw: { lr: phase.adamLr } });
   const trainer = new Trainer({
     model,
@@ -333,7 +337,7 @@ async function train_(model: RecurrentLM, data: TokenPacker, config: DemoConfig,
     if (now - lastLog > 5000 || step === phase.steps || trainer.budgetReached) {
       const elapsed = (now - began) / 1000;
       const eta = (elapsed / step) * (phase.steps - step);
-      const rPart = model.isRecurrent ? ` mean r ${(rSum / lossCount).toFixed(1)} (curriculum m ${m.mean_recurrence})` : '';
+      const rPart = model.isRecurrent ? ` mean r ${(rSum / lossCount).toFixed(1)}${phase.sampler instanceof MovesBatches ? '' : ` (curriculum m ${m.mean_recurrence})`}` : '';
       log(
         `[${phase.label}] step ${step}/${phase.steps} loss ${(lossSum / lossCount).toFixed(3)}${rPart} FLOPs ${formatFlops(m.total_flops)} ${m.tokens_per_s.toFixed(0)} tok/s elapsed ${elapsed.toFixed(0)}s ETA ${eta.toFixed(0)}s`,
       );
