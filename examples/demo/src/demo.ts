@@ -337,7 +337,9 @@ async function train_(model: RecurrentLM, data: BatchSource, config: DemoConfig,
     if (now - lastLog > 5000 || step === phase.steps || trainer.budgetReached) {
       const elapsed = (now - began) / 1000;
       const eta = (elapsed / step) * (phase.steps - step);
-      const rPart = model.isRecurrent ? ` mean r ${(rSum / lossCount).toFixed(1)}${phase.sampler instanceof MovesBatches ? '' : ` (curriculum m ${m.mean_recurrence})`}` : '';
+      const rPart = model.isRecurrent
+        ? ` mean r ${(rSum / lossCount).toFixed(1)}${phase.sampler instanceof MovesBatches ? '' : ` (curriculum m ${m.mean_recurrence})`}`
+        : '';
       log(
         `[${phase.label}] step ${step}/${phase.steps} loss ${(lossSum / lossCount).toFixed(3)}${rPart} FLOPs ${formatFlops(m.total_flops)} ${m.tokens_per_s.toFixed(0)} tok/s elapsed ${elapsed.toFixed(0)}s ETA ${eta.toFixed(0)}s`,
       );
