@@ -75,7 +75,8 @@ export function wantsFilteredChild(argv: readonly string[]): boolean {
 export function runFilteredChild(script: string, argv: readonly string[], writeErr: (s: string) => void = (s) => process.stderr.write(s)): Promise<number> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [...process.execArgv, script, ...argv], {
-      stdio: ['inherit', 'inherit', 'pipe'],
+      // the IPC channel is the child's lifeline: it closes when this process dies, however it dies
+      stdio: ['inherit', 'inherit', 'pipe', 'ipc'],
       // the child's stderr is a pipe; it learns whether ours is a terminal (progress lines) from here
       env: { ...process.env, [CHILD]: process.stderr.isTTY ? 'tty' : 'pipe' },
     });
@@ -106,6 +107,19 @@ export function runFilteredChild(script: string, argv: readonly string[], writeE
       resolvePromise(code ?? 1);
     });
   });
+}
+
+/**
+ * In the child: end with the parent. A parent killed by SIGKILL cannot forward the signal, and the
+ * child would go on training (and writing checkpoints) unseen, holding the parent's stdout open.
+ * The IPC channel closes whenever the parent exits, so on `disconnect` the child ends as if it had
+ * been killed too; checkpoints are written atomically, so nothing is half-written. The channel is
+ * unref'd: it never keeps a finished command alive.
+ */
+export function exitWithParent(): void {
+  if (process.env[CHILD] === undefined || !process.channel) return;
+  process.channel.unref();
+  process.once('disconnect', () => process.kill(process.pid, 'SIGKILL'));
 }
 
 /** In the child: whether the parent's stderr, which ours is piped to, is a terminal. */

@@ -38,3 +38,4 @@ export { f16ToF32, f32ToF16, bf16ToF32, f32ToBf16 } from './io/dtype-conversion.
 export { writeFileAtomically } from './io/atomic-write.js';
 export { fsError, makeDirectory, statPath, userPathError } from './io/fs-errors.js';
 export { Rng } from './random/index.js';
+export { yieldToEventLoop } from './event-loop.js';

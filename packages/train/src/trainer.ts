@@ -1,4 +1,4 @@
-import { type Backend, RRError, Rng, type Tensor, grad, keep, noGrad, ops, scope } from '@rr/tensor';
+import { type Backend, RRError, Rng, type Tensor, grad, keep, noGrad, ops, scope, yieldToEventLoop } from '@rr/tensor';
 import type { RecurrentLM } from '@rr/model';
 import type { RecurrenceSampler, Schedule } from '@rr/curriculum';
 import { GRAD_CLIP_MAX_NORM, type Optimizer, type Param, clipGradNorm } from '@rr/muon';
@@ -94,6 +94,8 @@ export class Trainer {
   }
 
   async trainStep(): Promise<StepMetrics> {
+    // one event-loop turn per step: Ctrl-C and other signals are handled between steps
+    await yieldToEventLoop();
     const o = this.#o;
     const t0 = performance.now();
     const accum = o.gradAccum ?? 1;

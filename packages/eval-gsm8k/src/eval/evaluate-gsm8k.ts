@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RRError, makeDirectory, writeFileAtomically } from '@rr/tensor';
+import { RRError, makeDirectory, writeFileAtomically, yieldToEventLoop } from '@rr/tensor';
 import type { Gsm8kSample } from '../data/gsm8k-loader.js';
 import { type SampleRecord, SampleLog } from '../io/sample-log.js';
 import { aggregateByRecurrence } from '../report/aggregate.js';
@@ -165,6 +165,8 @@ export async function evaluateGsm8k(options: EvaluateGsm8kOptions): Promise<Eval
       else pending.push(i);
     }
     for (let start = 0; start < pending.length; start += batch) {
+      // one event-loop turn per batch, so that Ctrl-C's abort is seen here
+      await yieldToEventLoop();
       throwIfAborted(options.signal);
       const indices = pending.slice(start, start + batch);
       const began = clock();
