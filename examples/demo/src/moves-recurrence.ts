@@ -2,7 +2,7 @@ import { Rng } from '@rr/tensor';
 import type { CharTokenizer } from '@rr/model';
 import { type RecurrenceSampler, type RecurrenceSplit, splitRecurrence } from '@rr/curriculum';
 import type { BatchSource, PackedRows } from '@rr/train';
-import type { WalkProblem } from './task.js';
+import { type WalkProblem, trainingParts } from './task.js';
 
 /**
  * Recurrence tied to difficulty: every batch holds walks of one move count k, and that batch runs
@@ -15,55 +15,52 @@ import type { WalkProblem } from './task.js';
  * Documents are packed as the TokenPacker packs them (BOS + prompt + completion + EOS, back to
  * back, no masking), only the completion and EOS scored.
  */
+/** The training documents of one move count, tokenized once, and where the next batch resumes. */
+interface MovesGroup {
+  /** BOS + prompt + completion + EOS of each document, and where its scored completion starts. */
+  readonly docs: { readonly ids: readonly number[]; readonly scoredFrom: number }[];
+  next: number;
+}
+
 export class MovesBatches implements BatchSource, RecurrenceSampler {
-  private readonly byMoves = new Map<number, WalkProblem[]>();
-  private readonly cursor = new Map<number, number>();
+  private readonly groups = new Map<number, MovesGroup>();
   private readonly moveCounts: number[];
   private readonly rng: Rng;
   private lastMoves = 1;
 
   constructor(
     problems: readonly WalkProblem[],
-    private readonly tokenizer: CharTokenizer,
+    tokenizer: CharTokenizer,
     readonly rowLength: number,
     seed: number,
     private readonly recurrenceOf: (moves: number) => number,
     private readonly backpropDepth: number,
   ) {
     for (const p of problems) {
-      const list = this.byMoves.get(p.moves) ?? [];
-      list.push(p);
-      this.byMoves.set(p.moves, list);
+      const { prompt, completion } = trainingParts(p);
+      const head = tokenizer.encode(prompt, { bos: true });
+      const group = this.groups.get(p.moves) ?? { docs: [], next: 0 };
+      group.docs.push({ ids: [...head, ...tokenizer.encode(completion, { bos: false, eos: true })], scoredFrom: head.length });
+      this.groups.set(p.moves, group);
     }
-    this.moveCounts = [...this.byMoves.keys()].sort((a, b) => a - b);
+    this.moveCounts = [...this.groups.keys()].sort((a, b) => a - b);
     this.rng = Rng.fromSeed(seed).stream('moves-batches');
   }
 
   async nextRows(rows: number): Promise<PackedRows> {
     const moves = this.moveCounts[this.rng.integer(this.moveCounts.length)]!;
     this.lastMoves = moves;
-    const list = this.byMoves.get(moves)!;
+    const group = this.groups.get(moves)!;
     const total = rows * this.rowLength;
     const tokens = new Int32Array(total);
     const scored = new Uint8Array(total);
-    let at = 0;
-    while (at < total) {
-      const i = this.cursor.get(moves) ?? 0;
-      this.cursor.set(moves, (i + 1) % list.length);
-      const p = list[i]!;
-      const prompt = this.tokenizer.encode(`Q: ${p.question}\nA:`, { bos: true });
-      const answer = this.tokenizer.encode(` ${p.final}`, { bos: false, eos: true });
-      for (const [ids, score] of [
-        [prompt, 0],
-        [answer, 1],
-      ] as const) {
-        for (const id of ids) {
-          if (at >= total) break;
-          tokens[at] = id;
-          scored[at] = score;
-          at++;
-        }
-      }
+    for (let at = 0; at < total; ) {
+      const doc = group.docs[group.next]!;
+      group.next = (group.next + 1) % group.docs.length;
+      const n = Math.min(doc.ids.length, total - at);
+      tokens.set(doc.ids.slice(0, n), at);
+      scored.fill(1, at + Math.min(doc.scoredFrom, n), at + n);
+      at += n;
     }
     return { tokens, scored };
   }

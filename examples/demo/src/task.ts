@@ -67,9 +67,18 @@ export function walkProblem(rng: Rng, moves: number, options: WalkOptions = {}):
 export const TRAINING_PROMPT = 'Q: {question}\nA:';
 export const TRAINING_COMPLETION = ' {final}';
 
+/** A training document's two parts, rendered from TRAINING_PROMPT and TRAINING_COMPLETION. */
+export function trainingParts(problem: Pick<WalkProblem, 'question' | 'final'>): { prompt: string; completion: string } {
+  return {
+    prompt: TRAINING_PROMPT.replace('{question}', problem.question),
+    completion: TRAINING_COMPLETION.replace('{final}', String(problem.final)),
+  };
+}
+
 /** The whole training document, prompt and answer. */
 export function trainingText(problem: Pick<WalkProblem, 'question' | 'final'>): string {
-  return `Q: ${problem.question}\nA: ${problem.final}`;
+  const { prompt, completion } = trainingParts(problem);
+  return prompt + completion;
 }
 
 /** Every character the questions, prompts and training texts use (the char tokenizer's alphabet). */

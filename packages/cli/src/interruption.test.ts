@@ -10,6 +10,16 @@ const BIN = fileURLToPath(new URL('../dist/bin.js', import.meta.url));
 const MODEL = 'models/stories260K-hf';
 const TEXT = 'text/tinystories/toyrnn_tinystories_sample_2MiB.txt';
 
+/** Runs `test` with a fresh temporary folder, removed afterwards. */
+async function inTempDir(test: (dir: string) => Promise<void>): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rr-interrupt-'));
+  try {
+    await test(dir);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 /** An endless training run of the tiny fixture model in a fresh folder. */
 function endlessRecipe(dir: string): string {
   const recipe = join(dir, 'endless.json');
@@ -47,18 +57,14 @@ async function startTraining(recipe: string): Promise<{ rr: ChildProcess; closed
 itWithFixtures(
   'a SIGKILL of rr during training ends the command: nothing runs on and its output closes',
   [MODEL, TEXT],
-  async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rr-interrupt-'));
-    try {
+  () =>
+    inTempDir(async (dir) => {
       const { rr, closed, out } = await startTraining(endlessRecipe(dir));
       rr.kill('SIGKILL');
       // with an orphaned child this never resolves and the test times out
       await closed;
       expect(out()).toContain('"step":');
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  },
+    }),
   60_000,
 );
 
@@ -67,9 +73,8 @@ itWithFixtures(
 itWithFixtures(
   'Ctrl-C during training finishes the step, writes a checkpoint and exits',
   [MODEL, TEXT],
-  async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'rr-interrupt-'));
-    try {
+  () =>
+    inTempDir(async (dir) => {
       const { rr, closed, err } = await startTraining(endlessRecipe(dir));
       process.kill(-rr.pid!, 'SIGINT');
       const code = await closed;
@@ -77,9 +82,6 @@ itWithFixtures(
       expect(code).not.toBe(null);
       const checkpoints = join(dir, 'run', 'checkpoints');
       expect(existsSync(checkpoints) && readdirSync(checkpoints).length).toBeGreaterThan(0);
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  },
+    }),
   60_000,
 );

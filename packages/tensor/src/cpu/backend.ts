@@ -90,14 +90,18 @@ export class CpuBackend implements Backend {
   }
 
   zeros(shape: readonly number[], dtype: DType): Tensor {
-    checkAllocation(this, shape, dtype, 'zeros', DTYPE_ADVICE);
-    return this.#wrap(this.#alloc(dtype, sizeOf(shape)), shape, dtype);
+    return this.#full(shape, 0, dtype, 'zeros');
   }
 
   full(shape: readonly number[], value: number, dtype: DType): Tensor {
-    checkAllocation(this, shape, dtype, 'full', DTYPE_ADVICE);
+    return this.#full(shape, value, dtype, 'full');
+  }
+
+  /** zeros and full, each named in its own errors; new arrays are already zero. */
+  #full(shape: readonly number[], value: number, dtype: DType, op: string): Tensor {
+    checkAllocation(this, shape, dtype, op, DTYPE_ADVICE);
     const data = this.#alloc(dtype, sizeOf(shape));
-    data.fill(value);
+    if (value !== 0) data.fill(value);
     return this.#wrap(data, shape, dtype);
   }
 

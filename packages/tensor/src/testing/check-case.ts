@@ -104,7 +104,6 @@ export async function checkBackward(backend: Backend, c: ConformanceCase, dtype:
           loss,
           stored,
           stored.map((x, k) => (k === i ? u : new Float64Array(x.length))),
-          { step: DIRECTIONAL_STEP },
         ),
       );
       return { ...report, error: relativeError(projected, differenced) };
@@ -117,15 +116,6 @@ export async function checkBackward(backend: Backend, c: ConformanceCase, dtype:
 
 /** Random directions per input for 'directional' checks: each costs two reference forwards. */
 const DIRECTIONS = 4;
-
-/**
- * Relative step of the directional differences: larger than finite-difference.ts's 1e-6 because
- * these cases are large (a sum of 10007 terms): the rounding of the reference loss, ~sqrt(n) eps
- * |f|, divided by 2h gave relative errors up to 2.4e-6 at h = 1e-6 (seed 1403602807), above the
- * f64 bound of 1e-6. At 1e-5 that rounding is ten times smaller, and the truncation error, h^2
- * f''' / 6, stays near 1e-10 relative for these smooth functions.
- */
-const DIRECTIONAL_STEP = 1e-5;
 
 /** Uploads drawn values: float inputs in `dtype`, integer inputs (ids, labels) as i32. */
 export function uploadInputs(backend: Backend, c: Pick<ConformanceCase, 'inputs'>, dtype: FloatDType, values: readonly Float64Array[]): Tensor[] {
