@@ -36,7 +36,15 @@ function endlessRecipe(dir: string): string {
 }
 
 /** Starts `rr train` (in its own process group, as a terminal runs it); resolves once it is training. */
-async function startTraining(recipe: string): Promise<{ rr: ChildProcess; closed: Promise<number | null>; out: () => string; err: () => string }> {
+interface Training {
+  readonly rr: ChildProcess;
+  /** Resolves with the exit code once stdout has closed. */
+  readonly closed: Promise<number | null>;
+  out(): string;
+  err(): string;
+}
+
+async function startTraining(recipe: string): Promise<Training> {
   const rr = spawn(process.execPath, [BIN, 'train', '--recipe', recipe, '--json'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let out = '';
   let err = '';
@@ -52,36 +60,27 @@ async function startTraining(recipe: string): Promise<{ rr: ChildProcess; closed
   return { rr, closed, out: () => out, err: () => err };
 }
 
+/** A test that starts an endless `rr train` in a fresh folder and acts on it once it is training. */
+function whileTraining(title: string, test: (training: Training, dir: string) => Promise<void>): void {
+  itWithFixtures(title, [MODEL, TEXT], () => inTempDir(async (dir) => test(await startTraining(endlessRecipe(dir)), dir)), 60_000);
+}
+
 // `rr` runs its command in a child (the stderr filter). A SIGKILL of `rr` cannot be forwarded, so
 // the child must notice on its own: otherwise it trains on unseen and holds our stdout pipe open.
-itWithFixtures(
-  'a SIGKILL of rr during training ends the command: nothing runs on and its output closes',
-  [MODEL, TEXT],
-  () =>
-    inTempDir(async (dir) => {
-      const { rr, closed, out } = await startTraining(endlessRecipe(dir));
-      rr.kill('SIGKILL');
-      // with an orphaned child this never resolves and the test times out
-      await closed;
-      expect(out()).toContain('"step":');
-    }),
-  60_000,
-);
+whileTraining('a SIGKILL of rr during training ends the command: nothing runs on and its output closes', async ({ rr, closed, out }) => {
+  rr.kill('SIGKILL');
+  // with an orphaned child this never resolves and the test times out
+  await closed;
+  expect(out()).toContain('"step":');
+});
 
 // Ctrl-C in a terminal signals the whole process group; the training loop must see it between
 // steps (the CPU backend computes synchronously, so the loop has to give the event loop a turn).
-itWithFixtures(
-  'Ctrl-C during training finishes the step, writes a checkpoint and exits',
-  [MODEL, TEXT],
-  () =>
-    inTempDir(async (dir) => {
-      const { rr, closed, err } = await startTraining(endlessRecipe(dir));
-      process.kill(-rr.pid!, 'SIGINT');
-      const code = await closed;
-      expect(err()).toContain('interrupted');
-      expect(code).not.toBe(null);
-      const checkpoints = join(dir, 'run', 'checkpoints');
-      expect(existsSync(checkpoints) && readdirSync(checkpoints).length).toBeGreaterThan(0);
-    }),
-  60_000,
-);
+whileTraining('Ctrl-C during training finishes the step, writes a checkpoint and exits', async ({ rr, closed, err }, dir) => {
+  process.kill(-rr.pid!, 'SIGINT');
+  const code = await closed;
+  expect(err()).toContain('interrupted');
+  expect(code).not.toBe(null);
+  const checkpoints = join(dir, 'run', 'checkpoints');
+  expect(existsSync(checkpoints) && readdirSync(checkpoints).length).toBeGreaterThan(0);
+});

@@ -81,8 +81,10 @@ export function runFilteredChild(script: string, argv: readonly string[], writeE
       env: { ...process.env, [CHILD]: process.stderr.isTTY ? 'tty' : 'pipe' },
     });
     const filter = new LineFilter();
-    child.stderr.setEncoding('utf8');
-    child.stderr.on('data', (chunk: string) => {
+    // stdio[2] is 'pipe', so stderr exists (the typings cannot tell once stdio holds 'ipc')
+    const stderr = child.stderr!;
+    stderr.setEncoding('utf8');
+    stderr.on('data', (chunk: string) => {
       const out = filter.push(chunk);
       if (out) writeErr(out);
     });
