@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RRError } from '../errors.js';
 import { fsError, makeDirectory, statPath, userPathError } from './fs-errors.js';
@@ -66,16 +66,17 @@ describe('makeDirectory', () => {
       expect(() => makeDirectory(target)).toThrowError(expect.objectContaining({ code: 'FILE_ACCESS_DENIED' }));
       return;
     }
-    // root ignores permission bits, so the same call runs as an unprivileged user through the built package
+    // root ignores permission bits, so the same call runs as an unprivileged user through the built
+    // package, copied beside the test folder: the clone itself may sit where that user cannot read
+    // (a mktemp -d folder, a 0700 home)
     chmodSync(dir, 0o755);
     chownSync(locked, 65534, 65534);
-    const script = `import('@rr/tensor').then(({ makeDirectory }) => { try { makeDirectory(${JSON.stringify(target)}); console.log('created'); } catch (e) { console.log(e.code); } });`;
-    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
-      uid: 65534,
-      gid: 65534,
-      encoding: 'utf8',
-      cwd: dirname(fileURLToPath(import.meta.url)),
-    });
+    const pkg = join(dir, 'pkg');
+    cpSync(fileURLToPath(new URL('../../dist', import.meta.url)), pkg, { recursive: true });
+    writeFileSync(join(pkg, 'package.json'), '{ "type": "module" }');
+    const entry = pathToFileURL(join(pkg, 'index.js')).href;
+    const script = `import(${JSON.stringify(entry)}).then(({ makeDirectory }) => { try { makeDirectory(${JSON.stringify(target)}); console.log('created'); } catch (e) { console.log(e.code); } });`;
+    const child = spawnSync(process.execPath, ['--input-type=module', '-e', script], { uid: 65534, gid: 65534, encoding: 'utf8', cwd: dir });
     expect(child.stderr).toBe('');
     expect(child.stdout.trim()).toBe('FILE_ACCESS_DENIED');
   });
