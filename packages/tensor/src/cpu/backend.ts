@@ -16,6 +16,7 @@ import * as glu from './kernels/swiglu.js';
 import type { FloatArray } from './kernels/types.js';
 import { WasmHeap, heapOf } from './wasm/heap.js';
 import { type WasmMatmul, createWasmMatmul, matmulReservedBytes, wasmMatmulAvailable } from './wasm/matmul.js';
+import { fusedAttention, fusedAttentionBackward, fusedAttentionFits } from './wasm/attention.js';
 
 /** A CPU tensor's memory: a host array, for f32 a block of the WebAssembly heap where there is one. */
 class CpuStorage implements Storage {
@@ -253,15 +254,21 @@ export class CpuBackend implements Backend {
     };
   }
 
-  /** Attention's T x T products go through the SIMD matmul when there is one (f32). */
-  #attentionMatmul(q: Tensor): attn.MatmulFn | undefined {
-    const wasm = this.#wasmFor(this.#data(q));
-    return wasm && ((a, b, out, s) => wasm.run({ a, b, out, ...s }));
+  /**
+   * Attention runs on the fused WebAssembly kernels (wasm/attention.ts) when its f32 operands live
+   * in the heap; otherwise (f64, or no WebAssembly) on the row-by-row reference in kernels/.
+   */
+  #fusedAttention(d: attn.AttentionDims, ...xs: FloatArray[]): WasmMatmul | undefined {
+    if (!xs.every((x): x is Float32Array => x instanceof Float32Array)) return undefined;
+    const wasm = this.#wasmFor(xs[0]!);
+    return wasm && fusedAttentionFits(wasm, d, ...xs) ? wasm : undefined;
   }
 
   attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): { out: Tensor; lse: Tensor } {
     const d = this.#attentionDims(q, k, options);
-    const r = attn.attention(this.#data(q), this.#data(k), this.#data(v), d, this.#attentionMatmul(q));
+    const [qd, kd, vd] = [this.#data(q), this.#data(k), this.#data(v)];
+    const wasm = this.#fusedAttention(d, qd, kd, vd);
+    const r = wasm ? fusedAttention(wasm, qd as Float32Array, kd as Float32Array, vd as Float32Array, d) : attn.attention(qd, kd, vd, d);
     return { out: this.#wrap(r.out, q.shape, q.dtype), lse: this.#wrap(r.lse, [d.batch, d.nHeads, d.tq], q.dtype) };
   }
 
@@ -275,16 +282,9 @@ export class CpuBackend implements Backend {
     options: AttentionOptions,
   ): { dq: Tensor; dk: Tensor; dv: Tensor } {
     const d = this.#attentionDims(q, k, options);
-    const r = attn.attentionBackward(
-      this.#data(q),
-      this.#data(k),
-      this.#data(v),
-      this.#data(out),
-      this.#data(lse),
-      this.#data(dOut),
-      d,
-      this.#attentionMatmul(q),
-    );
+    const xs = [q, k, v, out, lse, dOut].map((t) => this.#data(t)) as [FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray];
+    const wasm = this.#fusedAttention(d, ...xs);
+    const r = wasm ? fusedAttentionBackward(wasm, ...(xs as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array]), d) : attn.attentionBackward(...xs, d);
     return { dq: this.#wrap(r.dq, q.shape, q.dtype), dk: this.#wrap(r.dk, k.shape, k.dtype), dv: this.#wrap(r.dv, v.shape, v.dtype) };
   }
 

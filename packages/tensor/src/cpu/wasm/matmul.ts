@@ -36,6 +36,15 @@ export interface WasmMatmul {
   destroy(): void;
   /** The memory the kernels run on: f32 arrays allocated here are used without copies. */
   readonly heap: WasmHeap;
+  /**
+   * Runs another kernel of matmul.wat's `run` on the same threads: `write` fills the job
+   * descriptor (its kind field and the kernel's own fields; the chunk counter is reset
+   * here), then every thread claims chunks until none are left. `parallel: false` keeps
+   * small jobs on the calling thread.
+   */
+  runJob(write: (job: DataView) => void, parallel: boolean): void;
+  /** Floats of scratch each thread's workspace holds (a kernel's per-thread row buffer). */
+  readonly workspaceFloats: number;
 }
 
 /** What createWasmMatmul returns: a WasmMatmul that can also report worker start-up. */
@@ -75,7 +84,10 @@ const F = {
   cBatch: 136,
   accumulate: 140,
   symmetric: 144,
+  kind: 148,
 } as const;
+/** Byte offsets of the job descriptor's shared fields, for other kernels run through `runJob`. */
+export const JOB_FIELDS = { next: F.next, chunks: F.chunks, kind: F.kind } as const;
 /** First workspace; workspaces are `workspace_bytes` apart (rounded to 64). */
 const WS_BASE = 4096;
 
@@ -91,7 +103,7 @@ const CTL_STRIDE = 16;
 
 /** Below this many multiply-adds (batch*m*n*k) the calling thread works alone: waking
  *  a worker costs tens of microseconds, about what ~1M flops take on one core. */
-const PARALLEL_MIN_MACS = 1 << 19;
+export const PARALLEL_MIN_MACS = 1 << 19;
 /** Chunks per participating thread; more balance better, fewer repack less. */
 const CHUNKS_PER_THREAD = 4;
 /** Smallest chunk extents worth splitting down to (columns: multiple of 16). */
@@ -224,6 +236,7 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
   const exports = new (api().Instance)(module, { env: { memory } }).exports;
   const runChunks = exports.run as (job: number, ws: number) => number;
   const job = new Int32Array(memory.buffer, JOB, 64);
+  const jobView = new DataView(memory.buffer, JOB, 256);
 
   const control = new SharedArrayBuffer((CTL_WORKER + CTL_STRIDE * threads) * 4);
   const ctl = new Int32Array(control);
@@ -342,13 +355,10 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     const { batch, m, n, k, transA, transB, bBatched } = args;
     const accumulate = args.accumulate === true;
 
-    const ready: WorkerSlot[] = [];
-    if (batch * m * n * k >= PARALLEL_MIN_MACS) {
-      for (const s of slots) if (Atomics.load(ctl, s.state) === 1) ready.push(s);
-    }
+    const ready = readyWorkers(batch * m * n * k >= PARALLEL_MIN_MACS);
     const plan = planChunks(eBatch, eM, n, ready.length + 1, symmetric);
 
-    set(F.next, 0);
+    set(F.kind, 0);
     set(F.chunks, eBatch * plan.rowChunks * plan.colChunks);
     set(F.rowChunks, plan.rowChunks);
     set(F.colChunks, plan.colChunks);
@@ -370,7 +380,16 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     set(F.cBatch, cStride! * 4);
     set(F.accumulate, accumulate ? 1 : 0);
     set(F.symmetric, symmetric ? 1 : 0);
+    dispatch(ready);
+  }
 
+  function readyWorkers(parallel: boolean): WorkerSlot[] {
+    return parallel ? slots.filter((s) => Atomics.load(ctl, s.state) === 1) : [];
+  }
+
+  /** Wakes `ready`, runs chunks of the job on this thread too, and waits for the helpers. */
+  function dispatch(ready: readonly WorkerSlot[]): void {
+    set(F.next, 0);
     Atomics.store(ctl, CTL_DONE, 0);
     Atomics.store(ctl, CTL_ERROR, 0);
     for (const s of ready) {
@@ -393,6 +412,12 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     if (Atomics.load(ctl, CTL_ERROR) !== 0) throw new Error('wasm matmul: a worker thread failed');
   }
 
+  function runJob(write: (job: DataView) => void, parallel: boolean): void {
+    if (destroyed) throw new Error('wasm matmul: used after destroy()');
+    write(jobView);
+    dispatch(readyWorkers(parallel));
+  }
+
   function destroy(): void {
     if (destroyed) return;
     destroyed = true;
@@ -411,5 +436,5 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     }
   }
 
-  return { run, threads: slots.length + 1, destroy, ready, heap };
+  return { run, runJob, workspaceFloats: Math.floor(wsBytes / 4), threads: slots.length + 1, destroy, ready, heap };
 }

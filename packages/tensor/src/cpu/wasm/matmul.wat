@@ -611,6 +611,8 @@
   ;;   112 B   116 B k stride   120 B column stride   124 B batch stride (0: shared B)
   ;;   128 C   132 C row stride   136 C batch stride
   ;;   140 accumulate (0/1)
+  ;;   148 kind: 0 this matmul; 1 and 2 attention forward and backward (fields at
+  ;;       $attention_chunks), which share the chunk counter and the threads
   ;;   144 symmetric (0/1): C is known to be symmetric (m = n), so only columns from a
   ;;       chunk's first row on are computed; the driver mirrors the rest. Chunks wholly
   ;;       below the diagonal are skipped, so with narrow row chunks about half of C
@@ -622,6 +624,10 @@
   (func (export "run") (param $job i32) (param $ws i32) (result i32)
     (local $done i32) (local $t i32) (local $per i32) (local $bi i32) (local $r i32) (local $ci i32) (local $cj i32)
     (local $i0 i32) (local $j0 i32) (local $mlen i32) (local $nlen i32)
+    (if (i32.eq (i32.load offset=148 (local.get $job)) (i32.const 1))
+      (then (return (call $attention_chunks (local.get $job) (local.get $ws)))))
+    (if (i32.eq (i32.load offset=148 (local.get $job)) (i32.const 2))
+      (then (return (call $attention_backward_chunks (local.get $job) (local.get $ws)))))
     (local.set $per (i32.mul (i32.load offset=68 (local.get $job)) (i32.load offset=72 (local.get $job))))
     (loop $next
       (local.set $t (i32.atomic.rmw.add (local.get $job) (i32.const 1)))
@@ -669,6 +675,355 @@
       (br $next))
     (unreachable))
 
+  ;; ---- fused causal attention: forward and backward, one query row at a time -----------
+  ;;
+  ;; A query row's scores live in the thread's workspace (up to 8 floats per visible key), so
+  ;; no T x T matrix is ever stored: the row's scores, their exponentials and the output
+  ;; are computed while its keys and values sit in L1. Dot products and updates run over
+  ;; the head dimension in four-float vectors (the driver requires headDim % 4 = 0).
+  ;;
+  ;; Job fields (after the matmul's; byte addresses, sizes in elements):
+  ;;   0 next chunk (shared counter)   64 chunk count   148 kind (1 forward, 2 backward)
+  ;;   152 q  156 k  160 v  164 out  168 lse  172 dOut  176 dq  180 dk  184 dv  188 row max
+  ;;   192 tq  196 S (key rows allocated)  200 kvLength  204 nHeads  208 nKvHeads
+  ;;   212 headDim  216 scale (f32)  220 query rows per chunk  224 row chunks per head
+  ;; q, out, dOut, dq are [B, tq, nHeads * headDim]; k, v, dk, dv [B, S, nKvHeads * headDim];
+  ;; lse and row max [B, nHeads, tq]. Query i sits at position kvLength - tq + i and sees
+  ;; keys 0..that position.
+
+;; x . y_t for the four rows y_t = $y + t * $ys (t = 0..3), over $hd4 bytes, as one vector:
+  ;; four independent accumulator chains, then a transposing reduction.
+  (func $dots4 (param $x i32) (param $y i32) (param $ys i32) (param $hd4 i32) (result v128)
+    (local $c i32) (local $xv v128) (local $a0 v128) (local $a1 v128) (local $a2 v128) (local $a3 v128)
+    (local $y1 i32) (local $y2 i32) (local $y3 i32)
+    (local.set $y1 (i32.add (local.get $y) (local.get $ys)))
+    (local.set $y2 (i32.add (local.get $y1) (local.get $ys)))
+    (local.set $y3 (i32.add (local.get $y2) (local.get $ys)))
+    (loop $vec
+      (local.set $xv (v128.load align=4 (i32.add (local.get $x) (local.get $c))))
+      (local.set $a0 (f32x4.add (local.get $a0) (f32x4.mul (local.get $xv) (v128.load align=4 (i32.add (local.get $y) (local.get $c))))))
+      (local.set $a1 (f32x4.add (local.get $a1) (f32x4.mul (local.get $xv) (v128.load align=4 (i32.add (local.get $y1) (local.get $c))))))
+      (local.set $a2 (f32x4.add (local.get $a2) (f32x4.mul (local.get $xv) (v128.load align=4 (i32.add (local.get $y2) (local.get $c))))))
+      (local.set $a3 (f32x4.add (local.get $a3) (f32x4.mul (local.get $xv) (v128.load align=4 (i32.add (local.get $y3) (local.get $c))))))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br_if $vec (i32.lt_u (local.get $c) (local.get $hd4))))
+    ;; [a0 lanes 0+2, 1+3, a1 lanes 0+2, 1+3], the same for a2, a3; then pairs summed
+    (local.set $a0 (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a0) (local.get $a1))
+                              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a0) (local.get $a1))))
+    (local.set $a2 (f32x4.add (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $a2) (local.get $a3))
+                              (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $a2) (local.get $a3))))
+    (f32x4.add (i8x16.shuffle 0 1 2 3 8 9 10 11 16 17 18 19 24 25 26 27 (local.get $a0) (local.get $a2))
+               (i8x16.shuffle 4 5 6 7 12 13 14 15 20 21 22 23 28 29 30 31 (local.get $a0) (local.get $a2))))
+
+  ;; x . y over $hd4 bytes.
+  (func $dot (param $x i32) (param $y i32) (param $hd4 i32) (result f32)
+    (local $c i32) (local $acc v128)
+    (loop $vec
+      (local.set $acc (f32x4.add (local.get $acc)
+        (f32x4.mul (v128.load align=4 (i32.add (local.get $x) (local.get $c)))
+                   (v128.load align=4 (i32.add (local.get $y) (local.get $c))))))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br_if $vec (i32.lt_u (local.get $c) (local.get $hd4))))
+    (local.set $acc (f32x4.add (local.get $acc) (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $acc) (local.get $acc))))
+    (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc))))
+
+  ;; x . y_j for the $n rows y_j = $y + j * $ys, times $scale, into the floats at $ws; returns
+  ;; their maximum. Four rows at a time, then one by one.
+  (func $dot_rows (param $x i32) (param $y i32) (param $ys i32) (param $n i32) (param $hd4 i32) (param $scale f32) (param $ws i32) (result f32)
+    (local $j i32) (local $n4 i32) (local $s v128) (local $mv v128) (local $m f32) (local $s1 f32)
+    (local.set $mv (f32x4.splat (f32.const -inf)))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $j) (local.get $n4)))
+        (local.set $s (f32x4.mul (call $dots4 (local.get $x) (local.get $y) (local.get $ys) (local.get $hd4)) (f32x4.splat (local.get $scale))))
+        (v128.store align=4 (i32.add (local.get $ws) (i32.shl (local.get $j) (i32.const 2))) (local.get $s))
+        (local.set $mv (f32x4.max (local.get $mv) (local.get $s)))
+        (local.set $y (i32.add (local.get $y) (i32.shl (local.get $ys) (i32.const 2))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $four)))
+    (local.set $m (f32.max (f32.max (f32x4.extract_lane 0 (local.get $mv)) (f32x4.extract_lane 1 (local.get $mv)))
+                           (f32.max (f32x4.extract_lane 2 (local.get $mv)) (f32x4.extract_lane 3 (local.get $mv)))))
+    (block $done
+      (loop $one
+        (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $s1 (f32.mul (call $dot (local.get $x) (local.get $y) (local.get $hd4)) (local.get $scale)))
+        (f32.store (i32.add (local.get $ws) (i32.shl (local.get $j) (i32.const 2))) (local.get $s1))
+        (local.set $m (f32.max (local.get $m) (local.get $s1)))
+        (local.set $y (i32.add (local.get $y) (local.get $ys)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $one)))
+    (local.get $m))
+
+  ;; o (+)= sum_j w_j y_j over the $n rows y_j = $y + j * $ys with weights w_j at $w, over
+  ;; $hd4 bytes at $o ($add = 0 overwrites). Four rows per pass over o.
+  (func $weighted_rows (param $w i32) (param $y i32) (param $ys i32) (param $n i32) (param $hd4 i32) (param $o i32) (param $add i32)
+    (local $j i32) (local $c i32) (local $n4 i32) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
+    (local $y1 i32) (local $y2 i32) (local $y3 i32) (local $acc v128)
+    (if (i32.eqz (local.get $add))
+      (then
+        (loop $zero
+          (v128.store align=4 (i32.add (local.get $o) (local.get $c)) (v128.const i32x4 0 0 0 0))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br_if $zero (i32.lt_u (local.get $c) (local.get $hd4))))))
+    (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
+    (block $done4
+      (loop $four
+        (br_if $done4 (i32.ge_u (local.get $j) (local.get $n4)))
+        (local.set $w0 (v128.load32_splat align=4 (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $w1 (v128.load32_splat offset=4 align=4 (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $w2 (v128.load32_splat offset=8 align=4 (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $w3 (v128.load32_splat offset=12 align=4 (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $y1 (i32.add (local.get $y) (local.get $ys)))
+        (local.set $y2 (i32.add (local.get $y1) (local.get $ys)))
+        (local.set $y3 (i32.add (local.get $y2) (local.get $ys)))
+        (local.set $c (i32.const 0))
+        (loop $vec
+          (local.set $acc (f32x4.add
+            (f32x4.add (f32x4.mul (local.get $w0) (v128.load align=4 (i32.add (local.get $y) (local.get $c))))
+                       (f32x4.mul (local.get $w1) (v128.load align=4 (i32.add (local.get $y1) (local.get $c)))))
+            (f32x4.add (f32x4.mul (local.get $w2) (v128.load align=4 (i32.add (local.get $y2) (local.get $c))))
+                       (f32x4.mul (local.get $w3) (v128.load align=4 (i32.add (local.get $y3) (local.get $c)))))))
+          (v128.store align=4 (i32.add (local.get $o) (local.get $c))
+            (f32x4.add (v128.load align=4 (i32.add (local.get $o) (local.get $c))) (local.get $acc)))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br_if $vec (i32.lt_u (local.get $c) (local.get $hd4))))
+        (local.set $y (i32.add (local.get $y3) (local.get $ys)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $four)))
+    (block $done
+      (loop $one
+        (br_if $done (i32.ge_u (local.get $j) (local.get $n)))
+        (local.set $w0 (v128.load32_splat align=4 (i32.add (local.get $w) (i32.shl (local.get $j) (i32.const 2)))))
+        (local.set $c (i32.const 0))
+        (loop $vec1
+          (v128.store align=4 (i32.add (local.get $o) (local.get $c))
+            (f32x4.add (v128.load align=4 (i32.add (local.get $o) (local.get $c)))
+                       (f32x4.mul (local.get $w0) (v128.load align=4 (i32.add (local.get $y) (local.get $c))))))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br_if $vec1 (i32.lt_u (local.get $c) (local.get $hd4))))
+        (local.set $y (i32.add (local.get $y) (local.get $ys)))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $one)))
+    )
+
+  ;; The forward of query rows [i0, i1) of head bh = b * nHeads + h: out = softmax(scores) V,
+  ;; and per row its maximum score and the sum of exponentials (the driver forms the
+  ;; log-sum-exp: wasm has no log).
+  (func $attention_rows (param $job i32) (param $bh i32) (param $i0 i32) (param $i1 i32) (param $ws i32)
+    (local $tq i32) (local $hd4 i32) (local $b i32) (local $h i32) (local $g i32) (local $kvs i32) (local $qs i32)
+    (local $kb i32) (local $vb i32) (local $qa i32) (local $oa i32) (local $n i32) (local $c i32)
+    (local $m f32) (local $sum f32) (local $p v128) (local $at i32)
+    (local.set $tq (i32.load offset=192 (local.get $job)))
+    (local.set $hd4 (i32.shl (i32.load offset=212 (local.get $job)) (i32.const 2)))
+    (local.set $b (i32.div_u (local.get $bh) (i32.load offset=204 (local.get $job))))
+    (local.set $h (i32.rem_u (local.get $bh) (i32.load offset=204 (local.get $job))))
+    (local.set $g (i32.div_u (local.get $h)
+      (i32.div_u (i32.load offset=204 (local.get $job)) (i32.load offset=208 (local.get $job)))))
+    (local.set $kvs (i32.mul (i32.load offset=208 (local.get $job)) (local.get $hd4)))
+    (local.set $qs (i32.mul (i32.load offset=204 (local.get $job)) (local.get $hd4)))
+    ;; key/value row 0 of this head's kv group
+    (local.set $kb (i32.add (i32.mul (i32.mul (local.get $b) (i32.load offset=196 (local.get $job))) (local.get $kvs))
+                            (i32.mul (local.get $g) (local.get $hd4))))
+    (local.set $vb (i32.add (i32.load offset=160 (local.get $job)) (local.get $kb)))
+    (local.set $kb (i32.add (i32.load offset=156 (local.get $job)) (local.get $kb)))
+    (block $rows_done
+      (loop $row
+        (br_if $rows_done (i32.ge_u (local.get $i0) (local.get $i1)))
+        (local.set $at (i32.add (i32.mul (local.get $b) (local.get $tq)) (local.get $i0)))
+        (local.set $qa (i32.add (i32.load offset=152 (local.get $job))
+          (i32.add (i32.mul (local.get $at) (local.get $qs)) (i32.mul (local.get $h) (local.get $hd4)))))
+        (local.set $oa (i32.add (local.get $qa) (i32.sub (i32.load offset=164 (local.get $job)) (i32.load offset=152 (local.get $job)))))
+        (local.set $n (i32.add (i32.sub (i32.load offset=200 (local.get $job)) (local.get $tq)) (i32.add (local.get $i0) (i32.const 1))))
+        (local.set $m (call $dot_rows (local.get $qa) (local.get $kb) (local.get $kvs) (local.get $n) (local.get $hd4)
+          (f32.load offset=216 (local.get $job)) (local.get $ws)))
+        (local.set $sum (f32.demote_f64 (call $exp_shift (local.get $ws) (local.get $n) (f32.const 1) (local.get $m))))
+        ;; out row = sum_j p_j v_j / sum
+        (call $weighted_rows (local.get $ws) (local.get $vb) (local.get $kvs) (local.get $n) (local.get $hd4) (local.get $oa) (i32.const 0))
+        (local.set $p (f32x4.splat (f32.div (f32.const 1) (local.get $sum))))
+        (local.set $c (i32.const 0))
+        (block $d2 (loop $norm
+          (br_if $d2 (i32.ge_u (local.get $c) (local.get $hd4)))
+          (v128.store align=4 (i32.add (local.get $oa) (local.get $c))
+            (f32x4.mul (local.get $p) (v128.load align=4 (i32.add (local.get $oa) (local.get $c)))))
+          (local.set $c (i32.add (local.get $c) (i32.const 16)))
+          (br $norm)))
+        (local.set $at (i32.shl (i32.add (i32.mul (local.get $bh) (local.get $tq)) (local.get $i0)) (i32.const 2)))
+        (f32.store (i32.add (i32.load offset=168 (local.get $job)) (local.get $at)) (local.get $sum))
+        (f32.store (i32.add (i32.load offset=188 (local.get $job)) (local.get $at)) (local.get $m))
+        (local.set $i0 (i32.add (local.get $i0) (i32.const 1)))
+        (br $row))))
+
+  ;; Forward chunks: chunk t is query rows [r * R, (r + 1) * R) of head t / rowChunks.
+  (func $attention_chunks (param $job i32) (param $ws i32) (result i32)
+    (local $done i32) (local $t i32) (local $bh i32) (local $i0 i32) (local $i1 i32)
+    (loop $next
+      (local.set $t (i32.atomic.rmw.add (local.get $job) (i32.const 1)))
+      (if (i32.ge_u (local.get $t) (i32.load offset=64 (local.get $job))) (then (return (local.get $done))))
+      (local.set $done (i32.add (local.get $done) (i32.const 1)))
+      (local.set $bh (i32.div_u (local.get $t) (i32.load offset=224 (local.get $job))))
+      (local.set $i0 (i32.mul (i32.sub (local.get $t) (i32.mul (local.get $bh) (i32.load offset=224 (local.get $job))))
+                              (i32.load offset=220 (local.get $job))))
+      (local.set $i1 (i32.add (local.get $i0) (i32.load offset=220 (local.get $job))))
+      (if (i32.gt_u (local.get $i1) (i32.load offset=192 (local.get $job)))
+        (then (local.set $i1 (i32.load offset=192 (local.get $job)))))
+      (call $attention_rows (local.get $job) (local.get $bh) (local.get $i0) (local.get $i1) (local.get $ws))
+      (br $next))
+    (unreachable))
+
+;; The backward of every query row of the heads sharing kv group $g of batch entry $b
+  ;; (dK and dV of that group are written by this chunk alone). Per row i, with P recomputed
+  ;; from the saved log-sum-exp and rowDot_i = dOut_i . out_i:
+  ;;   dp_ij = dOut_i . v_j,  ds_ij = p_ij (dp_ij - rowDot_i) scale,
+  ;;   dq_i = sum_j ds_ij k_j,  dv_j += p_ij dOut_i,  dk_j += ds_ij q_i.
+  ;; Rows go in groups of four: their p and ds rows sit in the workspace (8 floats per key),
+  ;; so each dK and dV row is read and written once per group instead of once per row.
+  (func $attention_backward_pair (param $job i32) (param $b i32) (param $g i32) (param $ws i32)
+    (local $tq i32) (local $hd4 i32) (local $group i32) (local $kvs i32) (local $qs i32) (local $kvOff i32)
+    (local $h i32) (local $hEnd i32) (local $i0 i32) (local $rows i32) (local $r i32) (local $n i32) (local $nmax i32)
+    (local $j i32) (local $c i32) (local $rowOff i32) (local $pRow i32) (local $dsRow i32) (local $dsBase i32) (local $pitch i32)
+    (local $q0 i32) (local $q1 i32) (local $q2 i32) (local $q3 i32) (local $do0 i32) (local $do1 i32) (local $do2 i32) (local $do3 i32)
+    (local $ka i32) (local $va i32) (local $dka i32) (local $dva i32) (local $rowDot f32) (local $scale f32) (local $at i32)
+    (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local.set $tq (i32.load offset=192 (local.get $job)))
+    (local.set $hd4 (i32.shl (i32.load offset=212 (local.get $job)) (i32.const 2)))
+    (local.set $scale (f32.load offset=216 (local.get $job)))
+    (local.set $group (i32.div_u (i32.load offset=204 (local.get $job)) (i32.load offset=208 (local.get $job))))
+    (local.set $kvs (i32.mul (i32.load offset=208 (local.get $job)) (local.get $hd4)))
+    (local.set $qs (i32.mul (i32.load offset=204 (local.get $job)) (local.get $hd4)))
+    (local.set $kvOff (i32.add (i32.mul (i32.mul (local.get $b) (i32.load offset=196 (local.get $job))) (local.get $kvs))
+                               (i32.mul (local.get $g) (local.get $hd4))))
+    (local.set $ka (i32.add (i32.load offset=156 (local.get $job)) (local.get $kvOff)))
+    (local.set $va (i32.add (i32.load offset=160 (local.get $job)) (local.get $kvOff)))
+    (local.set $h (i32.mul (local.get $g) (local.get $group)))
+    (local.set $hEnd (i32.add (local.get $h) (local.get $group)))
+    (block $heads_done
+      (loop $head
+        (br_if $heads_done (i32.ge_u (local.get $h) (local.get $hEnd)))
+        (local.set $i0 (i32.const 0))
+        (block $groups_done
+          (loop $rowgroup
+            (br_if $groups_done (i32.ge_u (local.get $i0) (local.get $tq)))
+            (local.set $rows (i32.sub (local.get $tq) (local.get $i0)))
+            (if (i32.gt_u (local.get $rows) (i32.const 4)) (then (local.set $rows (i32.const 4))))
+            ;; keys the group's last row sees; the p and ds rows are that long, zero past each row's own keys
+            (local.set $nmax (i32.add (i32.sub (i32.load offset=200 (local.get $job)) (local.get $tq)) (i32.add (local.get $i0) (local.get $rows))))
+            (local.set $pitch (i32.shl (local.get $nmax) (i32.const 2)))
+            (local.set $dsBase (i32.add (local.get $ws) (i32.shl (local.get $pitch) (i32.const 2))))
+            (local.set $r (i32.const 0))
+            (block $rows_done
+              (loop $row
+                (br_if $rows_done (i32.ge_u (local.get $r) (i32.const 4)))
+                (local.set $pRow (i32.add (local.get $ws) (i32.mul (local.get $r) (local.get $pitch))))
+                (local.set $dsRow (i32.add (local.get $dsBase) (i32.mul (local.get $r) (local.get $pitch))))
+                ;; a missing row (the sequence's last group) stands in as its group's last row with weights 0
+                (local.set $n (i32.const 0))
+                (local.set $at (i32.add (local.get $i0) (local.get $r)))
+                (if (i32.ge_u (local.get $r) (local.get $rows))
+                  (then (local.set $at (i32.add (local.get $i0) (i32.sub (local.get $rows) (i32.const 1))))))
+                (local.set $rowOff (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (local.get $tq)) (local.get $at)) (local.get $qs))
+                                            (i32.mul (local.get $h) (local.get $hd4))))
+                (if (i32.lt_u (local.get $r) (local.get $rows))
+                  (then
+                    (local.set $n (i32.add (i32.sub (local.get $nmax) (local.get $rows)) (i32.add (local.get $r) (i32.const 1))))
+                    (local.set $rowDot (call $dot (i32.add (i32.load offset=172 (local.get $job)) (local.get $rowOff))
+                                                  (i32.add (i32.load offset=164 (local.get $job)) (local.get $rowOff)) (local.get $hd4)))
+                    (drop (call $dot_rows (i32.add (i32.load offset=152 (local.get $job)) (local.get $rowOff))
+                      (local.get $ka) (local.get $kvs) (local.get $n) (local.get $hd4) (local.get $scale) (local.get $pRow)))
+                    (drop (call $exp_shift (local.get $pRow) (local.get $n) (f32.const 1)
+                      (f32.load (i32.add (i32.load offset=168 (local.get $job))
+                        (i32.shl (i32.add (i32.mul (i32.add (i32.mul (local.get $b) (i32.load offset=204 (local.get $job))) (local.get $h)) (local.get $tq))
+                                          (local.get $at)) (i32.const 2))))))
+                    (drop (call $dot_rows (i32.add (i32.load offset=172 (local.get $job)) (local.get $rowOff))
+                      (local.get $va) (local.get $kvs) (local.get $n) (local.get $hd4) (f32.const 1) (local.get $dsRow)))
+                    (local.set $j (i32.const 0))
+                    (block $ds_done
+                      (loop $ds
+                        (br_if $ds_done (i32.ge_u (local.get $j) (local.get $n)))
+                        (local.set $c (i32.shl (local.get $j) (i32.const 2)))
+                        (f32.store (i32.add (local.get $dsRow) (local.get $c))
+                          (f32.mul (f32.mul (f32.load (i32.add (local.get $pRow) (local.get $c)))
+                                            (f32.sub (f32.load (i32.add (local.get $dsRow) (local.get $c))) (local.get $rowDot)))
+                                   (local.get $scale)))
+                        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                        (br $ds)))
+                    (call $weighted_rows (local.get $dsRow) (local.get $ka) (local.get $kvs) (local.get $n) (local.get $hd4)
+                      (i32.add (i32.load offset=176 (local.get $job)) (local.get $rowOff)) (i32.const 0))))
+                (local.set $j (local.get $n))
+                (block $pad_done
+                  (loop $pad
+                    (br_if $pad_done (i32.ge_u (local.get $j) (local.get $nmax)))
+                    (f32.store (i32.add (local.get $pRow) (i32.shl (local.get $j) (i32.const 2))) (f32.const 0))
+                    (f32.store (i32.add (local.get $dsRow) (i32.shl (local.get $j) (i32.const 2))) (f32.const 0))
+                    (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                    (br $pad)))
+                (local.set $at (i32.add (i32.load offset=152 (local.get $job)) (local.get $rowOff)))
+                (local.set $rowOff (i32.add (i32.load offset=172 (local.get $job)) (local.get $rowOff)))
+                (if (i32.eq (local.get $r) (i32.const 0)) (then (local.set $q0 (local.get $at)) (local.set $do0 (local.get $rowOff))))
+                (if (i32.eq (local.get $r) (i32.const 1)) (then (local.set $q1 (local.get $at)) (local.set $do1 (local.get $rowOff))))
+                (if (i32.eq (local.get $r) (i32.const 2)) (then (local.set $q2 (local.get $at)) (local.set $do2 (local.get $rowOff))))
+                (if (i32.eq (local.get $r) (i32.const 3)) (then (local.set $q3 (local.get $at)) (local.set $do3 (local.get $rowOff))))
+                (local.set $r (i32.add (local.get $r) (i32.const 1)))
+                (br $row)))
+            ;; dv_j += sum_r p_rj dOut_r,  dk_j += sum_r ds_rj q_r
+            (local.set $dka (i32.add (i32.load offset=180 (local.get $job)) (local.get $kvOff)))
+            (local.set $dva (i32.add (i32.load offset=184 (local.get $job)) (local.get $kvOff)))
+            (local.set $j (i32.const 0))
+            (block $keys_done
+              (loop $key
+                (br_if $keys_done (i32.ge_u (local.get $j) (local.get $nmax)))
+                (local.set $at (i32.add (local.get $ws) (i32.shl (local.get $j) (i32.const 2))))
+                (local.set $p0 (v128.load32_splat align=4 (local.get $at)))
+                (local.set $p1 (v128.load32_splat align=4 (i32.add (local.get $at) (local.get $pitch))))
+                (local.set $p2 (v128.load32_splat align=4 (i32.add (local.get $at) (i32.shl (local.get $pitch) (i32.const 1)))))
+                (local.set $p3 (v128.load32_splat align=4 (i32.add (local.get $at) (i32.mul (local.get $pitch) (i32.const 3)))))
+                (local.set $at (i32.add (local.get $dsBase) (i32.shl (local.get $j) (i32.const 2))))
+                (local.set $s0 (v128.load32_splat align=4 (local.get $at)))
+                (local.set $s1 (v128.load32_splat align=4 (i32.add (local.get $at) (local.get $pitch))))
+                (local.set $s2 (v128.load32_splat align=4 (i32.add (local.get $at) (i32.shl (local.get $pitch) (i32.const 1)))))
+                (local.set $s3 (v128.load32_splat align=4 (i32.add (local.get $at) (i32.mul (local.get $pitch) (i32.const 3)))))
+                (local.set $c (i32.const 0))
+                (loop $upd
+                  (v128.store align=4 (i32.add (local.get $dva) (local.get $c))
+                    (f32x4.add (v128.load align=4 (i32.add (local.get $dva) (local.get $c)))
+                      (f32x4.add
+                        (f32x4.add (f32x4.mul (local.get $p0) (v128.load align=4 (i32.add (local.get $do0) (local.get $c))))
+                                   (f32x4.mul (local.get $p1) (v128.load align=4 (i32.add (local.get $do1) (local.get $c)))))
+                        (f32x4.add (f32x4.mul (local.get $p2) (v128.load align=4 (i32.add (local.get $do2) (local.get $c))))
+                                   (f32x4.mul (local.get $p3) (v128.load align=4 (i32.add (local.get $do3) (local.get $c))))))))
+                  (v128.store align=4 (i32.add (local.get $dka) (local.get $c))
+                    (f32x4.add (v128.load align=4 (i32.add (local.get $dka) (local.get $c)))
+                      (f32x4.add
+                        (f32x4.add (f32x4.mul (local.get $s0) (v128.load align=4 (i32.add (local.get $q0) (local.get $c))))
+                                   (f32x4.mul (local.get $s1) (v128.load align=4 (i32.add (local.get $q1) (local.get $c)))))
+                        (f32x4.add (f32x4.mul (local.get $s2) (v128.load align=4 (i32.add (local.get $q2) (local.get $c))))
+                                   (f32x4.mul (local.get $s3) (v128.load align=4 (i32.add (local.get $q3) (local.get $c))))))))
+                  (local.set $c (i32.add (local.get $c) (i32.const 16)))
+                  (br_if $upd (i32.lt_u (local.get $c) (local.get $hd4))))
+                (local.set $dka (i32.add (local.get $dka) (local.get $kvs)))
+                (local.set $dva (i32.add (local.get $dva) (local.get $kvs)))
+                (local.set $j (i32.add (local.get $j) (i32.const 1)))
+                (br $key)))
+            (local.set $i0 (i32.add (local.get $i0) (i32.const 4)))
+            (br $rowgroup)))
+        (local.set $h (i32.add (local.get $h) (i32.const 1)))
+        (br $head))))
+
+  ;; Backward chunks: chunk t is kv group t mod nKvHeads of batch entry t / nKvHeads.
+  ;; dq, dk and dv must be zero on entry.
+  (func $attention_backward_chunks (param $job i32) (param $ws i32) (result i32)
+    (local $done i32) (local $t i32)
+    (loop $next
+      (local.set $t (i32.atomic.rmw.add (local.get $job) (i32.const 1)))
+      (if (i32.ge_u (local.get $t) (i32.load offset=64 (local.get $job))) (then (return (local.get $done))))
+      (local.set $done (i32.add (local.get $done) (i32.const 1)))
+      (call $attention_backward_pair (local.get $job)
+        (i32.div_u (local.get $t) (i32.load offset=208 (local.get $job)))
+        (i32.rem_u (local.get $t) (i32.load offset=208 (local.get $job)))
+        (local.get $ws))
+      (br $next))
+    (unreachable))
+
   ;; ---- exp for attention's softmax -------------------------------------------------
   ;;
   ;; e^x for four lanes: x = n ln2 + r with |r| <= ln2/2, e^r by its Taylor polynomial to
@@ -697,7 +1052,7 @@
   ;; x[i] = e^(x[i] * scale - shift) for i < n at byte address $ptr (any alignment); returns
   ;; the sum of the results, accumulated in f64. A softmax row: shift = its max (or its
   ;; log-sum-exp, to recompute probabilities in the backward pass).
-  (func (export "exp_shift") (param $ptr i32) (param $n i32) (param $scale f32) (param $shift f32) (result f64)
+  (func $exp_shift (export "exp_shift") (param $ptr i32) (param $n i32) (param $scale f32) (param $shift f32) (result f64)
     (local $end i32) (local $vend i32) (local $y v128) (local $acc v128) (local $vs v128) (local $vsh v128)
     (local.set $vs (f32x4.splat (local.get $scale)))
     (local.set $vsh (f32x4.splat (local.get $shift)))
