@@ -47,7 +47,11 @@ export interface DemoConfig {
      * k and runs r = k + extra iterations, in place of the Poisson-lognormal sampler and its
      * curriculum. Unset: the paper's sampler with `curriculum`.
      */
-    readonly tiedToMoves?: { readonly extra: number };
+    readonly tiedToMoves?: {
+      readonly extra: number;
+      /** Fraction of the post-training over which the move counts open up, shortest first (0: all from the start). */
+      readonly difficultyRamp?: number;
+    };
   };
   readonly eval: { readonly recurrences: readonly number[]; readonly maxNewTokens: number };
   /** The split the table is measured on: `test` (default) or `validation` (for choosing settings). */

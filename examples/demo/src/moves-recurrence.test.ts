@@ -62,4 +62,17 @@ describe('MovesBatches', () => {
     };
     expect(await order(5)).not.toEqual(await order(6));
   });
+
+  it('with a difficulty ramp, opens the move counts shortest first', async () => {
+    const batches = new MovesBatches(problems, tokenizer, 65, 3, (k) => k, 8, 12);
+    const drawn: number[] = [];
+    for (let b = 0; b < 60; b++) {
+      await batches.nextRows(1);
+      drawn.push(batches.sample(b, 1).withGrad);
+    }
+    // 6 move counts over 12 batches: batches 1-2 see only 1 move, 3-4 up to 2, ..., 11-12 up to 6
+    for (let b = 0; b < 12; b++) expect(drawn[b]).toBeLessThanOrEqual(Math.ceil((6 * (b + 1)) / 12));
+    expect(new Set(drawn.slice(0, 2))).toEqual(new Set([1]));
+    expect(new Set(drawn.slice(12))).toEqual(new Set([1, 2, 3, 4, 5, 6]));
+  });
 });

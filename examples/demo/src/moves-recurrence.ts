@@ -14,6 +14,10 @@ import { type WalkProblem, trainingParts } from './task.js';
  *
  * Documents are packed as the TokenPacker packs them (BOS + prompt + completion + EOS, back to
  * back, no masking), only the completion and EOS scored.
+ *
+ * With `rampBatches` > 0 the move counts come in as a curriculum over difficulty: batch b draws
+ * from the smallest ceil(K * (b + 1) / rampBatches) of the K move counts, so the block first
+ * learns to follow one or two moves before it is asked to chain eight.
  */
 /** The training documents of one move count, tokenized once, and where the next batch resumes. */
 interface MovesGroup {
@@ -27,6 +31,7 @@ export class MovesBatches implements BatchSource, RecurrenceSampler {
   private readonly moveCounts: number[];
   private readonly rng: Rng;
   private lastMoves = 1;
+  private batches = 0;
 
   constructor(
     problems: readonly WalkProblem[],
@@ -35,6 +40,7 @@ export class MovesBatches implements BatchSource, RecurrenceSampler {
     seed: number,
     private readonly recurrenceOf: (moves: number) => number,
     private readonly backpropDepth: number,
+    private readonly rampBatches = 0,
   ) {
     for (const p of problems) {
       const { prompt, completion } = trainingParts(p);
@@ -48,7 +54,9 @@ export class MovesBatches implements BatchSource, RecurrenceSampler {
   }
 
   async nextRows(rows: number): Promise<PackedRows> {
-    const moves = this.moveCounts[this.rng.integer(this.moveCounts.length)]!;
+    const K = this.moveCounts.length;
+    const open = this.rampBatches > 0 ? Math.min(K, Math.ceil((K * ++this.batches) / this.rampBatches)) : K;
+    const moves = this.moveCounts[this.rng.integer(open)]!;
     this.lastMoves = moves;
     const group = this.groups.get(moves)!;
     const total = rows * this.rowLength;

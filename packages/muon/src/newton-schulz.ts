@@ -23,8 +23,8 @@ export interface NewtonSchulzOptions {
  * The Gram matrix is formed on the short side (the reference transposes a tall G first and
  * back at the end). For a tall X, A = X^T X and the update is X = a X + X B^T, which is that
  * transposed iteration exactly, written with matmul's transpose flags instead of two copies.
- * A and A^2 are symmetric, which matmul is told: on the CPU that halves two of the three
- * products (a quarter to a third of the iteration's multiply-adds).
+ * A and the polynomial M = aI + A(bI + cA) are symmetric, which matmul is told: on the CPU that
+ * halves two of the three products (a quarter to a third of the iteration's multiply-adds).
  */
 export function newtonSchulz5(g: Tensor, options: NewtonSchulzOptions = {}): Tensor {
   const steps = options.steps ?? 5;
@@ -38,21 +38,29 @@ export function newtonSchulz5(g: Tensor, options: NewtonSchulzOptions = {}): Ten
   }
   const wide = g.shape[0]! <= g.shape[1]!;
 
-  const iterate = (x: Tensor): Tensor => {
-    // A and A^2 are symmetric: a backend may compute half of each (see MatmulOptions.symmetric)
+  // X = aX + (bA + cA^2)X is written X = M X with M = aI + A(bI + cA): the polynomial stays on the
+  // short side (m x m), and the long side (m x n) is only ever multiplied, never scaled or added to.
+  const m = Math.min(g.shape[0]!, g.shape[1]!);
+  const identity = (value: number): Tensor => {
+    const host = new Float32Array(m * m);
+    for (let i = 0; i < m; i++) host[i * m + i] = value;
+    return g.backend.upload(host, [m, m], g.dtype);
+  };
+
+  const iterate = (x: Tensor, aI: Tensor, bI: Tensor): Tensor => {
+    // A and its polynomials are symmetric: a backend may compute half of each (see MatmulOptions.symmetric)
     const gram = wide ? ng.matmul(x, x, { transB: true, symmetric: true }) : ng.matmul(x, x, { transA: true, symmetric: true });
-    const gramSquared = ng.matmul(gram, gram, { symmetric: true });
-    const poly = ng.add(ng.scale(gram, b), ng.scale(gramSquared, c));
-    const polyX = wide ? ng.matmul(poly, x) : ng.matmul(x, poly, { transB: true });
-    return ng.add(ng.scale(x, a), polyX);
+    const poly = ng.add(ng.matmul(gram, ng.add(ng.scale(gram, c), bI), { symmetric: true }), aI);
+    return wide ? ng.matmul(poly, x) : ng.matmul(x, poly);
   };
 
   return scope(() => {
     const norm = ng.sqrt(ng.sum(ng.square(g)));
     let x = ng.div(g, ng.affine(norm, 1, NEWTON_SCHULZ_EPS));
+    const [aI, bI] = [identity(a), identity(b)];
     for (let i = 0; i < steps; i++) {
       // each round in its own scope, and the previous X freed: peak memory stays at one round's
-      const next = scope(() => iterate(x));
+      const next = scope(() => iterate(x, aI, bI));
       x.dispose();
       x = next;
     }
