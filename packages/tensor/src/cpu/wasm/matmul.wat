@@ -7,7 +7,10 @@
 ;;
 ;;   run                 claims work chunks (rectangles of C of one batch entry) off a
 ;;                       shared atomic counter, so the calling thread and any number of
-;;                       workers can share one job and balance themselves.
+;;                       workers can share one job and balance themselves. A job's kind
+;;                       field sends the same threads to the fused attention kernels
+;;                       (further down, with the softmax, SwiGLU, RMSNorm and elementwise
+;;                       kernels the CPU backend runs on this memory).
 ;;   gemm_block          the usual loop nest over one rectangle of C:
 ;;                         jc (NC columns) > pc (KC of k, B block packed into L2)
 ;;                         > ic (MC rows of A) > jr (16-column panel, stays in L1)
@@ -675,7 +678,7 @@
       (br $next))
     (unreachable))
 
-  ;; ---- fused causal attention: forward and backward, one query row at a time -----------
+  ;; ---- fused causal attention: forward and backward, row by row (backward in fours) ----
   ;;
   ;; A query row's scores live in the thread's workspace (up to 8 floats per visible key), so
   ;; no T x T matrix is ever stored: the row's scores, their exponentials and the output
