@@ -32,6 +32,7 @@ const A = {
   rowsPerChunk: 220,
   rowChunks: 224,
 } as const;
+type ArrayField = 'q' | 'k' | 'v' | 'out' | 'lse' | 'dOut' | 'dq' | 'dk' | 'dv' | 'rowMax';
 const FORWARD = 1;
 const BACKWARD = 2;
 /** Forward chunks per thread: rows late in the sequence see more keys, so a few per thread balance them. */
@@ -45,8 +46,12 @@ export function fusedAttentionFits(pool: WasmMatmul, d: AttentionDims, ...xs: Fl
   return d.headDim % 4 === 0 && 8 * d.kvLength <= pool.workspaceFloats && xs.every((x) => pool.heap.address(x) !== undefined);
 }
 
-function writeDims(job: DataView, d: AttentionDims): void {
+/** The job descriptor of one attention kernel: its kind, chunk count, arrays and dimensions. */
+function writeJob(job: DataView, pool: WasmMatmul, kind: number, chunks: number, arrays: Partial<Record<ArrayField, Float32Array>>, d: AttentionDims): void {
   const int = (field: number, value: number): void => job.setInt32(field, value, true);
+  int(JOB_FIELDS.kind, kind);
+  int(JOB_FIELDS.chunks, chunks);
+  for (const [name, x] of Object.entries(arrays)) int(A[name as ArrayField], pool.heap.address(x)!);
   int(A.tq, d.tq);
   int(A.s, d.s);
   int(A.kvLength, d.kvLength);
@@ -61,7 +66,13 @@ function macs(d: AttentionDims): number {
 }
 
 /** Forward: out [B, tq, H * hd] and the log-sum-exp per query row, lse [B, H, tq]. Check `fusedAttentionFits` first. */
-export function fusedAttention(pool: WasmMatmul, q: Float32Array, k: Float32Array, v: Float32Array, d: AttentionDims): { out: Float32Array; lse: Float32Array } {
+export function fusedAttention(
+  pool: WasmMatmul,
+  q: Float32Array,
+  k: Float32Array,
+  v: Float32Array,
+  d: AttentionDims,
+): { out: Float32Array; lse: Float32Array } {
   const heap = pool.heap;
   const rows = d.batch * d.nHeads * d.tq;
   const out = heap.alloc(q.length);
@@ -73,18 +84,7 @@ export function fusedAttention(pool: WasmMatmul, q: Float32Array, k: Float32Arra
     const rowsPerChunk = Math.max(1, Math.min(d.tq, Math.ceil((heads * d.tq) / (pool.threads * CHUNKS_PER_THREAD))));
     const rowChunks = Math.ceil(d.tq / rowsPerChunk);
     pool.runJob((job) => {
-      job.setInt32(JOB_FIELDS.kind, FORWARD, true);
-      job.setInt32(JOB_FIELDS.chunks, heads * rowChunks, true);
-      for (const [field, x] of [
-        [A.q, q],
-        [A.k, k],
-        [A.v, v],
-        [A.out, out],
-        [A.lse, lse],
-        [A.rowMax, rowMax],
-      ] as const)
-        job.setInt32(field, heap.address(x)!, true);
-      writeDims(job, d);
+      writeJob(job, pool, FORWARD, heads * rowChunks, { q, k, v, out, lse, rowMax }, d);
       job.setInt32(A.rowsPerChunk, rowsPerChunk, true);
       job.setInt32(A.rowChunks, rowChunks, true);
     }, macs(d) >= PARALLEL_MIN_MACS);
@@ -114,21 +114,7 @@ export function fusedAttentionBackward(
   const dv = heap.alloc(v.length);
   if (!dq || !dk || !dv) throw new RangeError('wasm attention: out of wasm memory');
   pool.runJob((job) => {
-    job.setInt32(JOB_FIELDS.kind, BACKWARD, true);
-    job.setInt32(JOB_FIELDS.chunks, d.batch * d.nKvHeads, true);
-    for (const [field, x] of [
-      [A.q, q],
-      [A.k, k],
-      [A.v, v],
-      [A.out, out],
-      [A.lse, lse],
-      [A.dOut, dOut],
-      [A.dq, dq],
-      [A.dk, dk],
-      [A.dv, dv],
-    ] as const)
-      job.setInt32(field, heap.address(x)!, true);
-    writeDims(job, d);
+    writeJob(job, pool, BACKWARD, d.batch * d.nKvHeads, { q, k, v, out, lse, dOut, dq, dk, dv }, d);
   }, macs(d) >= PARALLEL_MIN_MACS);
   return { dq, dk, dv };
 }
