@@ -150,8 +150,7 @@ export async function runDemo(config: DemoConfig, options: RunDemoOptions): Prom
     const curriculum = recurrenceCurriculum({ ...post.curriculum, totalSteps: post.steps });
     const extra = post.tiedToMoves?.extra;
     const ramp = Math.round((post.tiedToMoves?.difficultyRamp ?? 0) * post.steps);
-    const tied =
-      extra === undefined ? undefined : new MovesBatches(train, tokenizer, config.seq + 1, config.seed, (k) => k + extra, post.backpropDepth, ramp);
+    const tied = extra === undefined ? undefined : new MovesBatches(train, tokenizer, config.seq + 1, config.seed, (k) => k + extra, post.backpropDepth, ramp);
     const recurrent = await train_(
       r.model,
       tied ?? packer(),

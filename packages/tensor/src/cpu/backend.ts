@@ -284,7 +284,9 @@ export class CpuBackend implements Backend {
     const d = this.#attentionDims(q, k, options);
     const xs = [q, k, v, out, lse, dOut].map((t) => this.#data(t)) as [FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray];
     const wasm = this.#fusedAttention(d, ...xs);
-    const r = wasm ? fusedAttentionBackward(wasm, ...(xs as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array]), d) : attn.attentionBackward(...xs, d);
+    const r = wasm
+      ? fusedAttentionBackward(wasm, ...(xs as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array]), d)
+      : attn.attentionBackward(...xs, d);
     return { dq: this.#wrap(r.dq, q.shape, q.dtype), dk: this.#wrap(r.dk, k.shape, k.dtype), dv: this.#wrap(r.dv, v.shape, v.dtype) };
   }
 
