@@ -87,7 +87,7 @@ const F = {
   kind: 148,
 } as const;
 /** Byte offsets of the job descriptor's shared fields, for other kernels run through `runJob`. */
-export const JOB_FIELDS = { next: F.next, chunks: F.chunks, kind: F.kind } as const;
+export const JOB_FIELDS = { chunks: F.chunks, kind: F.kind } as const;
 /** First workspace; workspaces are `workspace_bytes` apart (rounded to 64). */
 const WS_BASE = 4096;
 

@@ -36,7 +36,7 @@
 ;; in BYTES. Addresses are treated as unsigned 32-bit values.
 ;;
 ;; Layout used by the JavaScript driver:
-;;   [JOB, JOB+148)             job descriptor (fields listed at $run)
+;;   [JOB, JOB+228)             job descriptor (fields listed at $run and $attention_chunks)
 ;;   workspace per thread       $workspace_bytes each, 64-byte aligned:
 ;;     +0                       edge tile: a 2 x 16 result tile, row pitch 64 bytes
 ;;     +256                     packed B block: KC x NC floats (256 KiB)
