@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -29,6 +29,19 @@ const math = source('math', 'b', 211);
 const instruct = source('instruct', 'c', 53);
 
 describe('weighted mixing', () => {
+  it('shuffles the same wherever the data sits: the same files in another folder give the same rows', async () => {
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere, { recursive: true });
+    const moved = [general, math].map((path) => {
+      const to = join(elsewhere, path.slice(dir.length + 1));
+      writeFileSync(to, readFileSync(path));
+      return to;
+    });
+    const rows = async (paths: string[]): Promise<string[]> =>
+      documents(new TokenPacker([{ path: paths[0]!, weight: 2 }, { path: paths[1]!, weight: 1 }], tok, 7, { seed: 5, shuffle: true }), 300);
+    expect(await rows(moved)).toEqual(await rows([general, math]));
+  });
+
   it('realises the weights within 1% over 10,000 documents (and exactly at every block)', async () => {
     const sources: DataSource[] = [
       { path: general, weight: 5 },

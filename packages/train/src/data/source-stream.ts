@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import { RRError, Rng } from '@rr/tensor';
 import { type DataSource, type Document, readDocuments, sourceFiles } from './documents.js';
 
@@ -14,7 +15,7 @@ export interface StreamPosition {
 /**
  * The documents of one source, epoch after epoch. With `shuffle`, every epoch visits the files in
  * a seeded order and each file's documents in a seeded order; both orders depend only on
- * (seed, source key, epoch, file), so any position can be re-entered exactly. One file is held in
+ * (seed, the source's file name, epoch, file), so any position can be re-entered exactly. One file is held in
  * memory at a time.
  */
 export class SourceStream {
@@ -74,7 +75,9 @@ export class SourceStream {
     return this.#rng('files', epoch).permutation(this.files.length);
   }
 
+  // keyed by the file name, never by the folder the data sits in: the same recipe and seed then read
+  // the same documents in any clone or working directory
   #rng(...parts: (string | number)[]): Rng {
-    return Rng.fromSeed(this.seed).stream('data', this.key, ...parts);
+    return Rng.fromSeed(this.seed).stream('data', basename(this.key), ...parts);
   }
 }
