@@ -37,8 +37,13 @@ describe('weighted mixing', () => {
       writeFileSync(to, readFileSync(path));
       return to;
     });
-    const rows = async (paths: string[]): Promise<string[]> =>
-      documents(new TokenPacker([{ path: paths[0]!, weight: 2 }, { path: paths[1]!, weight: 1 }], tok, 7, { seed: 5, shuffle: true }), 300);
+    const rows = async ([a, b]: string[]): Promise<string[]> => {
+      const sources: DataSource[] = [
+        { path: a!, weight: 2 },
+        { path: b!, weight: 1 },
+      ];
+      return documents(new TokenPacker(sources, tok, 7, { seed: 5, shuffle: true }), 300);
+    };
     expect(await rows(moved)).toEqual(await rows([general, math]));
   });
 
