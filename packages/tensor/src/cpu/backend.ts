@@ -256,19 +256,20 @@ export class CpuBackend implements Backend {
 
   /**
    * Attention runs on the fused WebAssembly kernels (wasm/attention.ts) when its f32 operands live
-   * in the heap; otherwise (f64, or no WebAssembly) on the row-by-row reference in kernels/.
+   * in the heap, which this answers with the pool and the operands typed as f32; otherwise (f64,
+   * or no WebAssembly) it runs on the row-by-row reference in kernels/.
    */
-  #fusedAttention(d: attn.AttentionDims, ...xs: FloatArray[]): WasmMatmul | undefined {
+  #fusedAttention<T extends FloatArray[]>(d: attn.AttentionDims, xs: T): { pool: WasmMatmul; xs: { [K in keyof T]: Float32Array } } | undefined {
     if (!xs.every((x): x is Float32Array => x instanceof Float32Array)) return undefined;
-    const wasm = this.#wasmFor(xs[0]!);
-    return wasm && fusedAttentionFits(wasm, d, ...xs) ? wasm : undefined;
+    const pool = this.#wasmFor(xs[0]!);
+    return pool && fusedAttentionFits(pool, d, ...xs) ? { pool, xs: xs as { [K in keyof T]: Float32Array } } : undefined;
   }
 
   attention(q: Tensor, k: Tensor, v: Tensor, options: AttentionOptions): { out: Tensor; lse: Tensor } {
     const d = this.#attentionDims(q, k, options);
-    const [qd, kd, vd] = [this.#data(q), this.#data(k), this.#data(v)];
-    const wasm = this.#fusedAttention(d, qd, kd, vd);
-    const r = wasm ? fusedAttention(wasm, qd as Float32Array, kd as Float32Array, vd as Float32Array, d) : attn.attention(qd, kd, vd, d);
+    const xs: [FloatArray, FloatArray, FloatArray] = [this.#data(q), this.#data(k), this.#data(v)];
+    const fused = this.#fusedAttention(d, xs);
+    const r = fused ? fusedAttention(fused.pool, ...fused.xs, d) : attn.attention(...xs, d);
     return { out: this.#wrap(r.out, q.shape, q.dtype), lse: this.#wrap(r.lse, [d.batch, d.nHeads, d.tq], q.dtype) };
   }
 
@@ -282,11 +283,16 @@ export class CpuBackend implements Backend {
     options: AttentionOptions,
   ): { dq: Tensor; dk: Tensor; dv: Tensor } {
     const d = this.#attentionDims(q, k, options);
-    const xs = [q, k, v, out, lse, dOut].map((t) => this.#data(t)) as [FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray];
-    const wasm = this.#fusedAttention(d, ...xs);
-    const r = wasm
-      ? fusedAttentionBackward(wasm, ...(xs as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array, Float32Array]), d)
-      : attn.attentionBackward(...xs, d);
+    const xs: [FloatArray, FloatArray, FloatArray, FloatArray, FloatArray, FloatArray] = [
+      this.#data(q),
+      this.#data(k),
+      this.#data(v),
+      this.#data(out),
+      this.#data(lse),
+      this.#data(dOut),
+    ];
+    const fused = this.#fusedAttention(d, xs);
+    const r = fused ? fusedAttentionBackward(fused.pool, ...fused.xs, d) : attn.attentionBackward(...xs, d);
     return { dq: this.#wrap(r.dq, q.shape, q.dtype), dk: this.#wrap(r.dk, k.shape, k.dtype), dv: this.#wrap(r.dv, v.shape, v.dtype) };
   }
 

@@ -235,8 +235,8 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
   const memory = heap.memory;
   const exports = new (api().Instance)(module, { env: { memory } }).exports;
   const runChunks = exports.run as (job: number, ws: number) => number;
-  const job = new Int32Array(memory.buffer, JOB, 64);
-  const jobView = new DataView(memory.buffer, JOB, 256);
+  // one view of the job descriptor: the matmul's fields here, other kernels' through runJob
+  const job = new DataView(memory.buffer, JOB, 256);
 
   const control = new SharedArrayBuffer((CTL_WORKER + CTL_STRIDE * threads) * 4);
   const ctl = new Int32Array(control);
@@ -274,7 +274,7 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
   }
 
   function set(field: number, value: number): void {
-    job[field >> 2] = value; // addresses >= 2^31 wrap; wasm reads them unsigned
+    job.setInt32(field, value, true); // addresses >= 2^31 wrap; wasm reads them unsigned
   }
 
   /** The byte address of `x` in the memory: in place, or a scratch copy (its first `len` floats). */
@@ -414,7 +414,7 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
 
   function runJob(write: (job: DataView) => void, parallel: boolean): void {
     if (destroyed) throw new Error('wasm matmul: used after destroy()');
-    write(jobView);
+    write(job);
     dispatch(readyWorkers(parallel));
   }
 

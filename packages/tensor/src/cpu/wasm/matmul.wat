@@ -758,17 +758,15 @@
         (br $one)))
     (local.get $m))
 
-  ;; o (+)= sum_j w_j y_j over the $n rows y_j = $y + j * $ys with weights w_j at $w, over
-  ;; $hd4 bytes at $o ($add = 0 overwrites). Four rows per pass over o.
-  (func $weighted_rows (param $w i32) (param $y i32) (param $ys i32) (param $n i32) (param $hd4 i32) (param $o i32) (param $add i32)
+  ;; o = sum_j w_j y_j over the $n rows y_j = $y + j * $ys with weights w_j at $w, over
+  ;; $hd4 bytes at $o. Four rows per pass over o.
+  (func $weighted_rows (param $w i32) (param $y i32) (param $ys i32) (param $n i32) (param $hd4 i32) (param $o i32)
     (local $j i32) (local $c i32) (local $n4 i32) (local $w0 v128) (local $w1 v128) (local $w2 v128) (local $w3 v128)
     (local $y1 i32) (local $y2 i32) (local $y3 i32) (local $acc v128)
-    (if (i32.eqz (local.get $add))
-      (then
-        (loop $zero
-          (v128.store align=4 (i32.add (local.get $o) (local.get $c)) (v128.const i32x4 0 0 0 0))
-          (local.set $c (i32.add (local.get $c) (i32.const 16)))
-          (br_if $zero (i32.lt_u (local.get $c) (local.get $hd4))))))
+    (loop $zero
+      (v128.store align=4 (i32.add (local.get $o) (local.get $c)) (v128.const i32x4 0 0 0 0))
+      (local.set $c (i32.add (local.get $c) (i32.const 16)))
+      (br_if $zero (i32.lt_u (local.get $c) (local.get $hd4))))
     (local.set $n4 (i32.and (local.get $n) (i32.const -4)))
     (block $done4
       (loop $four
@@ -842,7 +840,7 @@
           (f32.load offset=216 (local.get $job)) (local.get $ws)))
         (local.set $sum (f32.demote_f64 (call $exp_shift (local.get $ws) (local.get $n) (f32.const 1) (local.get $m))))
         ;; out row = sum_j p_j v_j / sum
-        (call $weighted_rows (local.get $ws) (local.get $vb) (local.get $kvs) (local.get $n) (local.get $hd4) (local.get $oa) (i32.const 0))
+        (call $weighted_rows (local.get $ws) (local.get $vb) (local.get $kvs) (local.get $n) (local.get $hd4) (local.get $oa))
         (local.set $p (f32x4.splat (f32.div (f32.const 1) (local.get $sum))))
         (local.set $c (i32.const 0))
         (block $d2 (loop $norm
@@ -951,7 +949,7 @@
                         (local.set $j (i32.add (local.get $j) (i32.const 1)))
                         (br $ds)))
                     (call $weighted_rows (local.get $dsRow) (local.get $ka) (local.get $kvs) (local.get $n) (local.get $hd4)
-                      (i32.add (i32.load offset=176 (local.get $job)) (local.get $rowOff)) (i32.const 0))))
+                      (i32.add (i32.load offset=176 (local.get $job)) (local.get $rowOff)))))
                 (local.set $j (local.get $n))
                 (block $pad_done
                   (loop $pad
