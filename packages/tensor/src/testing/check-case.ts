@@ -7,7 +7,7 @@ import { scope } from '../scope.js';
 import { memoryStats } from '../storage-lifetime.js';
 import type { ConformanceCase } from './cases.js';
 import { directionalDerivative, finiteDifferenceGradient } from './finite-difference.js';
-import { drawInputs } from './inputs.js';
+import { drawInputs, normal } from './inputs.js';
 import { type OpSet, referenceOps, tensorOps } from './op-set.js';
 import type { RefTensor } from './reference.js';
 import { relativeError } from './relative-error.js';
@@ -80,7 +80,7 @@ export async function checkBackward(backend: Backend, c: ConformanceCase, dtype:
     const inputs = uploadInputs(backend, c, dtype, values);
     const params = wrt.map((i) => requireGrad(inputs[i]!));
     const out = c.compute(ops.tensor, inputs);
-    const upstream = backend.upload(rng.fillNormal(new Float64Array(out.size)), out.shape, dtype);
+    const upstream = backend.upload((c.upstream ?? normal())(rng, out.size, []), out.shape, dtype);
     return { inputs, out, upstream, grads: grad(out, params, upstream) };
   });
   let results: BackwardReport['inputs'];
