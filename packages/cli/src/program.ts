@@ -37,7 +37,12 @@ export function buildProgram(io: CliIO = processIO): Command {
     .option('--sizes <list>', 'comma-separated sizes', positiveIntList, [256, 512, 1024])
     .option('--threads <n>', 'threads for the CPU backend (default: all cores)', positiveInt)
     .option('--seconds <s>', 'minimum measuring time per size', measuringSeconds, 0.5)
-    .addOption(new Option('--peer <name>', 'also time the same matmuls through another library, interleaved (webgpu: tfjs)').choices([...PEERS]))
+    .addOption(
+      new Option(
+        '--peer <name>',
+        'also time the same matmuls through another library, interleaved (webgpu: tfjs; cpu: torch, PyTorch on as many threads)',
+      ).choices([...PEERS]),
+    )
     .option('--json', 'print one JSON object instead of a table')
     .action((opts: { backend: string; sizes: number[]; threads?: number; seconds: number; peer?: string; json?: boolean }) =>
       printBenchmark(io, opts.json, (reporting) => benchMatmul({ ...opts, ...reporting }), formatMatmulReport),

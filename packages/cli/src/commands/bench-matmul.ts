@@ -1,6 +1,7 @@
 import { type Backend, RRError, type Tensor } from '@rr/tensor';
 import { type BackendChoice, backendChoiceOf, createBackend } from '../backends.js';
 import { type MatmulPeer, openTfjsPeer } from './bench-peer-tfjs.js';
+import { openTorchPeer } from './bench-peer-torch.js';
 
 export interface MatmulBenchResult {
   m: number;
@@ -24,7 +25,9 @@ export interface MatmulBenchReport {
   peer?: { name: string; version: string; results: MatmulBenchResult[] };
 }
 
-export const PEERS = ['tfjs'] as const;
+/** Each peer and the backend it is compared with: WebGPU implementations on one adapter, or CPU libraries on the same cores. */
+const PEER_BACKEND = { tfjs: 'webgpu', torch: 'cpu' } as const;
+export const PEERS = Object.keys(PEER_BACKEND) as (keyof typeof PEER_BACKEND)[];
 
 export interface MatmulBenchOptions {
   backend: string;
@@ -51,13 +54,17 @@ export async function benchMatmul(options: MatmulBenchOptions): Promise<MatmulBe
   if (options.peer !== undefined && !(PEERS as readonly string[]).includes(options.peer)) {
     throw new RRError('BAD_FLAG', `--peer ${options.peer}: unknown peer; use one of ${PEERS.join(', ')}.`);
   }
-  if (options.peer && options.backend !== 'webgpu') {
-    throw new RRError('BAD_FLAG', `--peer ${options.peer} compares WebGPU implementations on one adapter; add --backend webgpu.`);
+  const peerName = options.peer as keyof typeof PEER_BACKEND | undefined;
+  if (peerName && options.backend !== PEER_BACKEND[peerName]) {
+    const what = peerName === 'tfjs' ? 'WebGPU implementations on one adapter' : 'CPU libraries on the same cores';
+    throw new RRError('BAD_FLAG', `--peer ${peerName} compares ${what}; add --backend ${PEER_BACKEND[peerName]}.`);
   }
   const backend = await createBackend(options.backend, { ...(options.threads ? { threads: options.threads } : {}), onChosen: options.onBackend });
+  const threads = (backend as { threads?: number }).threads;
   let peer: MatmulPeer | undefined;
   try {
-    peer = options.peer ? await openTfjsPeer() : undefined;
+    if (peerName === 'tfjs') peer = await openTfjsPeer();
+    if (peerName === 'torch') peer = await openTorchPeer(threads ?? 1);
     const results: MatmulBenchResult[] = [];
     const peerResults: MatmulBenchResult[] = [];
     for (const size of options.sizes) {
@@ -76,7 +83,6 @@ export async function benchMatmul(options: MatmulBenchOptions): Promise<MatmulBe
         for (const r of runners) r.dispose();
       }
     }
-    const threads = (backend as { threads?: number }).threads;
     return {
       backend: backend.name,
       op: 'matmul',

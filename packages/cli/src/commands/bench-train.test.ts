@@ -3,20 +3,11 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { cli } from '../testing/cli.js';
 import { TINY_LAYER } from '../testing/tiny-flags.js';
+import { NO_TORCH, hasTorch } from '../testing/torch.js';
 import { DEFAULT_TRAIN_BENCH, type TrainBenchConfig, trainStepFlops } from './bench-train.js';
 
 /** The tiny layer in a recurrent model of two prelude, block and coda layers, r = 2, one timed step. */
 const TINY = [...TINY_LAYER, '--ffn', '64', '--vocab', '64', '--recurrence', '2', '--steps', '1'];
-
-function torchAvailable(): boolean {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore', timeout: 60_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-const hasTorch = torchAvailable();
 
 describe('rr bench train', () => {
   it('times a tiny config and prints one JSON object with positive figures', async () => {
@@ -112,7 +103,7 @@ describe('trainStepFlops', () => {
   });
 });
 
-describe.skipIf(!hasTorch)(`the PyTorch peer${hasTorch ? '' : ' (skipped: /usr/bin/python3 cannot import torch)'}`, () => {
+describe.skipIf(!hasTorch)(`the PyTorch peer${hasTorch ? '' : ` (${NO_TORCH})`}`, () => {
   it('runs tools/bench_train_torch.py on the tiny config', () => {
     const script = fileURLToPath(new URL('../../../../tools/bench_train_torch.py', import.meta.url));
     const config = { dim: 32, heads: 4, kv_heads: 2, ffn: 64, vocab: 64, seq: 16, batch: 2, grad_steps: 2, steps: 1 };

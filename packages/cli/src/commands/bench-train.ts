@@ -1,8 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Command } from 'commander';
 import { type Backend, RRError, Rng } from '@rr/tensor';
 import { RecurrentLM, initializeWeights } from '@rr/model';
@@ -14,6 +11,7 @@ import { positiveInt } from '../flags.js';
 import { type BenchReporting, printBenchmark } from './bench-output.js';
 import { type LayerShape, type LayerShapeFlags, checkLayerShape, layerShapeOf, layerShapeOptions, llamaConfigOf, median } from './bench-layer.js';
 import { type OpProfile, OpProfiler, formatOpProfile } from './op-profile.js';
+import { INSTALL_TORCH, PYTHON, findRepoTool, torchTimingEnv } from './torch-python.js';
 import type { CliIO } from '../program.js';
 
 /**
@@ -285,23 +283,9 @@ function setUpRun(backend: Backend, c: TrainBenchConfig, profiler?: OpProfiler):
   };
 }
 
-/** Debian's python3-torch lives under the system interpreter, not the first python3 on PATH. */
-const PYTHON = '/usr/bin/python3';
 const PEER_SCRIPT = 'tools/bench_train_torch.py';
 /** The peer's own budget; a warm-up and 3 steps of the default config take seconds on an idle machine. */
 const PEER_TIMEOUT_MS = 15 * 60 * 1000;
-
-/** tools/ is in the rr repository, not in the published package: look for it above this module. */
-function findPeerScript(): string | undefined {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (;;) {
-    const candidate = join(dir, PEER_SCRIPT);
-    if (existsSync(candidate)) return candidate;
-    const parent = dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
-}
 
 function execPython(args: string[], env: NodeJS.ProcessEnv, timeout: number): Promise<{ ok: boolean; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
@@ -313,19 +297,11 @@ function execPython(args: string[], env: NodeJS.ProcessEnv, timeout: number): Pr
 
 /** Runs the PyTorch peer on the same config; a missing torch or a failing script is a note, not an error. */
 async function runTorchPeer(c: TrainBenchConfig, steps: number): Promise<TrainBenchPeer | { note: string }> {
-  const script = findPeerScript();
+  const script = findRepoTool(PEER_SCRIPT);
   if (!script) return { note: `no peer: ${PEER_SCRIPT} is not found above this installation (it lives in the rr repository).` };
-  // docs/environment.md: these pin OpenBLAS to settings meant for reproducible golden files and cost
-  // ~20% of its matmul speed; unset them when timing.
-  const env = { ...process.env };
-  delete env.OPENBLAS_CORETYPE;
-  delete env.OPENBLAS_L2_SIZE;
-  // OpenMP threads that spin between parallel regions (libgomp's default) made the peer 13-19x
-  // slower on a shared 2-core machine (load ~8: 26-39 s a step against 2.0 s passive); passive
-  // waiting costs little on an idle one. A value the user set wins.
-  env.OMP_WAIT_POLICY ??= 'PASSIVE';
+  const env = torchTimingEnv();
   const probe = await execPython(['-c', 'import torch'], env, 60_000);
-  if (!probe.ok) return { note: `no peer: ${PYTHON} cannot import torch (apt-get install python3-torch libopenblas0-pthread).` };
+  if (!probe.ok) return { note: `no peer: ${PYTHON} cannot import torch (${INSTALL_TORCH}).` };
   const result = await execPython([script, JSON.stringify({ ...c, steps })], env, PEER_TIMEOUT_MS);
   const line = result.stdout.trim().split('\n').pop() ?? '';
   try {
