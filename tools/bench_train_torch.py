@@ -31,8 +31,6 @@ import time
 import torch
 import torch.nn.functional as F
 
-THREADS = 2
-
 DEFAULTS = {
     "dim": 256,
     "heads": 8,
@@ -46,6 +44,7 @@ DEFAULTS = {
     "no_grad_steps": 0,
     "grad_steps": 4,
     "steps": 3,
+    "threads": 2,
     "rope_theta": 10000.0,
     "rms_norm_eps": 1e-5,
     "seed": 0,
@@ -214,7 +213,7 @@ def main():
     config.setdefault("head_dim", config["dim"] // config["heads"])
     if config["head_dim"] * config["heads"] != config["dim"] or config["heads"] % config["kv_heads"]:
         sys.exit(f"bench_train_torch: dim {config['dim']}, heads {config['heads']}, kv_heads {config['kv_heads']} do not fit")
-    torch.set_num_threads(THREADS)
+    torch.set_num_threads(config["threads"])
     torch.manual_seed(config["seed"])
 
     model = RecurrentLM(config)

@@ -14,7 +14,7 @@ const SCRIPT = 'tools/bench_matmul_torch.py';
 export async function openTorchPeer(threads: number): Promise<MatmulPeer> {
   const script = findRepoTool(SCRIPT);
   if (!script) throw new RRError('PEER_NOT_INSTALLED', `--peer torch: ${SCRIPT} is not found above this installation; it lives in the rr repository.`);
-  const child = spawn(PYTHON, [script, String(threads)], { env: torchTimingEnv() });
+  const child = spawn(PYTHON, [script, String(threads)], { env: torchTimingEnv(threads) });
   const lines = new LineReplies(child);
   let hello: { torch: string; threads: number };
   try {

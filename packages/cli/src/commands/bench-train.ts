@@ -184,6 +184,8 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   if (!Number.isInteger(options.steps) || options.steps <= 0)
     throw new RRError('BAD_FLAG', `rr bench train: --steps ${options.steps} must be a positive integer.`);
   const backend = await createBackend(options.backend, { onChosen: options.onBackend });
+  // the peer gets the CPU backend's threads (all cores beside a GPU backend)
+  const peerThreads = (backend as { threads?: number }).threads ?? cpus().length;
   const times: number[] = [];
   let profile: OpProfile | undefined;
   try {
@@ -217,7 +219,7 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
   if (options.peer === false) peerNote = 'skipped (--no-peer)';
   else {
     options.progress?.('PyTorch peer...');
-    const result = await runTorchPeer(c, options.steps);
+    const result = await runTorchPeer(c, options.steps, peerThreads);
     if ('note' in result) peerNote = result.note;
     else peer = result;
   }
@@ -296,13 +298,13 @@ function execPython(args: string[], env: NodeJS.ProcessEnv, timeout: number): Pr
 }
 
 /** Runs the PyTorch peer on the same config; a missing torch or a failing script is a note, not an error. */
-async function runTorchPeer(c: TrainBenchConfig, steps: number): Promise<TrainBenchPeer | { note: string }> {
+async function runTorchPeer(c: TrainBenchConfig, steps: number, threads: number): Promise<TrainBenchPeer | { note: string }> {
   const script = findRepoTool(PEER_SCRIPT);
   if (!script) return { note: `no peer: ${PEER_SCRIPT} is not found above this installation (it lives in the rr repository).` };
-  const env = torchTimingEnv();
+  const env = torchTimingEnv(threads);
   const probe = await execPython(['-c', 'import torch'], env, 60_000);
   if (!probe.ok) return { note: `no peer: ${PYTHON} cannot import torch (${INSTALL_TORCH}).` };
-  const result = await execPython([script, JSON.stringify({ ...c, steps })], env, PEER_TIMEOUT_MS);
+  const result = await execPython([script, JSON.stringify({ ...c, steps, threads })], env, PEER_TIMEOUT_MS);
   const line = result.stdout.trim().split('\n').pop() ?? '';
   try {
     if (!result.ok) throw new Error();
