@@ -25,14 +25,15 @@ export function findRepoTool(relativePath: string): string | undefined {
 
 /**
  * The environment a timed PyTorch peer runs in, on `threads` threads. torch.set_num_threads does not
- * reach Debian's OpenBLAS, whose own pthread pool takes every core: with set_num_threads(1) a 1024
- * matmul ran at 174 GFLOP/s using two cores; OPENBLAS_NUM_THREADS=1 gave 94 on one.
+ * reach Debian's OpenBLAS, whose own pthread pool takes every core (a "1-thread" peer kept two
+ * cores busy); OPENBLAS_NUM_THREADS does.
  */
 export function torchTimingEnv(threads: number): NodeJS.ProcessEnv {
   const env = { ...process.env };
   for (const name of ['OPENBLAS_NUM_THREADS', 'OMP_NUM_THREADS', 'MKL_NUM_THREADS']) env[name] = String(threads);
-  // docs/environment.md: these pin OpenBLAS to settings meant for reproducible golden files and cost
-  // ~20% of its matmul speed; unset them when timing.
+  // docs/environment.md: these pin OpenBLAS to settings meant for reproducible golden files (Haswell
+  // kernels: on this AVX-512 machine half the speed, 94 against 198 GFLOP/s on one thread at 1024);
+  // unset them when timing.
   delete env.OPENBLAS_CORETYPE;
   delete env.OPENBLAS_L2_SIZE;
   // OpenMP threads that spin between parallel regions (libgomp's default) made the peer 13-19x
