@@ -26,6 +26,7 @@ describe('rr bench train', () => {
       expect(report[key], key).toBeGreaterThan(0);
     }
     expect(report.steps_ms).toHaveLength(1);
+    expect(report.rounds).toEqual([{ tokens_per_s: report.tokens_per_s, peer_tokens_per_s: null, ratio: null }]);
     expect(report.flops_per_step).toBe(report.flops.linear + report.flops.attention + report.flops.newton_schulz);
   });
 
@@ -69,6 +70,7 @@ describe('rr bench train', () => {
 
   it.each([
     ['--steps', '0'],
+    ['--rounds', '0'],
     ['--recurrence', '-1'],
     ['--seq', '1.5'],
     ['--backend', 'tpu'],
@@ -113,6 +115,19 @@ describe.skipIf(!hasTorch)(`the PyTorch peer${hasTorch ? '' : ` (${NO_TORCH})`}`
     expect(result.step_ms).toBeGreaterThan(0);
     expect(result.threads).toBe(2); // the script's default
     expect(result.torch).toMatch(/^\d+\.\d+/);
+  });
+
+  it('--rounds alternates rr and the peer and reports the median of the rounds', async () => {
+    const { out, err, code } = await cli(['bench', 'train', ...TINY, '--rounds', '3', '--json']);
+    expect(code, err).toBe(0);
+    const report = JSON.parse(out);
+    expect(report.steps_ms).toHaveLength(3);
+    expect(report.rounds).toHaveLength(3);
+    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[1];
+    for (const r of report.rounds) expect(r.ratio).toBeCloseTo(r.tokens_per_s / r.peer_tokens_per_s, 10);
+    expect(report.ratio).toBe(median(report.rounds.map((r: { ratio: number }) => r.ratio)));
+    expect(report.peer_tokens_per_s).toBe(median(report.rounds.map((r: { peer_tokens_per_s: number }) => r.peer_tokens_per_s)));
+    expect(report.peer.tokens_per_s).toBe(report.peer_tokens_per_s);
   });
 
   it('the CLI reports the peer and the ratio in the same run', async () => {

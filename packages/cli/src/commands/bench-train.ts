@@ -67,17 +67,29 @@ export interface TrainBenchPeer {
   threads: number;
 }
 
+/** One round: rr's timed steps, then the peer's run, back to back. */
+export interface TrainBenchRound {
+  tokens_per_s: number;
+  peer_tokens_per_s: number | null;
+  ratio: number | null;
+}
+
 export interface TrainBenchReport {
   backend: string;
   /** The GPU adapter (null on the CPU backend). */
   adapter: string | null;
+  /** Median over every timed step of every round. */
   tokens_per_s: number;
   step_ms: number;
   /** Every timed step (ms), in order: the median hides how noisy they were. */
   steps_ms: number[];
+  /** Median of the rounds' peer figures. */
   peer_tokens_per_s: number | null;
-  /** rr tokens/s over the peer's: > 1 means rr is faster. */
+  /** rr tokens/s over the peer's, the median of the rounds' ratios: > 1 means rr is faster. */
   ratio: number | null;
+  /** Each round's figures, in order (one round unless `rounds` asked for more). */
+  rounds: TrainBenchRound[];
+  /** The peer's report, with its tokens/s and ms per step the medians over the rounds. */
   peer: TrainBenchPeer | null;
   /** Why there is no peer figure (torch missing, script failed, --no-peer). */
   peer_note?: string;
@@ -97,8 +109,13 @@ export interface TrainBenchOptions {
   /** Told which backend runs the benchmark, before it starts. */
   onBackend?: ((choice: BackendChoice) => void) | undefined;
   config: TrainBenchConfig;
-  /** Timed steps after the warm-up (median reported). */
+  /** Timed steps after the warm-up, per round (median reported). */
   steps: number;
+  /**
+   * Rounds of rr's steps and the peer's run, alternating (default 1): on a machine whose speed
+   * drifts over minutes, the median of several back-to-back ratios is worth more than one.
+   */
+  rounds?: number;
   /** Run the PyTorch peer (default true). */
   peer?: boolean;
   /** Time every backend call by op kind and phase (forward / backward / optimizer). */
@@ -181,25 +198,52 @@ export function trainStepFlops(c: TrainBenchConfig): FlopBreakdown {
 export async function benchTrain(options: TrainBenchOptions): Promise<TrainBenchReport> {
   const c = options.config;
   checkTrainBenchConfig(c);
-  if (!Number.isInteger(options.steps) || options.steps <= 0)
-    throw new RRError('BAD_FLAG', `rr bench train: --steps ${options.steps} must be a positive integer.`);
+  const rounds = options.rounds ?? 1;
+  for (const [flag, n] of [
+    ['--steps', options.steps],
+    ['--rounds', rounds],
+  ] as const) {
+    if (!Number.isInteger(n) || n <= 0) throw new RRError('BAD_FLAG', `rr bench train: ${flag} ${n} must be a positive integer.`);
+  }
   const backend = await createBackend(options.backend, { onChosen: options.onBackend });
   // the peer gets the CPU backend's threads (all cores beside a GPU backend)
   const peerThreads = (backend as { threads?: number }).threads ?? cpus().length;
+  const tokens = c.batch * c.seq;
   const times: number[] = [];
+  const roundResults: TrainBenchRound[] = [];
+  const peers: TrainBenchPeer[] = [];
+  let peerNote: string | undefined = options.peer === false ? 'skipped (--no-peer)' : undefined;
   let profile: OpProfile | undefined;
   try {
     const profiler = options.profile ? new OpProfiler(backend) : undefined;
     const run = setUpRun(backend, c, profiler);
     try {
-      for (let i = 0; i <= options.steps; i++) {
-        options.progress?.(i === 0 ? `warm-up step on ${backend.name}...` : `step ${i}/${options.steps} on ${backend.name}...`);
-        if (i === 1) profiler?.reset();
-        const t0 = performance.now();
-        await run.trainer.trainStep();
-        if (i > 0) times.push(performance.now() - t0);
-        profiler?.leave();
-        profiler?.step();
+      options.progress?.(`warm-up step on ${backend.name}...`);
+      await run.trainer.trainStep();
+      profiler?.leave();
+      profiler?.reset();
+      for (let round = 1; round <= rounds; round++) {
+        const of = rounds > 1 ? ` (round ${round}/${rounds})` : '';
+        const roundTimes: number[] = [];
+        for (let i = 1; i <= options.steps; i++) {
+          options.progress?.(`step ${i}/${options.steps} on ${backend.name}${of}...`);
+          const t0 = performance.now();
+          await run.trainer.trainStep();
+          roundTimes.push(performance.now() - t0);
+          profiler?.leave();
+          profiler?.step();
+        }
+        times.push(...roundTimes);
+        const ours = tokens / (median(roundTimes) / 1000);
+        let theirs: TrainBenchPeer | undefined;
+        if (peerNote === undefined) {
+          // rr's threads wait idle while the peer runs
+          options.progress?.(`PyTorch peer${of}...`);
+          const result = await runTorchPeer(c, options.steps, peerThreads);
+          if ('note' in result) peerNote = result.note;
+          else peers.push((theirs = result));
+        }
+        roundResults.push({ tokens_per_s: ours, peer_tokens_per_s: theirs?.tokens_per_s ?? null, ratio: theirs ? ours / theirs.tokens_per_s : null });
       }
       profile = profiler?.report();
     } finally {
@@ -210,27 +254,21 @@ export async function benchTrain(options: TrainBenchOptions): Promise<TrainBench
     backend.destroy();
   }
   const stepMs = median(times);
-  const tokensPerS = (c.batch * c.seq) / (stepMs / 1000);
   const flops = trainStepFlops(c);
   const flopsPerStep = flops.linear + flops.attention + flops.newton_schulz;
-
-  let peer: TrainBenchPeer | null = null;
-  let peerNote: string | undefined;
-  if (options.peer === false) peerNote = 'skipped (--no-peer)';
-  else {
-    options.progress?.('PyTorch peer...');
-    const result = await runTorchPeer(c, options.steps, peerThreads);
-    if ('note' in result) peerNote = result.note;
-    else peer = result;
-  }
+  // a peer that failed in a later round leaves no figure: ratios only from complete rounds
+  const complete = peerNote === undefined ? roundResults : [];
+  const peer: TrainBenchPeer | null =
+    complete.length > 0 ? { ...peers.at(-1)!, tokens_per_s: median(peers.map((p) => p.tokens_per_s)), step_ms: median(peers.map((p) => p.step_ms)) } : null;
   return {
     backend: backend.name,
     adapter: backendChoiceOf(backend)?.adapter ?? null,
-    tokens_per_s: tokensPerS,
+    tokens_per_s: tokens / (stepMs / 1000),
     step_ms: stepMs,
     steps_ms: times,
     peer_tokens_per_s: peer?.tokens_per_s ?? null,
-    ratio: peer ? tokensPerS / peer.tokens_per_s : null,
+    ratio: peer ? median(complete.map((r) => r.ratio!)) : null,
+    rounds: roundResults,
     peer,
     ...(peerNote ? { peer_note: peerNote } : {}),
     config: c,
@@ -325,8 +363,14 @@ export function formatTrainBenchReport(r: TrainBenchReport): string {
     `  rr       ${r.tokens_per_s.toFixed(0).padStart(8)} tokens/s ${r.step_ms.toFixed(0).padStart(8)} ms/step  (median of ${r.steps_ms.length} after a warm-up step)`,
     `  FLOPs    ${g(r.flops_per_step)} GFLOP/step = linear ${g(r.flops.linear)} + attention ${g(r.flops.attention)} + Newton-Schulz ${g(r.flops.newton_schulz)}; achieved ${Number(r.achieved_gflops.toPrecision(3))} GFLOP/s (read against \`rr bench matmul\`)`,
     r.peer
-      ? `  PyTorch  ${r.peer.tokens_per_s.toFixed(0).padStart(8)} tokens/s ${r.peer.step_ms.toFixed(0).padStart(8)} ms/step  (torch ${r.peer.torch}, ${r.peer.threads} threads); rr/PyTorch = ${r.ratio!.toFixed(2)}`
+      ? `  PyTorch  ${r.peer.tokens_per_s.toFixed(0).padStart(8)} tokens/s ${r.peer.step_ms.toFixed(0).padStart(8)} ms/step  (torch ${r.peer.torch}, ${r.peer.threads} threads); rr/PyTorch = ${r.ratio!.toFixed(2)}${r.rounds.length > 1 ? ' (median of the rounds)' : ''}`
       : `  PyTorch  ${r.peer_note ?? 'no peer'}`,
+    ...(r.rounds.length > 1 && r.peer
+      ? r.rounds.map(
+          (x, i) =>
+            `  round ${i + 1}  rr ${x.tokens_per_s.toFixed(0)}, PyTorch ${x.peer_tokens_per_s!.toFixed(0)} tokens/s, rr/PyTorch = ${x.ratio!.toFixed(2)}`,
+        )
+      : []),
     `  load average ${r.load_avg.toFixed(2)} on ${r.cpus} cores${r.load_avg > r.cpus * 0.75 ? ' (busy machine: figures are pessimistic)' : ''}`,
   ];
   return `${lines.join('\n')}\n${r.profile ? formatOpProfile(r.profile) : ''}`;
@@ -339,17 +383,31 @@ export function registerBenchTrain(bench: Command, io: CliIO): void {
     .command('train')
     .description('Tokens/s of a full training step (forward, backward, Muon + AdamW) of a random recurrent model, with a PyTorch peer.')
     .addOption(backendOption())
-    .option('--steps <n>', 'timed steps after one warm-up (the median is reported)', positiveInt, 3);
+    .option('--steps <n>', 'timed steps after one warm-up, per round (the median is reported)', positiveInt, 3)
+    .option('--rounds <n>', "rounds of rr's steps and the peer's run, alternating; the ratio is the median of the rounds'", positiveInt, 1);
   layerShapeOptions(command, d)
     .option('--vocab <n>', 'vocabulary size', positiveInt, d.vocab)
     .option('--recurrence <n>', 'recurrence r, every step with gradient', positiveInt, d.grad_steps)
     .option('--no-peer', 'skip the PyTorch peer')
     .option('--profile', 'time every backend call by op kind and phase (forward / backward / optimizer)')
     .option('--json', 'print one JSON object instead of a table')
-    .action((o: LayerShapeFlags & { backend: string; steps: number; vocab: number; recurrence: number; peer: boolean; profile?: boolean; json?: boolean }) => {
-      const config: TrainBenchConfig = { ...d, ...layerShapeOf(o), vocab: o.vocab, grad_steps: o.recurrence };
-      const run = (reporting: BenchReporting) =>
-        benchTrain({ backend: o.backend, config, steps: o.steps, peer: o.peer, profile: o.profile === true, ...reporting });
-      return printBenchmark(io, o.json, run, formatTrainBenchReport);
-    });
+    .action(
+      (
+        o: LayerShapeFlags & {
+          backend: string;
+          steps: number;
+          rounds: number;
+          vocab: number;
+          recurrence: number;
+          peer: boolean;
+          profile?: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const config: TrainBenchConfig = { ...d, ...layerShapeOf(o), vocab: o.vocab, grad_steps: o.recurrence };
+        const run = (reporting: BenchReporting) =>
+          benchTrain({ backend: o.backend, config, steps: o.steps, rounds: o.rounds, peer: o.peer, profile: o.profile === true, ...reporting });
+        return printBenchmark(io, o.json, run, formatTrainBenchReport);
+      },
+    );
 }
