@@ -25,9 +25,12 @@ export interface MatmulBenchReport {
   peer?: { name: string; version: string; results: MatmulBenchResult[] };
 }
 
-/** Each peer and the backend it is compared with: WebGPU implementations on one adapter, or CPU libraries on the same cores. */
-const PEER_BACKEND = { tfjs: 'webgpu', torch: 'cpu' } as const;
-export const PEERS = Object.keys(PEER_BACKEND) as (keyof typeof PEER_BACKEND)[];
+/** Each peer, the backend it is compared with, and what the comparison is. */
+const PEER_OF = {
+  tfjs: { backend: 'webgpu', compares: 'WebGPU implementations on one adapter', open: () => openTfjsPeer() },
+  torch: { backend: 'cpu', compares: 'CPU libraries on the same cores', open: (threads: number) => openTorchPeer(threads) },
+} as const;
+export const PEERS = Object.keys(PEER_OF) as (keyof typeof PEER_OF)[];
 
 export interface MatmulBenchOptions {
   backend: string;
@@ -54,17 +57,15 @@ export async function benchMatmul(options: MatmulBenchOptions): Promise<MatmulBe
   if (options.peer !== undefined && !(PEERS as readonly string[]).includes(options.peer)) {
     throw new RRError('BAD_FLAG', `--peer ${options.peer}: unknown peer; use one of ${PEERS.join(', ')}.`);
   }
-  const peerName = options.peer as keyof typeof PEER_BACKEND | undefined;
-  if (peerName && options.backend !== PEER_BACKEND[peerName]) {
-    const what = peerName === 'tfjs' ? 'WebGPU implementations on one adapter' : 'CPU libraries on the same cores';
-    throw new RRError('BAD_FLAG', `--peer ${peerName} compares ${what}; add --backend ${PEER_BACKEND[peerName]}.`);
+  const peerSpec = options.peer === undefined ? undefined : PEER_OF[options.peer as keyof typeof PEER_OF];
+  if (peerSpec && options.backend !== peerSpec.backend) {
+    throw new RRError('BAD_FLAG', `--peer ${options.peer} compares ${peerSpec.compares}; add --backend ${peerSpec.backend}.`);
   }
   const backend = await createBackend(options.backend, { ...(options.threads ? { threads: options.threads } : {}), onChosen: options.onBackend });
   const threads = (backend as { threads?: number }).threads;
   let peer: MatmulPeer | undefined;
   try {
-    if (peerName === 'tfjs') peer = await openTfjsPeer();
-    if (peerName === 'torch') peer = await openTorchPeer(threads ?? 1);
+    peer = await peerSpec?.open(threads ?? 1);
     const results: MatmulBenchResult[] = [];
     const peerResults: MatmulBenchResult[] = [];
     for (const size of options.sizes) {

@@ -8,9 +8,9 @@
  * heads adds into belong to one thread.
  */
 import type { AttentionDims } from '../kernels/attention.js';
-import { JOB_FIELDS, PARALLEL_MIN_MACS, type WasmMatmul } from './matmul.js';
+import { JOB_FIELDS, type WasmMatmul } from './matmul.js';
 
-/** Byte offsets of the attention fields in the job descriptor (documented at $attention_chunks in matmul.wat). */
+/** Byte offsets of the attention fields in the job descriptor (documented at $attention_chunk in matmul.wat). */
 const A = {
   q: 152,
   k: 156,
@@ -87,7 +87,7 @@ export function fusedAttention(
       writeJob(job, pool, FORWARD, heads * rowChunks, { q, k, v, out, lse, rowMax }, d);
       job.setInt32(A.rowsPerChunk, rowsPerChunk, true);
       job.setInt32(A.rowChunks, rowChunks, true);
-    }, macs(d) >= PARALLEL_MIN_MACS);
+    }, macs(d));
     // the kernel leaves each row's sum of exponentials in lse: wasm has no log
     for (let i = 0; i < rows; i++) lse[i] = rowMax[i]! + Math.log(lse[i]!);
   } finally {
@@ -115,6 +115,6 @@ export function fusedAttentionBackward(
   if (!dq || !dk || !dv) throw new RangeError('wasm attention: out of wasm memory');
   pool.runJob((job) => {
     writeJob(job, pool, BACKWARD, d.batch * d.nKvHeads, { q, k, v, out, lse, dOut, dq, dk, dv }, d);
-  }, macs(d) >= PARALLEL_MIN_MACS);
+  }, macs(d));
   return { dq, dk, dv };
 }

@@ -39,10 +39,10 @@ export interface WasmMatmul {
   /**
    * Runs another kernel of matmul.wat's `run` on the same threads: `write` fills the job
    * descriptor (its kind field and the kernel's own fields; the chunk counter is reset
-   * here), then every thread claims chunks until none are left. `parallel: false` keeps
-   * small jobs on the calling thread.
+   * here), then every thread claims chunks until none are left. `macs`, the job's
+   * multiply-adds, decides as for a matmul whether waking the workers is worth it.
    */
-  runJob(write: (job: DataView) => void, parallel: boolean): void;
+  runJob(write: (job: DataView) => void, macs: number): void;
   /** Floats of scratch each thread's workspace holds (a kernel's per-thread row buffer). */
   readonly workspaceFloats: number;
 }
@@ -103,7 +103,7 @@ const CTL_STRIDE = 16;
 
 /** Below this many multiply-adds (batch*m*n*k) the calling thread works alone: waking
  *  a worker costs tens of microseconds, about what ~1M flops take on one core. */
-export const PARALLEL_MIN_MACS = 1 << 19;
+const PARALLEL_MIN_MACS = 1 << 19;
 /** Chunks per participating thread; more balance better, fewer repack less. */
 const CHUNKS_PER_THREAD = 4;
 /** Smallest chunk extents worth splitting down to (columns: multiple of 16). */
@@ -355,7 +355,7 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     const { batch, m, n, k, transA, transB, bBatched } = args;
     const accumulate = args.accumulate === true;
 
-    const ready = readyWorkers(batch * m * n * k >= PARALLEL_MIN_MACS);
+    const ready = readyWorkers(batch * m * n * k);
     const plan = planChunks(eBatch, eM, n, ready.length + 1, symmetric);
 
     set(F.kind, 0);
@@ -383,8 +383,9 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     dispatch(ready);
   }
 
-  function readyWorkers(parallel: boolean): WorkerSlot[] {
-    return parallel ? slots.filter((s) => Atomics.load(ctl, s.state) === 1) : [];
+  /** The started workers, when a job of `macs` multiply-adds is worth waking them for. */
+  function readyWorkers(macs: number): WorkerSlot[] {
+    return macs >= PARALLEL_MIN_MACS ? slots.filter((s) => Atomics.load(ctl, s.state) === 1) : [];
   }
 
   /** Wakes `ready`, runs chunks of the job on this thread too, and waits for the helpers. */
@@ -412,10 +413,10 @@ export function createWasmMatmul(options: { threads?: number; heap?: WasmHeap } 
     if (Atomics.load(ctl, CTL_ERROR) !== 0) throw new Error('wasm matmul: a worker thread failed');
   }
 
-  function runJob(write: (job: DataView) => void, parallel: boolean): void {
+  function runJob(write: (job: DataView) => void, macs: number): void {
     if (destroyed) throw new Error('wasm matmul: used after destroy()');
     write(job);
-    dispatch(readyWorkers(parallel));
+    dispatch(readyWorkers(macs));
   }
 
   function destroy(): void {

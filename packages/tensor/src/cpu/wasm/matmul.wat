@@ -36,7 +36,7 @@
 ;; in BYTES. Addresses are treated as unsigned 32-bit values.
 ;;
 ;; Layout used by the JavaScript driver:
-;;   [JOB, JOB+228)             job descriptor (fields listed at $run and $attention_chunks)
+;;   [JOB, JOB+228)             job descriptor (fields listed at $run and $attention_chunk)
 ;;   workspace per thread       $workspace_bytes each, 64-byte aligned:
 ;;     +0                       edge tile: a 2 x 16 result tile, row pitch 64 bytes
 ;;     +256                     packed B block: KC x NC floats (256 KiB)
@@ -603,7 +603,8 @@
 
   ;; ---------------------------------------------------------------------------------
   ;; Runs chunks of the job at $job until none are left, using workspace $ws.
-  ;; Every participating thread calls this with the same $job and its own $ws.
+  ;; Every participating thread calls this with the same $job and its own $ws. The job's
+  ;; kind says what a chunk is: this one loop claims them for every kernel.
   ;;
   ;; Job descriptor (i32 fields, byte offsets; strides in bytes):
   ;;   0  next chunk (atomic counter, alone on its cache line)
@@ -615,7 +616,7 @@
   ;;   128 C   132 C row stride   136 C batch stride
   ;;   140 accumulate (0/1)
   ;;   148 kind: 0 this matmul; 1 and 2 attention forward and backward (fields at
-  ;;       $attention_chunks), which share the chunk counter and the threads
+  ;;       $attention_chunk), which share the chunk counter and the threads
   ;;   144 symmetric (0/1): C is known to be symmetric (m = n), so only columns from a
   ;;       chunk's first row on are computed; the driver mirrors the rest. Chunks wholly
   ;;       below the diagonal are skipped, so with narrow row chunks about half of C
@@ -625,58 +626,65 @@
   ;; ---------------------------------------------------------------------------------
   ;; Returns how many chunks this thread ran (diagnostics only).
   (func (export "run") (param $job i32) (param $ws i32) (result i32)
-    (local $done i32) (local $t i32) (local $per i32) (local $bi i32) (local $r i32) (local $ci i32) (local $cj i32)
-    (local $i0 i32) (local $j0 i32) (local $mlen i32) (local $nlen i32)
-    (if (i32.eq (i32.load offset=148 (local.get $job)) (i32.const 1))
-      (then (return (call $attention_chunks (local.get $job) (local.get $ws)))))
-    (if (i32.eq (i32.load offset=148 (local.get $job)) (i32.const 2))
-      (then (return (call $attention_backward_chunks (local.get $job) (local.get $ws)))))
-    (local.set $per (i32.mul (i32.load offset=68 (local.get $job)) (i32.load offset=72 (local.get $job))))
+    (local $done i32) (local $t i32) (local $kind i32)
+    (local.set $kind (i32.load offset=148 (local.get $job)))
     (loop $next
       (local.set $t (i32.atomic.rmw.add (local.get $job) (i32.const 1)))
       (if (i32.ge_u (local.get $t) (i32.load offset=64 (local.get $job))) (then (return (local.get $done))))
       (local.set $done (i32.add (local.get $done) (i32.const 1)))
-      (local.set $bi (i32.div_u (local.get $t) (local.get $per)))
-      (local.set $r (i32.sub (local.get $t) (i32.mul (local.get $bi) (local.get $per))))
-      (local.set $ci (i32.div_u (local.get $r) (i32.load offset=72 (local.get $job))))
-      (local.set $cj (i32.sub (local.get $r) (i32.mul (local.get $ci) (i32.load offset=72 (local.get $job)))))
-      (local.set $i0 (i32.mul (local.get $ci) (i32.load offset=76 (local.get $job))))
-      (local.set $j0 (i32.mul (local.get $cj) (i32.load offset=80 (local.get $job))))
-      (local.set $mlen (i32.sub (i32.load offset=84 (local.get $job)) (local.get $i0)))
-      (if (i32.gt_u (local.get $mlen) (i32.load offset=76 (local.get $job)))
-        (then (local.set $mlen (i32.load offset=76 (local.get $job)))))
-      (local.set $nlen (i32.sub (i32.load offset=88 (local.get $job)) (local.get $j0)))
-      (if (i32.gt_u (local.get $nlen) (i32.load offset=80 (local.get $job)))
-        (then (local.set $nlen (i32.load offset=80 (local.get $job)))))
-      (if (i32.and (i32.load offset=144 (local.get $job)) (i32.lt_u (local.get $j0) (local.get $i0)))
-        (then
-          (br_if $next (i32.le_u (i32.add (local.get $j0) (local.get $nlen)) (local.get $i0)))
-          (local.set $nlen (i32.sub (local.get $nlen) (i32.sub (local.get $i0) (local.get $j0))))
-          (local.set $j0 (local.get $i0))))
-      (call $gemm_block
-        ;; A rectangle origin
-        (i32.add (i32.load offset=96 (local.get $job))
-          (i32.add (i32.mul (local.get $bi) (i32.load offset=108 (local.get $job)))
-                   (i32.mul (local.get $i0) (i32.load offset=100 (local.get $job)))))
-        (i32.load offset=100 (local.get $job))
-        (i32.load offset=104 (local.get $job))
-        ;; B rectangle origin
-        (i32.add (i32.load offset=112 (local.get $job))
-          (i32.add (i32.mul (local.get $bi) (i32.load offset=124 (local.get $job)))
-                   (i32.mul (local.get $j0) (i32.load offset=120 (local.get $job)))))
-        (i32.load offset=116 (local.get $job))
-        (i32.load offset=120 (local.get $job))
-        ;; C rectangle origin
-        (i32.add (i32.load offset=128 (local.get $job))
-          (i32.add (i32.mul (local.get $bi) (i32.load offset=136 (local.get $job)))
-            (i32.add (i32.mul (local.get $i0) (i32.load offset=132 (local.get $job)))
-                     (i32.shl (local.get $j0) (i32.const 2)))))
-        (i32.load offset=132 (local.get $job))
-        (local.get $mlen) (local.get $nlen) (i32.load offset=92 (local.get $job))
-        (i32.load offset=140 (local.get $job))
-        (local.get $ws))
+      (if (i32.eq (local.get $kind) (i32.const 1))
+        (then (call $attention_chunk (local.get $job) (local.get $t) (local.get $ws)))
+        (else (if (i32.eq (local.get $kind) (i32.const 2))
+          (then (call $attention_backward_chunk (local.get $job) (local.get $t) (local.get $ws)))
+          (else (call $matmul_chunk (local.get $job) (local.get $t) (local.get $ws))))))
       (br $next))
     (unreachable))
+
+  ;; Chunk $t of a matmul job (see the layout above).
+  (func $matmul_chunk (param $job i32) (param $t i32) (param $ws i32)
+    (local $per i32) (local $bi i32) (local $r i32) (local $ci i32) (local $cj i32)
+    (local $i0 i32) (local $j0 i32) (local $mlen i32) (local $nlen i32)
+    (local.set $per (i32.mul (i32.load offset=68 (local.get $job)) (i32.load offset=72 (local.get $job))))
+    (local.set $bi (i32.div_u (local.get $t) (local.get $per)))
+    (local.set $r (i32.sub (local.get $t) (i32.mul (local.get $bi) (local.get $per))))
+    (local.set $ci (i32.div_u (local.get $r) (i32.load offset=72 (local.get $job))))
+    (local.set $cj (i32.sub (local.get $r) (i32.mul (local.get $ci) (i32.load offset=72 (local.get $job)))))
+    (local.set $i0 (i32.mul (local.get $ci) (i32.load offset=76 (local.get $job))))
+    (local.set $j0 (i32.mul (local.get $cj) (i32.load offset=80 (local.get $job))))
+    (local.set $mlen (i32.sub (i32.load offset=84 (local.get $job)) (local.get $i0)))
+    (if (i32.gt_u (local.get $mlen) (i32.load offset=76 (local.get $job)))
+      (then (local.set $mlen (i32.load offset=76 (local.get $job)))))
+    (local.set $nlen (i32.sub (i32.load offset=88 (local.get $job)) (local.get $j0)))
+    (if (i32.gt_u (local.get $nlen) (i32.load offset=80 (local.get $job)))
+      (then (local.set $nlen (i32.load offset=80 (local.get $job)))))
+    (if (i32.and (i32.load offset=144 (local.get $job)) (i32.lt_u (local.get $j0) (local.get $i0)))
+      (then
+        ;; wholly below the diagonal: nothing to compute
+        (if (i32.le_u (i32.add (local.get $j0) (local.get $nlen)) (local.get $i0)) (then (return)))
+        (local.set $nlen (i32.sub (local.get $nlen) (i32.sub (local.get $i0) (local.get $j0))))
+        (local.set $j0 (local.get $i0))))
+    (call $gemm_block
+      ;; A rectangle origin
+      (i32.add (i32.load offset=96 (local.get $job))
+        (i32.add (i32.mul (local.get $bi) (i32.load offset=108 (local.get $job)))
+                 (i32.mul (local.get $i0) (i32.load offset=100 (local.get $job)))))
+      (i32.load offset=100 (local.get $job))
+      (i32.load offset=104 (local.get $job))
+      ;; B rectangle origin
+      (i32.add (i32.load offset=112 (local.get $job))
+        (i32.add (i32.mul (local.get $bi) (i32.load offset=124 (local.get $job)))
+                 (i32.mul (local.get $j0) (i32.load offset=120 (local.get $job)))))
+      (i32.load offset=116 (local.get $job))
+      (i32.load offset=120 (local.get $job))
+      ;; C rectangle origin
+      (i32.add (i32.load offset=128 (local.get $job))
+        (i32.add (i32.mul (local.get $bi) (i32.load offset=136 (local.get $job)))
+          (i32.add (i32.mul (local.get $i0) (i32.load offset=132 (local.get $job)))
+                   (i32.shl (local.get $j0) (i32.const 2)))))
+      (i32.load offset=132 (local.get $job))
+      (local.get $mlen) (local.get $nlen) (i32.load offset=92 (local.get $job))
+      (i32.load offset=140 (local.get $job))
+      (local.get $ws)))
 
   ;; ---- fused causal attention: forward and backward, row by row (backward in fours) ----
   ;;
@@ -855,37 +863,34 @@
         (local.set $i0 (i32.add (local.get $i0) (i32.const 1)))
         (br $row))))
 
-  ;; Forward chunks: chunk t is query rows [r * R, (r + 1) * R) of head t / rowChunks.
-  (func $attention_chunks (param $job i32) (param $ws i32) (result i32)
-    (local $done i32) (local $t i32) (local $bh i32) (local $i0 i32) (local $i1 i32)
-    (loop $next
-      (local.set $t (i32.atomic.rmw.add (local.get $job) (i32.const 1)))
-      (if (i32.ge_u (local.get $t) (i32.load offset=64 (local.get $job))) (then (return (local.get $done))))
-      (local.set $done (i32.add (local.get $done) (i32.const 1)))
-      (local.set $bh (i32.div_u (local.get $t) (i32.load offset=224 (local.get $job))))
-      (local.set $i0 (i32.mul (i32.sub (local.get $t) (i32.mul (local.get $bh) (i32.load offset=224 (local.get $job))))
-                              (i32.load offset=220 (local.get $job))))
-      (local.set $i1 (i32.add (local.get $i0) (i32.load offset=220 (local.get $job))))
-      (if (i32.gt_u (local.get $i1) (i32.load offset=192 (local.get $job)))
-        (then (local.set $i1 (i32.load offset=192 (local.get $job)))))
-      (call $attention_rows (local.get $job) (local.get $bh) (local.get $i0) (local.get $i1) (local.get $ws))
-      (br $next))
-    (unreachable))
+  ;; Forward chunk $t: query rows [r * R, (r + 1) * R) of head t / rowChunks, r = t mod rowChunks.
+  (func $attention_chunk (param $job i32) (param $t i32) (param $ws i32)
+    (local $bh i32) (local $i0 i32) (local $i1 i32)
+    (local.set $bh (i32.div_u (local.get $t) (i32.load offset=224 (local.get $job))))
+    (local.set $i0 (i32.mul (i32.sub (local.get $t) (i32.mul (local.get $bh) (i32.load offset=224 (local.get $job))))
+                            (i32.load offset=220 (local.get $job))))
+    (local.set $i1 (i32.add (local.get $i0) (i32.load offset=220 (local.get $job))))
+    (if (i32.gt_u (local.get $i1) (i32.load offset=192 (local.get $job)))
+      (then (local.set $i1 (i32.load offset=192 (local.get $job)))))
+    (call $attention_rows (local.get $job) (local.get $bh) (local.get $i0) (local.get $i1) (local.get $ws)))
 
-;; The backward of every query row of the heads sharing kv group $g of batch entry $b
-  ;; (dK and dV of that group are written by this chunk alone). Per row i, with P recomputed
+  ;; Backward chunk $t: every query row of the heads sharing kv group g = t mod nKvHeads of
+  ;; batch entry b = t / nKvHeads (dK and dV of that group are written by this chunk alone;
+  ;; dq, dk and dv must be zero on entry). Per row i, with P recomputed
   ;; from the saved log-sum-exp and rowDot_i = dOut_i . out_i:
   ;;   dp_ij = dOut_i . v_j,  ds_ij = p_ij (dp_ij - rowDot_i) scale,
   ;;   dq_i = sum_j ds_ij k_j,  dv_j += p_ij dOut_i,  dk_j += ds_ij q_i.
   ;; Rows go in groups of four: their p and ds rows sit in the workspace (8 floats per key),
   ;; so each dK and dV row is read and written once per group instead of once per row.
-  (func $attention_backward_pair (param $job i32) (param $b i32) (param $g i32) (param $ws i32)
-    (local $tq i32) (local $hd4 i32) (local $group i32) (local $kvs i32) (local $qs i32) (local $kvOff i32)
+  (func $attention_backward_chunk (param $job i32) (param $t i32) (param $ws i32)
+    (local $b i32) (local $g i32) (local $tq i32) (local $hd4 i32) (local $group i32) (local $kvs i32) (local $qs i32) (local $kvOff i32)
     (local $h i32) (local $hEnd i32) (local $i0 i32) (local $rows i32) (local $r i32) (local $n i32) (local $nmax i32)
     (local $j i32) (local $c i32) (local $rowOff i32) (local $pRow i32) (local $dsRow i32) (local $dsBase i32) (local $pitch i32)
     (local $q0 i32) (local $q1 i32) (local $q2 i32) (local $q3 i32) (local $do0 i32) (local $do1 i32) (local $do2 i32) (local $do3 i32)
     (local $ka i32) (local $va i32) (local $dka i32) (local $dva i32) (local $rowDot f32) (local $scale f32) (local $at i32)
     (local $p0 v128) (local $p1 v128) (local $p2 v128) (local $p3 v128) (local $s0 v128) (local $s1 v128) (local $s2 v128) (local $s3 v128)
+    (local.set $b (i32.div_u (local.get $t) (i32.load offset=208 (local.get $job))))
+    (local.set $g (i32.rem_u (local.get $t) (i32.load offset=208 (local.get $job))))
     (local.set $tq (i32.load offset=192 (local.get $job)))
     (local.set $hd4 (i32.shl (i32.load offset=212 (local.get $job)) (i32.const 2)))
     (local.set $scale (f32.load offset=216 (local.get $job)))
@@ -1009,21 +1014,6 @@
             (br $rowgroup)))
         (local.set $h (i32.add (local.get $h) (i32.const 1)))
         (br $head))))
-
-  ;; Backward chunks: chunk t is kv group t mod nKvHeads of batch entry t / nKvHeads.
-  ;; dq, dk and dv must be zero on entry.
-  (func $attention_backward_chunks (param $job i32) (param $ws i32) (result i32)
-    (local $done i32) (local $t i32)
-    (loop $next
-      (local.set $t (i32.atomic.rmw.add (local.get $job) (i32.const 1)))
-      (if (i32.ge_u (local.get $t) (i32.load offset=64 (local.get $job))) (then (return (local.get $done))))
-      (local.set $done (i32.add (local.get $done) (i32.const 1)))
-      (call $attention_backward_pair (local.get $job)
-        (i32.div_u (local.get $t) (i32.load offset=208 (local.get $job)))
-        (i32.rem_u (local.get $t) (i32.load offset=208 (local.get $job)))
-        (local.get $ws))
-      (br $next))
-    (unreachable))
 
   ;; ---- exp for attention's softmax -------------------------------------------------
   ;;
